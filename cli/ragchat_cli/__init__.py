@@ -1,0 +1,1 @@
+"""The ragchat command line."""

@@ -1,0 +1,267 @@
+"""Runs the whole ragchat stack as local OS processes on loopback.
+
+Used by ``ragchat dev`` and by the cross-service tests, so both exercise the same wiring.
+Each service is its own process (own session, so a stop reaches its children), configured
+only through ``RAGCHAT_*`` environment variables, and waited on until it reports ready.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def tcp_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to start one service and how to know it is ready."""
+
+    name: str
+    module: str
+    port_env: str | None  # env var that sets its listening port
+    probe: str  # "grpc" (health protocol), "http" (GET /readyz) or "none"
+    extra_args: tuple[str, ...] = ()
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("chat-service", "ragchat_chat.main", "RAGCHAT_GRPC_PORT", "grpc"),
+    ServiceSpec("session-service", "ragchat_session.main", "RAGCHAT_GRPC_PORT", "grpc"),
+    ServiceSpec("retrieval-service", "ragchat_retrieval.main", "RAGCHAT_GRPC_PORT", "grpc"),
+    ServiceSpec("inference-worker", "ragchat_worker.main", "RAGCHAT_OPS_PORT", "http"),
+    ServiceSpec("gateway", "ragchat_gateway.main", "RAGCHAT_GATEWAY_PORT", "http"),
+)
+
+
+@dataclass
+class Process:
+    spec: ServiceSpec
+    popen: subprocess.Popen[bytes]
+    port: int | None
+    log_path: Path
+    env: dict[str, str]
+
+
+@dataclass
+class StackConfig:
+    state_dir: Path
+    mongo_url: str | None = None  # None: start SecantusDB under state_dir
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    gateway_port: int = 0  # 0: a free port
+    gateways: int = 1
+    workers: int = 1
+    namespace: str = field(default_factory=lambda: "test-" + secrets.token_hex(4))
+    env: dict[str, str] = field(default_factory=dict)  # extra RAGCHAT_* for every service
+    only: tuple[str, ...] = ()  # start only these services (empty: all)
+    ready_timeout_s: float = 90.0
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: list[Process] = []
+        self.mongo_url = config.mongo_url or ""
+        self.addresses: dict[str, str] = {}
+        self.gateway_urls: list[str] = []
+        self.log_dir = config.state_dir / "logs"
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> Stack:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            if not self.config.mongo_url:
+                self.mongo_url = self._start_secantus()
+            for name in ("chat-service", "session-service", "retrieval-service"):
+                self.addresses[name] = f"127.0.0.1:{free_port()}"
+            for spec in self._wanted():
+                copies = (
+                    self.config.gateways
+                    if spec.name == "gateway"
+                    else self.config.workers
+                    if spec.name == "inference-worker"
+                    else 1
+                )
+                for index in range(copies):
+                    self._start_service(spec, index)
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM every process (gateways first, databases last), then SIGKILL stragglers."""
+        for proc in reversed(self.processes):
+            self._signal(proc, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        for proc in reversed(self.processes):
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._signal(proc, signal.SIGKILL)
+                proc.popen.wait(timeout=5)
+        self.processes.clear()
+
+    # -- queries -----------------------------------------------------------------------
+    @property
+    def gateway_url(self) -> str:
+        return self.gateway_urls[0]
+
+    def service_env(self) -> dict[str, str]:
+        """The environment a process needs to reach this stack (also used by the CLI)."""
+        env = {
+            "RAGCHAT_MONGO_URL": self.mongo_url,
+            "RAGCHAT_REDIS_URL": self.config.redis_url,
+            "RAGCHAT_AMQP_URL": self.config.amqp_url,
+            "RAGCHAT_NAMESPACE": self.config.namespace,
+            "RAGCHAT_CHAT_SERVICE_ADDR": self.addresses.get("chat-service", ""),
+            "RAGCHAT_SESSION_SERVICE_ADDR": self.addresses.get("session-service", ""),
+            "RAGCHAT_RETRIEVAL_SERVICE_ADDR": self.addresses.get("retrieval-service", ""),
+            "RAGCHAT_STATE_DIR": str(self.config.state_dir),
+        }
+        env.update(self.config.env)
+        return env
+
+    def find(self, name: str) -> list[Process]:
+        return [p for p in self.processes if p.spec.name == name]
+
+    def kill(self, proc: Process, sig: int = signal.SIGKILL) -> int:
+        self._signal(proc, sig)
+        return proc.popen.wait(timeout=60)
+
+    def restart(self, proc: Process) -> Process:
+        """Start a stopped process again with the same port and environment."""
+        self.processes.remove(proc)
+        new = self._spawn(proc.spec, proc.env, proc.port, proc.log_path)
+        self._wait_one(new, time.monotonic() + self.config.ready_timeout_s)
+        return new
+
+    def logs(self, name: str) -> str:
+        return "\n".join(p.log_path.read_text(errors="replace") for p in self.find(name) if p.log_path.exists())
+
+    # -- internals ---------------------------------------------------------------------
+    def _wanted(self) -> list[ServiceSpec]:
+        return [s for s in SERVICES if not self.config.only or s.name in self.config.only]
+
+    def _start_secantus(self) -> str:
+        binary = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))
+        if not Path(binary).exists():
+            raise RuntimeError("secantusd-py not found: run `make install` (or set RAGCHAT_MONGO_URL)")
+        port = free_port()
+        data = self.config.state_dir / "mongo"
+        data.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / "secantusdb.log"
+        spec = ServiceSpec("secantusdb", "", None, "none")
+        popen = subprocess.Popen(
+            [binary, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data)],
+            stdout=log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(Process(spec, popen, port, log_path, {}))
+        deadline = time.monotonic() + 30
+        while not tcp_answers("127.0.0.1", port):
+            if popen.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"SecantusDB did not start; see {log_path}")
+            time.sleep(0.1)
+        # retryWrites=false: SecantusDB slows down sharply with retryable writes.
+        return f"mongodb://127.0.0.1:{port}/?retryWrites=false"
+
+    def _start_service(self, spec: ServiceSpec, index: int) -> None:
+        env = self.service_env()
+        port: int | None = None
+        if spec.name in self.addresses:
+            port = int(self.addresses[spec.name].rsplit(":", 1)[1])
+        elif spec.name == "gateway":
+            port = self.config.gateway_port if (index == 0 and self.config.gateway_port) else free_port()
+            self.gateway_urls.append(f"http://127.0.0.1:{port}")
+        elif spec.port_env:
+            port = free_port()
+        if spec.port_env and port is not None:
+            env[spec.port_env] = str(port)
+        suffix = f"-{index}" if index else ""
+        self._spawn(spec, env, port, self.log_dir / f"{spec.name}{suffix}.log")
+
+    def _spawn(self, spec: ServiceSpec, env: dict[str, str], port: int | None, log_path: Path) -> Process:
+        full_env = {**os.environ, **env}
+        popen = subprocess.Popen(
+            [sys.executable, "-m", spec.module, *spec.extra_args],
+            env=full_env,
+            stdout=log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        proc = Process(spec, popen, port, log_path, env)
+        self.processes.append(proc)
+        return proc
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + self.config.ready_timeout_s
+        for proc in self.processes:
+            self._wait_one(proc, deadline)
+
+    def _wait_one(self, proc: Process, deadline: float) -> None:
+        while not self._is_ready(proc):
+            if proc.popen.poll() is not None:
+                tail = proc.log_path.read_text(errors="replace")[-3000:] if proc.log_path.exists() else ""
+                raise RuntimeError(f"{proc.spec.name} exited with {proc.popen.returncode}:\n{tail}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{proc.spec.name} not ready in time; see {proc.log_path}")
+            time.sleep(0.2)
+
+    @staticmethod
+    def _is_ready(proc: Process) -> bool:
+        if proc.spec.probe == "none" or proc.port is None:
+            return proc.popen.poll() is None
+        if proc.spec.probe == "grpc":
+            try:
+                with grpc.insecure_channel(f"127.0.0.1:{proc.port}") as channel:
+                    reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+            except grpc.RpcError:
+                return False
+        try:
+            return httpx.get(f"http://127.0.0.1:{proc.port}/readyz", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    @staticmethod
+    def _signal(proc: Process, sig: int) -> None:
+        if proc.popen.poll() is not None:
+            return
+        try:
+            os.killpg(proc.popen.pid, sig)
+        except ProcessLookupError:
+            pass

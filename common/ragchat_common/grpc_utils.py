@@ -1,0 +1,251 @@
+"""gRPC plumbing shared by every server and client.
+
+Servers: domain errors (``RagchatError``) become gRPC statuses with the safe message as
+details; anything else becomes INTERNAL without internals. Clients: ``rpc()`` turns a failed
+call back into the same domain error, so the gateway answers in the contract's envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ragchat_common.errors import (
+    ErrorCode,
+    InternalError,
+    RagchatError,
+    Unavailable,
+    error_for_code,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_TO_GRPC: dict[ErrorCode, grpc.StatusCode] = {
+    ErrorCode.ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
+    ErrorCode.AUTHENTICATION: grpc.StatusCode.UNAUTHENTICATED,
+    ErrorCode.PERMISSION: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.RATE_LIMITED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    ErrorCode.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+    ErrorCode.SERVER: grpc.StatusCode.INTERNAL,
+}
+_FROM_GRPC: dict[grpc.StatusCode, ErrorCode] = {v: k for k, v in _TO_GRPC.items()}
+_FROM_GRPC[grpc.StatusCode.ALREADY_EXISTS] = ErrorCode.ARGUMENT
+_FROM_GRPC[grpc.StatusCode.FAILED_PRECONDITION] = ErrorCode.ARGUMENT
+_FROM_GRPC[grpc.StatusCode.OUT_OF_RANGE] = ErrorCode.ARGUMENT
+_FROM_GRPC[grpc.StatusCode.DEADLINE_EXCEEDED] = ErrorCode.UNAVAILABLE
+
+# Uploads travel over gRPC (files up to 50 MiB by default), so the message limit is raised.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Transparent retries of an internal call, as gRPC service config (data, not code)."""
+
+    max_attempts: int = 3
+    initial_backoff_s: float = 0.05
+    max_backoff_s: float = 0.5
+    backoff_multiplier: float = 2.0
+    retryable_status_codes: tuple[str, ...] = ("UNAVAILABLE",)
+
+    def service_config(self) -> str:
+        return json.dumps(
+            {
+                "methodConfig": [
+                    {
+                        "name": [{}],
+                        "retryPolicy": {
+                            "maxAttempts": self.max_attempts,
+                            "initialBackoff": f"{self.initial_backoff_s}s",
+                            "maxBackoff": f"{self.max_backoff_s}s",
+                            "backoffMultiplier": self.backoff_multiplier,
+                            "retryableStatusCodes": list(self.retryable_status_codes),
+                        },
+                    }
+                ]
+            }
+        )
+
+
+def grpc_status_for(code: ErrorCode) -> grpc.StatusCode:
+    return _TO_GRPC.get(code, grpc.StatusCode.INTERNAL)
+
+
+def error_from_rpc(err: grpc.aio.AioRpcError | grpc.RpcError, service: str) -> RagchatError:
+    status = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
+    code = _FROM_GRPC.get(status, ErrorCode.SERVER)
+    if code is ErrorCode.UNAVAILABLE:
+        return Unavailable(f"{service} is unavailable; please retry.")
+    if code is ErrorCode.SERVER:
+        return InternalError()
+    details = err.details() if hasattr(err, "details") else None
+    return error_for_code(code, details or "Request failed.")
+
+
+async def rpc(call: Awaitable[T], service: str) -> T:
+    """Await a client call; a failure comes back as the domain error it stands for."""
+    try:
+        return await call
+    except grpc.aio.AioRpcError as err:
+        raise error_from_rpc(err, service) from None
+
+
+def insecure_channel(addr: str, retry: RetryPolicy = RetryPolicy()) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(
+        addr,
+        options=[
+            ("grpc.service_config", retry.service_config()),
+            ("grpc.enable_retries", 1),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.keepalive_time_ms", 30_000),
+        ],
+    )
+
+
+Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+async def _abort_for(exc: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
+    if isinstance(exc, RagchatError):
+        await context.abort(grpc_status_for(exc.code), exc.message)
+    log.exception("unhandled error in %s", method)
+    await context.abort(grpc.StatusCode.INTERNAL, "Internal server error.")
+
+
+class DomainErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Turns domain errors into statuses; hides everything else behind INTERNAL."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                try:
+                    return await inner(request, context)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if isinstance(exc, grpc.aio.AbortError):
+                        raise
+                    await _abort_for(exc, context, method)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary_unary,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            inner_stream = handler.unary_stream
+
+            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                try:
+                    async for item in inner_stream(request, context):
+                        yield item
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if isinstance(exc, grpc.aio.AbortError):
+                        raise
+                    await _abort_for(exc, context, method)
+
+            return grpc.unary_stream_rpc_method_handler(
+                unary_stream,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary:
+            inner_su = handler.stream_unary
+
+            async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+                try:
+                    return await inner_su(request_iterator, context)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if isinstance(exc, grpc.aio.AbortError):
+                        raise
+                    await _abort_for(exc, context, method)
+
+            return grpc.stream_unary_rpc_method_handler(
+                stream_unary,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+class GrpcServer:
+    """A gRPC server with health, reflection and the error interceptor, stopped gracefully."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
+    ) -> None:
+        self.server = grpc.aio.server(
+            interceptors=[DomainErrorInterceptor(), *interceptors],
+            options=[
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self._service_names: list[str] = [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        self.address = f"{host}:{port}"
+        self.port = self.server.add_insecure_port(self.address)
+
+    def add(self, register: Callable[[Any, grpc.aio.Server], None], servicer: Any, full_name: str) -> None:
+        register(servicer, self.server)
+        self._service_names.append(full_name)
+
+    async def start(self) -> None:
+        reflection.enable_server_reflection(self._service_names, self.server)
+        await self.server.start()
+        for name in ["", *self._service_names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def drain_and_stop(self, grace_s: float) -> None:
+        """Readiness off first, then finish in-flight calls within the grace period."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_s)
+
+
+async def serve_until_signalled(
+    server: GrpcServer, grace_s: float, on_stop: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Start the server, wait for SIGTERM/SIGINT, drain, run cleanup."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    log.info("gRPC server listening", extra={"address": server.address})
+    await stop.wait()
+    log.info("stopping gRPC server", extra={"grace_s": grace_s})
+    await server.drain_and_stop(grace_s)
+    if on_stop is not None:
+        await on_stop()

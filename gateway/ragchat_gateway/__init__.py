@@ -1,0 +1,1 @@
+"""ragchat gateway: the public HTTP API."""

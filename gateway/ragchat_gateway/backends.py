@@ -1,0 +1,54 @@
+"""Connections the gateway holds for its lifetime: gRPC stubs, Mongo, Redis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from redis.asyncio import Redis
+
+from ragchat.chat.v1.chat_pb2_grpc import ChatServiceStub
+from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
+from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
+from ragchat_common.grpc_utils import insecure_channel
+from ragchat_gateway.settings import GatewaySettings
+
+
+@dataclass
+class Backends:
+    settings: GatewaySettings
+    chat: ChatServiceStub
+    session: SessionServiceStub
+    retrieval: RetrievalServiceStub
+    mongo_client: AsyncIOMotorClient[Any]
+    mongo: AsyncIOMotorDatabase[Any]
+    redis: Redis
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    draining: bool = False
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
+        await self.redis.aclose()
+        self.mongo_client.close()
+
+
+def open_backends(settings: GatewaySettings) -> Backends:
+    channels = {
+        "chat-service": insecure_channel(settings.chat_service_addr),
+        "session-service": insecure_channel(settings.session_service_addr),
+        "retrieval-service": insecure_channel(settings.retrieval_service_addr),
+    }
+    mongo_client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(settings.mongo_url, serverSelectionTimeoutMS=3000)
+    return Backends(
+        settings=settings,
+        chat=ChatServiceStub(channels["chat-service"]),
+        session=SessionServiceStub(channels["session-service"]),
+        retrieval=RetrievalServiceStub(channels["retrieval-service"]),
+        mongo_client=mongo_client,
+        mongo=mongo_client[settings.mongo_db],
+        redis=Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0),
+        channels=channels,
+    )

@@ -1,0 +1,62 @@
+"""Every failure leaves the gateway in the contract's envelope (API.md §1), never as HTML."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ragchat_common.errors import ErrorCode, RagchatError, RateLimited, error_envelope
+
+log = logging.getLogger(__name__)
+
+
+def error_response(
+    code: ErrorCode | int, message: str, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_envelope(code, message), status_code=status, headers=headers)
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc)
+        if err.get("type") == "json_invalid":
+            return "Request body is not valid JSON."
+        if err.get("type") == "missing":
+            return f"`{field}` is required." if field else "Request body is required."
+        if field:
+            return f"`{field}`: {err.get('msg', 'invalid value')}."
+    return "Invalid request."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RagchatError)
+    async def _domain(_: Request, exc: RagchatError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return error_response(exc.code, exc.message, exc.http_status, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(ErrorCode.ARGUMENT, _describe_validation(exc), 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return error_response(ErrorCode.NOT_FOUND, f"No route for {request.method} {request.url.path}.", 404)
+        if exc.status_code == 405:
+            return error_response(
+                ErrorCode.ARGUMENT, f"Method {request.method} is not allowed on {request.url.path}.", 405
+            )
+        code = ErrorCode.ARGUMENT if 400 <= exc.status_code < 500 else ErrorCode.SERVER
+        return error_response(code, str(exc.detail), exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return error_response(ErrorCode.SERVER, "Internal server error.", 500)

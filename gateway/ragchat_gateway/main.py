@@ -1,0 +1,56 @@
+"""Composition root of the gateway: settings, connections, routes, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+
+from ragchat_common.logging import configure_logging
+from ragchat_gateway.backends import open_backends
+from ragchat_gateway.http_errors import install_error_handlers
+from ragchat_gateway.routes import chats, completions, datasets, health, openai_compat, sessions
+from ragchat_gateway.settings import GatewaySettings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backends = open_backends(settings)
+        app.state.backends = backends
+        try:
+            yield
+        finally:
+            backends.draining = True
+            await backends.close()
+
+    app = FastAPI(title="ragchat", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for module in (chats, sessions, completions, openai_compat, datasets):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def run() -> None:
+    settings = GatewaySettings()
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+    )
+
+
+if __name__ == "__main__":
+    run()

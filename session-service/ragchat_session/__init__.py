@@ -1,0 +1,1 @@
+"""ragchat session-service."""

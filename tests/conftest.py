@@ -1,0 +1,27 @@
+"""Cross-service fixtures: a real stack of ragchat processes on loopback.
+
+Mongo is SecantusDB started by the stack (or RAGCHAT_TEST_MONGO_URL), Redis and RabbitMQ are the
+machine's real ones; every stack gets its own namespace so runs never see each other's queues.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ragchat_cli.stack import Stack, StackConfig
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    config = StackConfig(
+        state_dir=Path(tmp_path_factory.mktemp("stack")),
+        mongo_url=os.environ.get("RAGCHAT_TEST_MONGO_URL"),
+        redis_url=os.environ.get("RAGCHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        amqp_url=os.environ.get("RAGCHAT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+    )
+    with Stack(config) as running:
+        yield running
