@@ -1,0 +1,1 @@
+"""API keys and tenants: who is calling."""
