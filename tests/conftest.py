@@ -7,11 +7,12 @@ machine's real ones; every stack gets its own namespace so runs never see each o
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack, StackConfig
 
 
@@ -25,3 +26,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     with Stack(config) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def make_key(stack: Stack) -> Callable[[str], str]:
+    """Mints a real API key for a tenant (created on first use) in the stack's database.
+
+    Usable from sync and async tests: ``key = make_key("acme-" + uuid4().hex)``.
+    """
+
+    def mint(tenant_name: str) -> str:
+        return mint_key(stack.mongo_url, tenant_name)
+
+    return mint

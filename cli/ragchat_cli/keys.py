@@ -1,11 +1,147 @@
-"""`ragchat keys` (to be filled in)."""
+"""`ragchat keys create|list|revoke` — API key administration straight against Mongo.
+
+``create`` prints the new key alone on stdout (everything else goes to stderr), so
+``KEY=$(ragchat keys create --tenant acme)`` works in scripts.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import asyncio
+import concurrent.futures
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from motor.motor_asyncio import AsyncIOMotorClient
+
+from ragchat_cli.endpoints import DEFAULT_MONGO_DB, EndpointsError, MongoTarget, mongo_target
+from ragchat_common.errors import RagchatError
+from ragchat_gateway.auth import domain
+from ragchat_gateway.auth.principal import KeyLimits
+
+T = TypeVar("T")
+
+
+async def _with_db(url: str, db_name: str, action: Callable[[domain.Db], Awaitable[T]]) -> T:
+    client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(url, serverSelectionTimeoutMS=5000)
+    try:
+        return await action(client[db_name])
+    finally:
+        client.close()
+
+
+def run_with_db(url: str, db_name: str, action: Callable[[domain.Db], Awaitable[T]]) -> T:
+    """Runs an async domain action on its own event loop in a worker thread.
+
+    A thread keeps this callable from code that already runs an event loop (async tests).
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _with_db(url, db_name, action)).result()
+
+
+def mint_key(mongo_url: str, tenant_name: str, limits: KeyLimits | None = None, db_name: str = DEFAULT_MONGO_DB) -> str:
+    """Mints a key for ``tenant_name`` (created on first use) and returns the key itself."""
+    minted = run_with_db(mongo_url, db_name, lambda db: domain.create_key(db, tenant_name, limits))
+    return minted.key
+
+
+def _limits_from_args(args: argparse.Namespace) -> KeyLimits:
+    # Options for per-key limits (--rpm/--burst/--max-streams) plug in here.
+    return KeyLimits(
+        requests_per_minute=getattr(args, "rpm", None),
+        burst=getattr(args, "burst", None),
+        max_streams=getattr(args, "max_streams", None),
+    )
+
+
+def _show_limits(limits: KeyLimits) -> str:
+    def show(value: int | None) -> str:
+        return "default" if value is None else str(value)
+
+    return f"rpm={show(limits.requests_per_minute)} burst={show(limits.burst)} max_streams={show(limits.max_streams)}"
+
+
+def _create(args: argparse.Namespace, target: MongoTarget) -> int:
+    limits = _limits_from_args(args)
+    minted = run_with_db(target.url, target.db, lambda db: domain.create_key(db, args.tenant, limits))
+    print(
+        f"created key {minted.key_id} for tenant {minted.tenant_name!r} ({_show_limits(minted.limits)}); "
+        "it is shown once, store it now",
+        file=sys.stderr,
+    )
+    print(minted.key)
+    return 0
+
+
+def _list(args: argparse.Namespace, target: MongoTarget) -> int:
+    records = run_with_db(target.url, target.db, lambda db: domain.list_keys(db, args.tenant))
+    if args.json:
+        rows = [
+            {
+                "key_id": r.key_id,
+                "tenant_id": r.tenant_id,
+                "tenant": r.tenant_name,
+                "create_time": r.create_time,
+                "revoked": r.revoked,
+                "limits": {
+                    "requests_per_minute": r.limits.requests_per_minute,
+                    "burst": r.limits.burst,
+                    "max_streams": r.limits.max_streams,
+                },
+            }
+            for r in records
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not records:
+        print("no API keys", file=sys.stderr)
+        return 0
+    print(f"{'KEY_ID':<14}{'TENANT':<24}{'STATUS':<9}LIMITS")
+    for r in records:
+        status = "revoked" if r.revoked else "active"
+        print(f"{r.key_id:<14}{r.tenant_name[:23]:<24}{status:<9}{_show_limits(r.limits)}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace, target: MongoTarget) -> int:
+    record = run_with_db(target.url, target.db, lambda db: domain.revoke_key(db, args.key_id))
+    print(f"revoked key {record.key_id} of tenant {record.tenant_name!r}", file=sys.stderr)
+    return 0
+
+
+def _handler(action: Callable[[argparse.Namespace, MongoTarget], int]) -> Callable[[argparse.Namespace], int]:
+    def handle(args: argparse.Namespace) -> int:
+        try:
+            target = mongo_target()
+            return action(args, target)
+        except EndpointsError as exc:
+            print(f"ragchat keys: {exc}", file=sys.stderr)
+            return 2
+        except RagchatError as exc:
+            print(f"ragchat keys: {exc.message}", file=sys.stderr)
+            return 1
+        except Exception as exc:  # e.g. the database does not answer
+            print(f"ragchat keys: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+
+    return handle
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("keys", help="not implemented yet")
-    parser.set_defaults(handler=lambda args: 2)
+    parser: argparse.ArgumentParser = sub.add_parser("keys", help="create, list and revoke API keys")
+    keys_sub = parser.add_subparsers(dest="keys_command", required=True)
+
+    create = keys_sub.add_parser("create", help="mint a key for a tenant; prints the key alone on stdout")
+    create.add_argument("--tenant", required=True, help="tenant name (created on first use)")
+    create.set_defaults(handler=_handler(_create))
+
+    listing = keys_sub.add_parser("list", help="list keys (never the keys themselves)")
+    listing.add_argument("--tenant", default=None, help="only this tenant's keys")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_handler(_list))
+
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its KEY_ID")
+    revoke.add_argument("key_id", metavar="KEY_ID")
+    revoke.set_defaults(handler=_handler(_revoke))
