@@ -45,8 +45,9 @@ class ServiceSpec:
     name: str
     module: str
     port_env: str | None  # env var that sets its listening port
-    probe: str  # "grpc" (health protocol), "http" (GET /readyz) or "none"
+    probe: str  # "grpc" (health protocol), "http" (GET /readyz), "tcp" (port answers) or "none"
     extra_args: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()  # a program that is not a Python module (databases, brokers)
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -175,6 +176,19 @@ class Stack:
     def _wanted(self) -> list[ServiceSpec]:
         return [s for s in SERVICES if not self.config.only or s.name in self.config.only]
 
+    def start_program(
+        self, name: str, command: list[str], port: int, env: dict[str, str] | None = None, timeout_s: float = 60.0
+    ) -> Process:
+        """Starts a non-Python program (database, broker) owned by this stack; ready when ``port`` answers.
+
+        It is stopped with the services (after them, being started before them).
+        """
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        spec = ServiceSpec(name, "", None, "tcp", command=tuple(command))
+        proc = self._spawn(spec, env or {}, port, self.log_dir / f"{name}.log")
+        self._wait_one(proc, time.monotonic() + timeout_s)
+        return proc
+
     def _start_secantus(self) -> str:
         binary = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))
         if not Path(binary).exists():
@@ -182,20 +196,8 @@ class Stack:
         port = free_port()
         data = self.config.state_dir / "mongo"
         data.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_dir / "secantusdb.log"
-        spec = ServiceSpec("secantusdb", "", None, "none")
-        popen = subprocess.Popen(
-            [binary, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data)],
-            stdout=log_path.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes.append(Process(spec, popen, port, log_path, {}))
-        deadline = time.monotonic() + 30
-        while not tcp_answers("127.0.0.1", port):
-            if popen.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"SecantusDB did not start; see {log_path}")
-            time.sleep(0.1)
+        command = [binary, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data)]
+        self.start_program("secantusdb", command, port, timeout_s=30)
         # retryWrites=false: SecantusDB slows down sharply with retryable writes.
         return f"mongodb://127.0.0.1:{port}/?retryWrites=false"
 
@@ -217,7 +219,7 @@ class Stack:
     def _spawn(self, spec: ServiceSpec, env: dict[str, str], port: int | None, log_path: Path) -> Process:
         full_env = {**os.environ, **env}
         popen = subprocess.Popen(
-            [sys.executable, "-m", spec.module, *spec.extra_args],
+            list(spec.command) or [sys.executable, "-m", spec.module, *spec.extra_args],
             env=full_env,
             stdout=log_path.open("ab"),
             stderr=subprocess.STDOUT,
@@ -245,6 +247,8 @@ class Stack:
     def _is_ready(proc: Process) -> bool:
         if proc.spec.probe == "none" or proc.port is None:
             return proc.popen.poll() is None
+        if proc.spec.probe == "tcp":
+            return tcp_answers("127.0.0.1", proc.port)
         if proc.spec.probe == "grpc":
             try:
                 with grpc.insecure_channel(f"127.0.0.1:{proc.port}") as channel:
