@@ -1,0 +1,37 @@
+"""The delete rules shared by every ``DELETE /<collection>`` of API.md (chats, sessions, datasets).
+
+Missing, null or empty ``ids`` deletes nothing and is an error unless ``delete_all`` is sent;
+duplicated ids count once; some unknown → success with an error per unknown id; all unknown →
+not found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+
+from ragchat_common.errors import InvalidArgument, NotFound
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    success_count: int
+    errors: list[str] = field(default_factory=list)
+
+
+def ids_to_delete(ids: Sequence[str] | None, delete_all: bool, noun: str) -> list[str] | None:
+    """The distinct ids to delete in request order, or None for "delete every one"."""
+    if delete_all:
+        return None
+    unique = list(dict.fromkeys(ids or ()))
+    if not unique:
+        raise InvalidArgument(f'`ids` is required; send "delete_all": true to delete every {noun}')
+    return unique
+
+
+def outcome(requested: Sequence[str], deleted: Collection[str], missing: Callable[[str], str]) -> DeleteOutcome:
+    """The report for a deletion of ``requested`` ids of which ``deleted`` existed."""
+    errors = [missing(item) for item in requested if item not in deleted]
+    if requested and not deleted:
+        raise NotFound("; ".join(errors))
+    return DeleteOutcome(success_count=len(deleted), errors=errors)

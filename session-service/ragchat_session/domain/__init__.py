@@ -1,0 +1,1 @@
+"""Sessions and their messages: plain async functions over the store, no transport."""

@@ -1,0 +1,140 @@
+"""Sessions in MongoDB (motor): one document per session, its messages embedded.
+
+Indexes: (tenant_id, chat_id, <order field>) for listing and filtering, and a TTL index on
+``expire_at`` (set to last activity + retention on every write), so a session inactive for the
+retention period disappears and changing the retention needs no index rebuild.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+
+from ragchat_session.domain.types import Message, Session, SessionPage, SessionQuery
+
+COLLECTION = "sessions"
+
+
+def _to_session(doc: dict[str, Any]) -> Session:
+    return Session(
+        id=doc["_id"],
+        tenant_id=doc["tenant_id"],
+        chat_id=doc["chat_id"],
+        name=doc.get("name", ""),
+        user_id=doc.get("user_id", ""),
+        create_time=doc["create_time"],
+        update_time=doc["update_time"],
+        messages=[Message.from_doc(m) for m in doc.get("messages", [])],
+    )
+
+
+class SessionStore:
+    def __init__(self, db: AsyncIOMotorDatabase[Any], *, max_messages: int, retention_s: float) -> None:
+        self.collection = db[COLLECTION]
+        self.max_messages = max_messages
+        self.retention_s = retention_s
+
+    async def ensure_indexes(self) -> None:
+        for order_field in ("create_time", "update_time", "name"):
+            await self.collection.create_index(
+                [("tenant_id", ASCENDING), ("chat_id", ASCENDING), (order_field, ASCENDING)],
+                name=f"tenant_chat_{order_field}",
+            )
+        await self.collection.create_index([("tenant_id", ASCENDING), ("chat_id", ASCENDING), ("user_id", ASCENDING)])
+        await self.collection.create_index([("expire_at", ASCENDING)], expireAfterSeconds=0, name="retention_ttl")
+
+    def _expire_at(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.retention_s)
+
+    @staticmethod
+    def _scope(tenant_id: str, chat_id: str, session_id: str) -> dict[str, Any]:
+        return {"_id": session_id, "tenant_id": tenant_id, "chat_id": chat_id}
+
+    async def insert(self, session: Session) -> None:
+        await self.collection.insert_one(
+            {
+                "_id": session.id,
+                "tenant_id": session.tenant_id,
+                "chat_id": session.chat_id,
+                "name": session.name,
+                "user_id": session.user_id,
+                "create_time": session.create_time,
+                "update_time": session.update_time,
+                "messages": [m.to_doc() for m in session.messages[-self.max_messages :]],
+                "expire_at": self._expire_at(),
+            }
+        )
+
+    async def get(self, tenant_id: str, chat_id: str, session_id: str) -> Session | None:
+        doc = await self.collection.find_one(self._scope(tenant_id, chat_id, session_id))
+        return None if doc is None else _to_session(doc)
+
+    async def update_fields(
+        self, tenant_id: str, chat_id: str, session_id: str, fields: dict[str, Any]
+    ) -> Session | None:
+        doc = await self.collection.find_one_and_update(
+            self._scope(tenant_id, chat_id, session_id),
+            {"$set": {**fields, "expire_at": self._expire_at()}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _to_session(doc)
+
+    async def list_page(self, tenant_id: str, chat_id: str, query: SessionQuery) -> SessionPage:
+        where: dict[str, Any] = {"tenant_id": tenant_id, "chat_id": chat_id}
+        if query.id is not None:
+            where["_id"] = query.id
+        if query.name is not None:
+            where["name"] = query.name
+        if query.user_id is not None:
+            where["user_id"] = query.user_id
+        direction = DESCENDING if query.desc else ASCENDING
+        total = await self.collection.count_documents(where)
+        cursor = (
+            self.collection.find(where)
+            .sort([(query.orderby, direction), ("_id", direction)])
+            .skip((query.page - 1) * query.page_size)
+            .limit(query.page_size)
+        )
+        docs = await cursor.to_list(length=query.page_size)
+        return SessionPage(sessions=[_to_session(d) for d in docs], total=total)
+
+    async def existing_ids(self, tenant_id: str, chat_id: str, ids: list[str]) -> set[str]:
+        cursor = self.collection.find({"tenant_id": tenant_id, "chat_id": chat_id, "_id": {"$in": ids}}, {"_id": 1})
+        return {doc["_id"] for doc in await cursor.to_list(length=None)}
+
+    async def delete_ids(self, tenant_id: str, chat_id: str, ids: list[str]) -> None:
+        await self.collection.delete_many({"tenant_id": tenant_id, "chat_id": chat_id, "_id": {"$in": ids}})
+
+    async def delete_chat_sessions(self, tenant_id: str, chat_ids: list[str]) -> int:
+        result = await self.collection.delete_many({"tenant_id": tenant_id, "chat_id": {"$in": chat_ids}})
+        return int(result.deleted_count)
+
+    async def push_message(
+        self, tenant_id: str, chat_id: str, session_id: str, message: Message, now_ms: int
+    ) -> Session | None:
+        """Appends a message (trimming to the newest N); returns the session as it was before."""
+        doc = await self.collection.find_one_and_update(
+            self._scope(tenant_id, chat_id, session_id),
+            {
+                "$push": {"messages": {"$each": [message.to_doc()], "$slice": -self.max_messages}},
+                "$set": {"update_time": now_ms, "expire_at": self._expire_at()},
+            },
+            return_document=ReturnDocument.BEFORE,
+        )
+        return None if doc is None else _to_session(doc)
+
+    async def push_message_once(
+        self, tenant_id: str, chat_id: str, session_id: str, message: Message, now_ms: int
+    ) -> bool:
+        """Appends a message unless one with its id is already there; True when appended."""
+        result = await self.collection.update_one(
+            {**self._scope(tenant_id, chat_id, session_id), "messages.id": {"$ne": message.id}},
+            {
+                "$push": {"messages": {"$each": [message.to_doc()], "$slice": -self.max_messages}},
+                "$set": {"update_time": now_ms, "expire_at": self._expire_at()},
+            },
+        )
+        return bool(result.modified_count)
