@@ -13,6 +13,7 @@ from ragchat.chat.v1.chat_pb2_grpc import ChatServiceStub
 from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
 from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_common.grpc_utils import insecure_channel
+from ragchat_gateway.ratelimit.service import RateLimits
 from ragchat_gateway.settings import GatewaySettings
 
 
@@ -25,6 +26,7 @@ class Backends:
     mongo_client: AsyncIOMotorClient[Any]
     mongo: AsyncIOMotorDatabase[Any]
     redis: Redis
+    rate_limits: RateLimits
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     draining: bool = False
 
@@ -32,6 +34,7 @@ class Backends:
         for channel in self.channels.values():
             await channel.close()
         await self.redis.aclose()
+        await self.rate_limits.close()
         self.mongo_client.close()
 
 
@@ -50,5 +53,6 @@ def open_backends(settings: GatewaySettings) -> Backends:
         mongo_client=mongo_client,
         mongo=mongo_client[settings.mongo_db],
         redis=Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0),
+        rate_limits=RateLimits(settings),
         channels=channels,
     )

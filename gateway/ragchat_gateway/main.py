@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from ragchat_common.logging import configure_logging
 from ragchat_gateway.backends import open_backends
 from ragchat_gateway.http_errors import install_error_handlers
+from ragchat_gateway.ratelimit import RateLimitMiddleware
 from ragchat_gateway.routes import chats, completions, datasets, health, openai_compat, sessions
 from ragchat_gateway.settings import GatewaySettings
 
@@ -33,6 +34,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(title="ragchat", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     install_error_handlers(app)
+    # X-RateLimit-* on every authenticated response; releases a request's stream leases at its end.
+    app.add_middleware(RateLimitMiddleware)
     app.include_router(health.router)
     for module in (chats, sessions, completions, openai_compat, datasets):
         app.include_router(module.router, prefix=API_PREFIX)

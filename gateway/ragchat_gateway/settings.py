@@ -1,3 +1,5 @@
+from typing import Literal
+
 from ragchat_common.settings import ServiceSettings
 
 
@@ -11,3 +13,19 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     # Seconds an API key lookup is cached in-process (revocation takes effect within this).
     auth_cache_s: float = 5.0
+
+    # Rate limits per API key (API.md §2), shared by every replica through Redis; a key's own
+    # limits (stored with the key) override these defaults. Sustained `ratelimit_rpm` requests
+    # per `ratelimit_period_s` (60 s in production; tests shorten it), plus `ratelimit_burst`.
+    ratelimit_rpm: int = 100
+    ratelimit_burst: int = 50
+    ratelimit_period_s: float = 60.0
+    # Concurrent streaming completions per key; a stream's lease expires this long after its
+    # gateway stops renewing it (a crashed replica's slots come back within this bound).
+    ratelimit_max_streams: int = 10
+    ratelimit_lease_ttl_s: float = 30.0
+    # Redis unreachable: "fail-closed" answers 503, "fail-open" admits (logged and counted).
+    ratelimit_on_redis_error: Literal["fail-closed", "fail-open"] = "fail-closed"
+    ratelimit_redis_timeout_s: float = 1.0
+    # Tests only: read "now" (µs) from the Redis key `{namespace}:ratelimit:test-clock` when set.
+    ratelimit_test_clock: bool = False

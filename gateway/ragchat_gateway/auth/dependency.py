@@ -15,6 +15,7 @@ from ragchat_common.errors import Unauthenticated, Unavailable
 from ragchat_gateway.auth import domain
 from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.ratelimit import enforce_rate_limit
 
 # Bounds the cache so that a flood of random keys cannot grow memory without limit.
 _CACHE_MAX_ENTRIES = 10_000
@@ -84,8 +85,8 @@ async def authenticate(request: Request, backends: BackendsDep) -> Principal:
         raise Unauthenticated("Invalid API key: unknown or revoked.")
     request.state.principal = principal
 
-    # --- Rate limiting hook: the limiter takes its token for `principal` here (one Redis call)
-    # and raises RateLimited / Unavailable as its policy says. Keep it after authentication.
+    # The limiter takes this request's token (one Redis call); RateLimited / Unavailable.
+    await enforce_rate_limit(request, principal)
 
     return principal
 

@@ -1,0 +1,123 @@
+"""The gateway's limiter: per-key limits from the key or the defaults, and the Redis policy."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import BusyLoadingError, ReadOnlyError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ragchat_common.errors import Unavailable
+from ragchat_gateway.auth.principal import Principal
+from ragchat_gateway.ratelimit.leases import StreamLease, StreamLimitReached, acquire_lease, lease_set_key
+from ragchat_gateway.ratelimit.limiter import Decision, RequestLimits, take_request_token
+from ragchat_gateway.ratelimit.metrics import DECISION_SECONDS, FAIL_OPEN_ADMISSIONS, REDIS_ERRORS, REJECTIONS
+from ragchat_gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "Redis is out of reach" (the policy applies); anything else is a bug → 500.
+REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, ReadOnlyError, OSError)
+
+
+class RateLimits:
+    """Request limiter and stream leases of one gateway process, over its own Redis client."""
+
+    def __init__(self, settings: GatewaySettings, redis: Redis | None = None) -> None:
+        self.settings = settings
+        self.namespace = settings.namespace
+        self.fail_open = settings.ratelimit_on_redis_error == "fail-open"
+        # Own client: short timeouts so an unreachable Redis becomes a quick 503 (or a fail-open
+        # admission), and one immediate retry on a fresh connection after a Redis restart.
+        self.redis = redis or Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.ratelimit_redis_timeout_s,
+            socket_connect_timeout=settings.ratelimit_redis_timeout_s,
+            retry=Retry(NoBackoff(), 1),
+        )
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    # -- limits of a key ---------------------------------------------------------------------
+    def request_limits(self, principal: Principal) -> RequestLimits:
+        own = principal.limits
+        return RequestLimits(
+            rate=self.settings.ratelimit_rpm if own.requests_per_minute is None else own.requests_per_minute,
+            burst=self.settings.ratelimit_burst if own.burst is None else own.burst,
+            period_s=self.settings.ratelimit_period_s,
+        )
+
+    def max_streams(self, principal: Principal) -> int:
+        own = principal.limits.max_streams
+        return self.settings.ratelimit_max_streams if own is None else own
+
+    # -- decisions ---------------------------------------------------------------------------
+    async def take_request_token(self, principal: Principal) -> Decision | None:
+        """The limiter's decision for one request of `principal` (admitted or not).
+
+        None: Redis was unreachable and the policy is fail-open (admitted without a decision).
+        Raises Unavailable (503) when Redis is unreachable under fail-closed.
+        """
+        started = time.perf_counter()
+        try:
+            decision = await take_request_token(
+                self.redis,
+                self.namespace,
+                principal.key_id,
+                self.request_limits(principal),
+                use_test_clock=self.settings.ratelimit_test_clock,
+            )
+        except REDIS_UNREACHABLE as exc:
+            self._unreachable("request", exc)
+            return None
+        finally:
+            DECISION_SECONDS.observe(time.perf_counter() - started)
+        if not decision.admitted:
+            REJECTIONS.labels(reason="rate").inc()
+        return decision
+
+    async def acquire_stream(self, principal: Principal) -> StreamLease:
+        """One of the key's concurrent-stream slots; StreamLimitReached (429) when all are taken."""
+        try:
+            return await acquire_lease(
+                self.redis,
+                self.namespace,
+                principal.key_id,
+                max_streams=self.max_streams(principal),
+                ttl_s=self.settings.ratelimit_lease_ttl_s,
+                on_redis_error=lambda _exc: REDIS_ERRORS.labels(operation="lease").inc(),
+            )
+        except REDIS_UNREACHABLE as exc:
+            self._unreachable("stream", exc)
+            return StreamLease(
+                redis=None,
+                set_key=lease_set_key(self.namespace, principal.key_id),
+                lease_id="",
+                ttl_s=self.settings.ratelimit_lease_ttl_s,
+            )
+        except StreamLimitReached:
+            REJECTIONS.labels(reason="streams").inc()
+            raise
+
+    def _unreachable(self, operation: str, exc: BaseException) -> None:
+        """Applies the Redis-unreachable policy: returns under fail-open, raises under fail-closed."""
+        REDIS_ERRORS.labels(operation=operation).inc()
+        if self.fail_open:
+            FAIL_OPEN_ADMISSIONS.labels(operation=operation).inc()
+            log.warning(
+                "rate limiter: Redis unreachable, admitting (fail-open)",
+                extra={"operation": operation, "error": repr(exc)},
+            )
+            return
+        REJECTIONS.labels(reason="redis_unavailable").inc()
+        log.warning(
+            "rate limiter: Redis unreachable, refusing (fail-closed)",
+            extra={"operation": operation, "error": repr(exc)},
+        )
+        raise Unavailable("The rate limiter is unavailable (its store does not answer); please retry.") from exc
