@@ -7,16 +7,18 @@ import asyncio
 from ragchat_chat.settings import ChatSettings
 from ragchat_common.grpc_utils import GrpcServer, serve_until_signalled
 from ragchat_common.logging import configure_logging
+from ragchat_common.telemetry import setup_telemetry
 
 
 async def serve(settings: ChatSettings) -> None:
     server = GrpcServer(settings.grpc_host, settings.grpc_port)
-    await serve_until_signalled(server, settings.shutdown_grace_s)
+    await serve_until_signalled(server, settings.shutdown_grace_s, settings=settings)
 
 
 def run() -> None:
     settings = ChatSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    setup_telemetry(settings.service_name)
     asyncio.run(serve(settings))
 
 

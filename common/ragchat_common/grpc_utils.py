@@ -19,6 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ragchat_common import telemetry
 from ragchat_common.errors import (
     ErrorCode,
     InternalError,
@@ -26,6 +27,9 @@ from ragchat_common.errors import (
     Unavailable,
     error_for_code,
 )
+from ragchat_common.metrics import GrpcMetricsInterceptor
+from ragchat_common.ops_http import OpsHttpServer
+from ragchat_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,6 +115,7 @@ def insecure_channel(addr: str, retry: RetryPolicy = RetryPolicy()) -> grpc.aio.
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.keepalive_time_ms", 30_000),
         ],
+        interceptors=telemetry.grpc_client_interceptors() or None,
     )
 
 
@@ -205,7 +210,13 @@ class GrpcServer:
         interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
     ) -> None:
         self.server = grpc.aio.server(
-            interceptors=[DomainErrorInterceptor(), *interceptors],
+            # Outermost first: trace span, then metrics (they see the final status), then errors.
+            interceptors=[
+                *telemetry.grpc_server_interceptors(),
+                GrpcMetricsInterceptor(),
+                DomainErrorInterceptor(),
+                *interceptors,
+            ],
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -228,24 +239,41 @@ class GrpcServer:
         for name in ["", *self._service_names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
-    async def drain_and_stop(self, grace_s: float) -> None:
-        """Readiness off first, then finish in-flight calls within the grace period."""
+    async def drain_and_stop(self, grace_s: float, drain_s: float = 0.0) -> None:
+        """Readiness off first (NOT_SERVING), keep serving ``drain_s`` while balancers notice,
+        then refuse new calls and finish in-flight ones within the grace period."""
         await self.health.enter_graceful_shutdown()
+        if drain_s > 0:
+            await asyncio.sleep(drain_s)
         await self.server.stop(grace_s)
 
 
 async def serve_until_signalled(
-    server: GrpcServer, grace_s: float, on_stop: Callable[[], Awaitable[None]] | None = None
+    server: GrpcServer,
+    grace_s: float,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+    *,
+    settings: ServiceSettings | None = None,
 ) -> None:
-    """Start the server, wait for SIGTERM/SIGINT, drain, run cleanup."""
+    """Start the server, wait for SIGTERM/SIGINT, drain, run cleanup.
+
+    With ``settings``: serves /healthz, /readyz and /metrics on ``settings.metrics_port`` (when
+    not 0) and waits ``settings.shutdown_drain_s`` between readiness off and refusing calls.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
-    log.info("gRPC server listening", extra={"address": server.address})
+    ops: OpsHttpServer | None = None
+    if settings is not None and settings.metrics_port:
+        ops = OpsHttpServer(settings.metrics_host, settings.metrics_port, ready=lambda: not stop.is_set())
+        await ops.start()
+    log.info("gRPC server listening", extra={"address": server.address, "metrics_port": ops.port if ops else None})
     await stop.wait()
     log.info("stopping gRPC server", extra={"grace_s": grace_s})
-    await server.drain_and_stop(grace_s)
+    await server.drain_and_stop(grace_s, settings.shutdown_drain_s if settings is not None else 0.0)
     if on_stop is not None:
         await on_stop()
+    if ops is not None:
+        await ops.stop()

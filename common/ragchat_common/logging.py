@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from typing import Any
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+# The id of the HTTP request being served (set by the gateway's middleware), logged with every line.
+request_id_var: ContextVar[str | None] = ContextVar("ragchat_request_id", default=None)
 
 
 def _trace_ids() -> tuple[str | None, str | None]:
@@ -38,6 +42,9 @@ class JsonFormatter(logging.Formatter):
         if trace_id:
             entry["trace_id"] = trace_id
             entry["span_id"] = span_id
+        request_id = request_id_var.get()
+        if request_id:
+            entry["request_id"] = request_id
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value

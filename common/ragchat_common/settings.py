@@ -30,8 +30,12 @@ class ServiceSettings(BaseSettings):
     grpc_timeout_s: float = 10.0
     # Seconds a stopping process gives in-flight work before it exits.
     shutdown_grace_s: float = 20.0
+    # Seconds between SIGTERM (readiness off at once) and refusing new work, so load balancers
+    # stop routing here first (Kubernetes: a few seconds; local runs: 0).
+    shutdown_drain_s: float = 0.0
     # Port of the Prometheus /metrics endpoint of a non-HTTP process; 0 turns it off.
     metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
 
 
 class GrpcServiceSettings(ServiceSettings):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import FastAPI
 
 from ragchat_common.logging import configure_logging
+from ragchat_common.telemetry import instrument_fastapi, setup_telemetry
 from ragchat_gateway.backends import open_backends
 from ragchat_gateway.http_errors import install_error_handlers
+from ragchat_gateway.observability import install_observability, serve
 from ragchat_gateway.ratelimit import RateLimitMiddleware
 from ragchat_gateway.routes import chats, completions, datasets, health, openai_compat, sessions
 from ragchat_gateway.settings import GatewaySettings
@@ -36,6 +37,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app)
     # X-RateLimit-* on every authenticated response; releases a request's stream leases at its end.
     app.add_middleware(RateLimitMiddleware)
+    install_observability(app)
+    instrument_fastapi(app)
     app.include_router(health.router)
     for module in (chats, sessions, completions, openai_compat, datasets):
         app.include_router(module.router, prefix=API_PREFIX)
@@ -45,13 +48,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 def run() -> None:
     settings = GatewaySettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    uvicorn.run(
+    setup_telemetry(settings.service_name)
+    serve(
         create_app(settings),
         host=settings.gateway_host,
         port=settings.gateway_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        drain_s=settings.shutdown_drain_s,
+        grace_s=settings.shutdown_grace_s,
     )
 
 

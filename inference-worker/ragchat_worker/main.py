@@ -8,6 +8,7 @@ import signal
 
 from ragchat_common.logging import configure_logging
 from ragchat_common.ops_http import OpsHttpServer
+from ragchat_common.telemetry import setup_telemetry
 from ragchat_worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ async def serve(settings: WorkerSettings) -> None:
 def run() -> None:
     settings = WorkerSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    setup_telemetry(settings.service_name)
     asyncio.run(serve(settings))
 
 

@@ -1,0 +1,148 @@
+"""Operations plumbing of the gateway: request ids, HTTP metrics, /metrics, graceful shutdown.
+
+``ObservabilityMiddleware`` is plain ASGI (not ``BaseHTTPMiddleware``) so it never buffers a
+streamed response: it stamps ``X-Request-ID`` on every response, times each request by its
+route *template* and counts open SSE streams. ``serve`` runs uvicorn so that SIGTERM first
+turns readiness to 503 and only then, after ``shutdown_drain_s``, stops accepting connections;
+in-flight streams then get ``shutdown_grace_s`` to finish and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ragchat_common import metrics
+from ragchat_common.ids import new_id
+from ragchat_common.logging import request_id_var
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client's request id is echoed when it is a sane token; anything else is replaced.
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+router = APIRouter()
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus_metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else metrics.UNMATCHED_ROUTE
+
+
+def _client_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            text = value.decode("latin-1").strip()
+            return text if _REQUEST_ID_RE.match(text) else None
+    return None
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _client_request_id(scope) or new_id()
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        streaming = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, streaming
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+                if any(k.lower() == b"content-type" and v.startswith(b"text/event-stream") for k, v in headers):
+                    streaming = True
+                    metrics.ACTIVE_STREAMS.inc()
+            await send(message)
+
+        metrics.HTTP_IN_FLIGHT.inc()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            metrics.HTTP_IN_FLIGHT.dec()
+            if streaming:
+                metrics.ACTIVE_STREAMS.dec()
+            route = _route_template(scope)
+            labels = {"route": route, "method": scope.get("method", ""), "code": str(status)}
+            metrics.HTTP_REQUESTS.labels(**labels).inc()
+            metrics.HTTP_REQUEST_DURATION.labels(**labels).observe(time.perf_counter() - started)
+            request_id_var.reset(token)
+
+
+def install_observability(app: FastAPI) -> None:
+    """Mount /metrics and the middleware (outermost, so it sees every response)."""
+    app.include_router(router)
+    app.add_middleware(ObservabilityMiddleware)
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn, with readiness off *before* the listener closes.
+
+    First SIGTERM/SIGINT: ``on_drain()`` (readiness → 503) at once; the server keeps serving
+    for ``drain_s`` (load balancers stop routing to it meanwhile), then stops accepting and lets
+    in-flight requests finish within uvicorn's ``timeout_graceful_shutdown``. A second signal
+    stops at once (SIGINT twice forces). Unlike plain uvicorn it does not re-raise the signal
+    after a clean shutdown, so the process exits 0.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_drain: Callable[[], None], drain_s: float) -> None:
+        super().__init__(config)
+        self._on_drain = on_drain
+        self._drain_s = drain_s
+        self._drain_deadline: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._drain_deadline is None:
+            self._drain_deadline = time.monotonic() + self._drain_s
+            self._on_drain()
+            return
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
+
+    async def on_tick(self, counter: int) -> bool:
+        if await super().on_tick(counter):
+            return True
+        return self._drain_deadline is not None and time.monotonic() >= self._drain_deadline
+
+
+def serve(app: FastAPI, *, host: str, port: int, drain_s: float, grace_s: float) -> None:
+    def mark_draining() -> None:
+        backends: Any = getattr(app.state, "backends", None)
+        if backends is not None:
+            backends.draining = True
+        app.state.draining = True
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=max(1, int(grace_s)),
+    )
+    DrainingServer(config, on_drain=mark_draining, drain_s=drain_s).run()
