@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from ragchat_cli.endpoints import DEFAULT_MONGO_DB, EndpointsError, MongoTarget, mongo_target
-from ragchat_common.errors import RagchatError
+from ragchat_common.errors import NotFound, RagchatError
 from ragchat_gateway.auth import domain
 from ragchat_gateway.auth.principal import KeyLimits
 
@@ -111,6 +111,58 @@ def _revoke(args: argparse.Namespace, target: MongoTarget) -> int:
     return 0
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _add_limit_options(parser: argparse.ArgumentParser, resettable: bool = False) -> None:
+    parser.add_argument("--rpm", type=_non_negative, default=None, help="requests per minute (sustained)")
+    parser.add_argument("--burst", type=_non_negative, default=None, help="extra requests a full bucket admits")
+    parser.add_argument("--max-streams", type=_non_negative, default=None, help="concurrent streaming completions")
+    if resettable:
+        parser.add_argument(
+            "--default",
+            action="append",
+            choices=("rpm", "burst", "max-streams"),
+            default=[],
+            help="put this limit back to the deployment's default (repeatable)",
+        )
+
+
+def _update(args: argparse.Namespace, target: MongoTarget) -> int:
+    async def change(db: domain.Db) -> domain.KeyRecord:
+        current = next((r for r in await domain.list_keys(db) if r.key_id == args.key_id), None)
+        if current is None:
+            raise NotFound(f"No API key with id {args.key_id}.")
+        old = current.limits
+
+        def pick(option: str, given: int | None, kept: int | None) -> int | None:
+            if option in args.default:
+                return None
+            return kept if given is None else given
+
+        limits = KeyLimits(
+            requests_per_minute=pick("rpm", args.rpm, old.requests_per_minute),
+            burst=pick("burst", args.burst, old.burst),
+            max_streams=pick("max-streams", args.max_streams, old.max_streams),
+        )
+        return await domain.update_key_limits(db, args.key_id, limits)
+
+    record = run_with_db(target.url, target.db, change)
+    print(
+        f"updated key {record.key_id} of tenant {record.tenant_name!r}: {_show_limits(record.limits)} "
+        "(gateways apply it within their auth cache time)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _handler(action: Callable[[argparse.Namespace, MongoTarget], int]) -> Callable[[argparse.Namespace], int]:
     def handle(args: argparse.Namespace) -> int:
         try:
@@ -135,7 +187,13 @@ def register(sub: Any) -> None:
 
     create = keys_sub.add_parser("create", help="mint a key for a tenant; prints the key alone on stdout")
     create.add_argument("--tenant", required=True, help="tenant name (created on first use)")
+    _add_limit_options(create)
     create.set_defaults(handler=_handler(_create))
+
+    update = keys_sub.add_parser("update", help="change a key's limits (options left out keep their value)")
+    update.add_argument("key_id", metavar="KEY_ID")
+    _add_limit_options(update, resettable=True)
+    update.set_defaults(handler=_handler(_update))
 
     listing = keys_sub.add_parser("list", help="list keys (never the keys themselves)")
     listing.add_argument("--tenant", default=None, help="only this tenant's keys")
