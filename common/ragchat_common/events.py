@@ -1,0 +1,104 @@
+"""Events of one answer's token stream, from an inference worker to the gateways, over Redis.
+
+Each event is published live on ``stream_channel`` and appended to ``stream_log_key`` (a capped,
+expiring Redis stream) in the same round trip: the live channel gives low latency, the log lets a
+gateway fill gaps (a subscription that was not yet active, a reconnect) and lets a stream resume.
+
+``seq`` numbers the events of one message from 0 and never restarts, not even after a redelivered
+job emits ``reset``; a gateway relays every seq once, in order.
+
+Order of a successful answer: ``delta``* (each the NEW text only), ``final`` (the full answer, its
+reference, usage), ``done``. A failure: ``delta``*, ``error``, ``done``. A worker that takes over a
+redelivered job first sends ``reset``: the text streamed so far is void and the answer restarts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class DeltaEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["delta"] = "delta"
+    seq: int
+    text: str
+
+
+class ResetEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["reset"] = "reset"
+    seq: int
+    reason: str = "The answer restarted after a worker failure."
+
+
+class FinalEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["final"] = "final"
+    seq: int
+    answer: str
+    reference: dict[str, Any]
+    created_at: float
+    model: str = ""
+    usage: Usage = Field(default_factory=Usage)
+
+
+class ErrorEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["error"] = "error"
+    seq: int
+    # Safe to show to the client (no internals).
+    message: str
+
+
+class DoneEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["done"] = "done"
+    seq: int
+
+
+StreamEvent = Annotated[
+    DeltaEvent | ResetEvent | FinalEvent | ErrorEvent | DoneEvent,
+    Field(discriminator="type"),
+]
+
+_EVENT_ADAPTER: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
+
+# Field of a stream-log entry that holds the encoded event.
+LOG_FIELD = b"e"
+
+
+def encode_event(event: StreamEvent) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def decode_event(payload: bytes | str) -> StreamEvent:
+    """Raises ``pydantic.ValidationError`` for a payload that is not an event."""
+    return _EVENT_ADAPTER.validate_json(payload)
+
+
+def stream_channel(namespace: str, message_id: str) -> str:
+    """The Redis pub/sub channel carrying one answer's live events."""
+    return f"{namespace}:stream:{message_id}"
+
+
+def stream_log_key(namespace: str, message_id: str) -> str:
+    """The Redis stream (capped, expiring) holding one answer's events for replay."""
+    return f"{namespace}:streamlog:{message_id}"

@@ -1,0 +1,89 @@
+"""gRPC adapters for the domain: retrieval-service Search, session-service answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ragchat.retrieval.v1 import retrieval_pb2
+from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
+from ragchat.session.v1 import session_pb2
+from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
+from ragchat_common.errors import NotFound, RagchatError
+from ragchat_common.grpc_utils import rpc
+from ragchat_common.structs import from_struct, to_struct
+from ragchat_worker.domain.answer import StorageFailed
+from ragchat_worker.domain.types import RetrievalFailed, RetrievedChunk, SearchQuery
+
+
+class GrpcRetriever:
+    def __init__(self, stub: RetrievalServiceStub, timeout_s: float) -> None:
+        self.stub, self.timeout_s = stub, timeout_s
+
+    async def search(self, query: SearchQuery) -> list[RetrievedChunk]:
+        request = retrieval_pb2.SearchRequest(
+            tenant_id=query.tenant_id,
+            dataset_ids=query.dataset_ids,
+            document_ids=query.document_ids,
+            query=query.query,
+            similarity_threshold=query.similarity_threshold,
+            keywords_similarity_weight=query.keywords_similarity_weight,
+            top_k=query.top_k,
+            top_n=query.top_n,
+        )
+        try:
+            reply = await rpc(self.stub.Search(request, timeout=self.timeout_s), "retrieval-service")
+        except NotFound:
+            # A dataset deleted since the chat was read: nothing to retrieve from it.
+            return []
+        except RagchatError as exc:
+            raise RetrievalFailed(f"Retrieval failed: {exc.message}") from None
+        return [
+            RetrievedChunk(
+                id=c.id,
+                content=c.content,
+                document_id=c.document_id,
+                document_name=c.document_name,
+                dataset_id=c.dataset_id,
+                similarity=round(float(c.similarity), 6),
+                vector_similarity=round(float(c.vector_similarity), 6),
+                term_similarity=round(float(c.term_similarity), 6),
+            )
+            for c in reply.chunks
+        ]
+
+
+class GrpcAnswerStore:
+    def __init__(self, stub: SessionServiceStub, timeout_s: float) -> None:
+        self.stub, self.timeout_s = stub, timeout_s
+
+    async def store(
+        self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str, content: str, reference: dict[str, Any]
+    ) -> bool:
+        request = session_pb2.StoreAnswerRequest(
+            tenant_id=tenant_id,
+            chat_id=chat_id,
+            session_id=session_id,
+            answer_id=answer_id,
+            content=content,
+            reference=to_struct(reference),
+        )
+        try:
+            reply = await rpc(self.stub.StoreAnswer(request, timeout=self.timeout_s), "session-service")
+        except RagchatError as exc:
+            raise StorageFailed(f"The answer could not be stored: {exc.message}") from None
+        return bool(reply.stored)
+
+    async def find(
+        self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        request = session_pb2.GetSessionRequest(tenant_id=tenant_id, chat_id=chat_id, session_id=session_id)
+        try:
+            session = await rpc(self.stub.GetSession(request, timeout=self.timeout_s), "session-service")
+        except NotFound:
+            return None
+        except RagchatError as exc:
+            raise StorageFailed(f"The session could not be read: {exc.message}") from None
+        for message in session.messages:
+            if message.id == answer_id:
+                return message.content, from_struct(message.reference)
+        return None

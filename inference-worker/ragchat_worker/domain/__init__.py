@@ -1,0 +1,4 @@
+"""The worker's logic: prompt assembly, citations, token batching, the answer pipeline.
+
+Plain async functions and types; RabbitMQ, Redis, gRPC and HTTP stay in the adapters.
+"""

@@ -1,0 +1,236 @@
+"""Answering one completion job: retrieve, assemble the prompt, stream the LLM, store, finish.
+
+Every outcome ends the stream: ``final`` + ``done`` on success, ``error`` + ``done`` on failure.
+A job seen before (its replay log is not empty) is a redelivery: it says ``reset`` first, or only
+re-finishes when the answer was already stored, or does nothing when the stream already ended.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ragchat_common.events import (
+    DeltaEvent,
+    DoneEvent,
+    ErrorEvent,
+    FinalEvent,
+    ResetEvent,
+    StreamEvent,
+    Usage,
+)
+from ragchat_common.jobs import CompletionJob
+from ragchat_common.prompting import fill_placeholders
+from ragchat_worker.domain.batching import batch_pieces
+from ragchat_worker.domain.citations import CitationStream, build_reference
+from ragchat_worker.domain.prompt import assemble_prompt
+from ragchat_worker.domain.types import (
+    AnswerStore,
+    GenerationParams,
+    LLMBackend,
+    LLMError,
+    LLMUsage,
+    RetrievalFailed,
+    RetrievedChunk,
+    Retriever,
+    SearchQuery,
+)
+
+log = logging.getLogger(__name__)
+
+
+class EventSink(Protocol):
+    async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
+        """Publishes the events live and appends them to the replay log, in one round trip."""
+        ...
+
+    async def last_event(self, message_id: str) -> StreamEvent | None: ...
+
+
+class Outcome(enum.Enum):
+    ANSWERED = "answered"
+    FAILED = "failed"
+    ALREADY_DONE = "already_done"
+
+
+@dataclass
+class AnswerDeps:
+    retriever: Retriever
+    llm: LLMBackend
+    sink: EventSink
+    store: AnswerStore
+    flush_pieces: int = 32
+    flush_delay_s: float = 0.005
+    default_max_tokens: int = 512
+
+
+class StorageFailed(Exception):
+    """The answer could not be stored (session-service unavailable)."""
+
+
+class _Stream:
+    """Numbers the events of one message and sends them."""
+
+    def __init__(self, sink: EventSink, message_id: str, first_seq: int) -> None:
+        self.sink, self.message_id, self.seq = sink, message_id, first_seq
+
+    def next_seq(self) -> int:
+        seq = self.seq
+        self.seq += 1
+        return seq
+
+    async def send(self, *events: StreamEvent) -> None:
+        await self.sink.emit(self.message_id, events)
+
+
+def _setting(config: dict[str, Any], key: str, default: Any) -> Any:
+    value = config.get(key)
+    return default if value is None else value
+
+
+def generation_params(job: CompletionJob, llm: LLMBackend, default_max_tokens: int) -> GenerationParams:
+    settings = job.chat.llm
+
+    def optional_float(key: str) -> float | None:
+        value = settings.get(key)
+        return None if value is None else float(value)
+
+    return GenerationParams(
+        model=str(settings.get("model_name") or llm.default_model),
+        max_tokens=int(_setting(settings, "max_tokens", default_max_tokens)),
+        temperature=optional_float("temperature"),
+        top_p=optional_float("top_p"),
+        presence_penalty=optional_float("presence_penalty"),
+        frequency_penalty=optional_float("frequency_penalty"),
+    )
+
+
+async def retrieve(job: CompletionJob, retriever: Retriever) -> list[RetrievedChunk]:
+    if not job.chat.dataset_ids:
+        return []
+    prompt = job.chat.prompt
+    return await retriever.search(
+        SearchQuery(
+            tenant_id=job.tenant_id,
+            dataset_ids=list(job.chat.dataset_ids),
+            document_ids=list(job.doc_ids),
+            query=job.question,
+            similarity_threshold=float(_setting(prompt, "similarity_threshold", 0.2)),
+            keywords_similarity_weight=float(_setting(prompt, "keywords_similarity_weight", 0.7)),
+            top_k=int(_setting(prompt, "top_k", 1024)),
+            top_n=int(_setting(prompt, "top_n", 6)),
+        )
+    )
+
+
+async def answer_job(job: CompletionJob, deps: AnswerDeps) -> Outcome:
+    """Answers the job; every outcome leaves a finished stream (unless Redis itself is down)."""
+    stream = _Stream(deps.sink, job.message_id, 0)
+    previous = await deps.sink.last_event(job.message_id)
+    if previous is not None:
+        if previous.type == "done":
+            return Outcome.ALREADY_DONE
+        stream.seq = previous.seq + 1
+        await stream.send(ResetEvent(seq=stream.next_seq()))
+    try:
+        if previous is not None and await _finish_stored(job, deps, stream):
+            return Outcome.ANSWERED
+        await _generate(job, deps, stream)
+    except (LLMError, RetrievalFailed, StorageFailed) as exc:
+        message = str(exc.args[0]) if exc.args else "The answer could not be generated."
+        log.warning("completion failed", extra={"message_id": job.message_id, "reason": message})
+        await stream.send(ErrorEvent(seq=stream.next_seq(), message=message), DoneEvent(seq=stream.next_seq()))
+        return Outcome.FAILED
+    except Exception:
+        log.exception("completion failed unexpectedly", extra={"message_id": job.message_id})
+        await stream.send(
+            ErrorEvent(seq=stream.next_seq(), message="Internal error while generating the answer."),
+            DoneEvent(seq=stream.next_seq()),
+        )
+        return Outcome.FAILED
+    return Outcome.ANSWERED
+
+
+async def _finish_stored(job: CompletionJob, deps: AnswerDeps, stream: _Stream) -> bool:
+    """A redelivered job whose answer was already stored: stream that answer instead of a new one."""
+    if not job.store:
+        return False
+    stored = await deps.store.find(
+        tenant_id=job.tenant_id, chat_id=job.chat_id, session_id=job.session_id, answer_id=job.message_id
+    )
+    if stored is None:
+        return False
+    content, reference = stored
+    await stream.send(
+        DeltaEvent(seq=stream.next_seq(), text=content),
+        FinalEvent(seq=stream.next_seq(), answer=content, reference=reference, created_at=time.time()),
+        DoneEvent(seq=stream.next_seq()),
+    )
+    return True
+
+
+async def _generate(job: CompletionJob, deps: AnswerDeps, stream: _Stream) -> None:
+    prompt_config = job.chat.prompt
+    chunks = await retrieve(job, deps.retriever)
+    params = generation_params(job, deps.llm, deps.default_max_tokens)
+    empty_response = str(_setting(prompt_config, "empty_response", ""))
+    usage = LLMUsage()
+
+    if job.chat.dataset_ids and not chunks and empty_response:
+        # Nothing relevant: the configured answer, without asking the model.
+        answer = fill_placeholders(empty_response, job.variables)
+        await stream.send(DeltaEvent(seq=stream.next_seq(), text=answer))
+        reference = build_reference([], answer, job.quote)
+        prompt_tokens = 0
+    else:
+        prompt = assemble_prompt(
+            template=str(_setting(prompt_config, "prompt", "")),
+            question=job.question,
+            history=job.history,
+            variables=job.variables,
+            chunks=chunks,
+            quote=job.quote,
+            counter=deps.llm.tokens,
+            budget_tokens=max(256, deps.llm.context_window - params.max_tokens),
+        )
+        citations = CitationStream(len(prompt.chunks), enabled=job.quote)
+        parts: list[str] = []
+        pieces = deps.llm.stream(prompt.messages, params, usage)
+        async for batch in batch_pieces(pieces, deps.flush_pieces, deps.flush_delay_s):
+            text = citations.feed(batch)
+            if text:
+                parts.append(text)
+                await stream.send(DeltaEvent(seq=stream.next_seq(), text=text))
+        tail = citations.flush()
+        if tail:
+            parts.append(tail)
+            await stream.send(DeltaEvent(seq=stream.next_seq(), text=tail))
+        answer = "".join(parts)
+        reference = build_reference(prompt.chunks, answer, job.quote)
+        prompt_tokens = usage.prompt_tokens or prompt.prompt_tokens
+
+    if job.store:
+        await deps.store.store(
+            tenant_id=job.tenant_id,
+            chat_id=job.chat_id,
+            session_id=job.session_id,
+            answer_id=job.message_id,
+            content=answer,
+            reference=reference,
+        )
+    completion_tokens = usage.completion_tokens or (deps.llm.tokens.count(answer) if answer else 0)
+    await stream.send(
+        FinalEvent(
+            seq=stream.next_seq(),
+            answer=answer,
+            reference=reference,
+            created_at=time.time(),
+            model=params.model,
+            usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+        ),
+        DoneEvent(seq=stream.next_seq()),
+    )

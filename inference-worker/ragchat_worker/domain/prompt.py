@@ -1,0 +1,100 @@
+"""Prompt assembly: system prompt with the ``{knowledge}`` block, variables, citation rules, and
+the history trimmed oldest-first to the model's context budget (counted with a real tokenizer)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ragchat_common.jobs import ChatTurn
+from ragchat_common.prompting import fill_placeholders
+from ragchat_worker.domain.types import PromptMessage, RetrievedChunk, TokenCounter
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are an intelligent assistant. Answer the question from the knowledge base below. "
+    "When the knowledge base has nothing relevant to the question, say that the knowledge base "
+    "does not contain the answer.\n\nKnowledge base:\n{knowledge}"
+)
+CITATION_RULES = (
+    "\n\nCite your sources: right after a sentence that uses a piece of the knowledge base, write "
+    "its marker exactly as shown, for example [ID:0]. Use only markers that appear above; never "
+    "invent one."
+)
+# Tokens a chat template adds around each message (role tags, separators).
+MESSAGE_OVERHEAD_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class AssembledPrompt:
+    messages: list[PromptMessage]
+    # The chunks in the knowledge block, in marker order (fewer than retrieved if the budget forced it).
+    chunks: list[RetrievedChunk]
+    prompt_tokens: int
+    dropped_history: int
+
+
+def knowledge_block(chunks: Sequence[RetrievedChunk]) -> str:
+    return "\n\n".join(f"[ID:{i}] (document: {c.document_name})\n{c.content}" for i, c in enumerate(chunks))
+
+
+def system_prompt(template: str, variables: Mapping[str, str], chunks: Sequence[RetrievedChunk], quote: bool) -> str:
+    template = template or DEFAULT_SYSTEM_PROMPT
+    knowledge = knowledge_block(chunks)
+    if "{knowledge}" not in template and chunks:
+        template = template + "\n\nKnowledge base:\n{knowledge}"
+    text = fill_placeholders(template, {**variables, "knowledge": knowledge})
+    if quote and chunks:
+        text += CITATION_RULES
+    return text
+
+
+def _cost(counter: TokenCounter, message: PromptMessage) -> int:
+    return counter.count(message.content) + MESSAGE_OVERHEAD_TOKENS
+
+
+def assemble_prompt(
+    *,
+    template: str,
+    question: str,
+    history: Sequence[ChatTurn],
+    variables: Mapping[str, str],
+    chunks: Sequence[RetrievedChunk],
+    quote: bool,
+    counter: TokenCounter,
+    budget_tokens: int,
+) -> AssembledPrompt:
+    """Fits system prompt + history + question into ``budget_tokens``.
+
+    History goes first (oldest first); if the system prompt and the question alone are still too
+    long, the lowest-ranked chunks are left out of the knowledge block.
+    """
+    kept_chunks = list(chunks)
+    question_message = PromptMessage("user", question)
+    while True:
+        system = PromptMessage("system", system_prompt(template, variables, kept_chunks, quote))
+        fixed = _cost(counter, system) + _cost(counter, question_message)
+        if fixed <= budget_tokens or not kept_chunks:
+            break
+        kept_chunks.pop()
+
+    turns = [PromptMessage(t.role, t.content) for t in history if t.content]
+    costs = [_cost(counter, m) for m in turns]
+    total = fixed + sum(costs)
+    dropped = 0
+    while turns and total > budget_tokens:
+        total -= costs[dropped]
+        dropped += 1
+        if dropped == len(turns):
+            break
+    kept_turns = turns[dropped:]
+    # A conversation the model sees should start with the user, not a leftover answer.
+    while kept_turns and kept_turns[0].role == "assistant" and dropped:
+        total -= costs[dropped]
+        dropped += 1
+        kept_turns = kept_turns[1:]
+    return AssembledPrompt(
+        messages=[system, *kept_turns, question_message],
+        chunks=kept_chunks,
+        prompt_tokens=total,
+        dropped_history=dropped,
+    )

@@ -1,0 +1,113 @@
+"""Types shared by the worker's domain modules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    id: str
+    content: str
+    document_id: str
+    document_name: str
+    dataset_id: str
+    similarity: float
+    vector_similarity: float
+    term_similarity: float
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    tenant_id: str
+    dataset_ids: list[str]
+    document_ids: list[str]
+    query: str
+    similarity_threshold: float
+    keywords_similarity_weight: float
+    top_k: int
+    top_n: int
+
+
+@dataclass(frozen=True)
+class PromptMessage:
+    role: str  # system | user | assistant
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    model: str
+    max_tokens: int
+    temperature: float | None = None
+    top_p: float | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+
+
+@dataclass
+class LLMUsage:
+    """Filled by a backend that reports usage; zeros mean "count it yourself"."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LLMError(Exception):
+    """The LLM failed; ``message`` is safe to show to the client."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RetrievalFailed(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TokenCounter(Protocol):
+    def count(self, text: str) -> int: ...
+
+
+class LLMBackend(Protocol):
+    """One way to generate text: streams the answer as text pieces."""
+
+    @property
+    def default_model(self) -> str: ...
+
+    @property
+    def context_window(self) -> int: ...
+
+    @property
+    def tokens(self) -> TokenCounter: ...
+
+    def stream(
+        self, messages: Sequence[PromptMessage], params: GenerationParams, usage: LLMUsage
+    ) -> AsyncIterator[str]: ...
+
+
+class Retriever(Protocol):
+    async def search(self, query: SearchQuery) -> list[RetrievedChunk]: ...
+
+
+class AnswerStore(Protocol):
+    async def store(
+        self,
+        *,
+        tenant_id: str,
+        chat_id: str,
+        session_id: str,
+        answer_id: str,
+        content: str,
+        reference: dict[str, object],
+    ) -> bool: ...
+
+    async def find(
+        self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str
+    ) -> tuple[str, dict[str, object]] | None:
+        """The stored answer (content, reference) with this id, if any."""
+        ...

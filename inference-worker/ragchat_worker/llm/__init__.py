@@ -1,0 +1,1 @@
+"""LLM backends behind one interface (``ragchat_worker.domain.types.LLMBackend``)."""

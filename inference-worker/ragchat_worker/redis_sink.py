@@ -1,0 +1,36 @@
+"""Stream events out through Redis: each batch is ONE round trip (PUBLISH + XADD + EXPIRE)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+
+from ragchat_common.events import LOG_FIELD, StreamEvent, decode_event, encode_event, stream_channel, stream_log_key
+
+
+class RedisEventSink:
+    def __init__(self, redis: Redis, namespace: str, *, log_max_events: int, log_ttl_s: int) -> None:
+        self.redis = redis
+        self.namespace = namespace
+        self.log_max_events = log_max_events
+        self.log_ttl_s = log_ttl_s
+
+    async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
+        channel = stream_channel(self.namespace, message_id)
+        log_key = stream_log_key(self.namespace, message_id)
+        pipe = self.redis.pipeline(transaction=False)
+        for event in events:
+            payload = encode_event(event)
+            # The log first: a gateway that sees a live event can always find its predecessors.
+            pipe.xadd(log_key, {LOG_FIELD: payload}, maxlen=self.log_max_events, approximate=True)
+            pipe.publish(channel, payload)
+        pipe.expire(log_key, self.log_ttl_s)
+        await pipe.execute()
+
+    async def last_event(self, message_id: str) -> StreamEvent | None:
+        entries = await self.redis.xrevrange(stream_log_key(self.namespace, message_id), count=1)
+        if not entries:
+            return None
+        _, fields = entries[0]
+        return decode_event(fields[LOG_FIELD]) if fields else None

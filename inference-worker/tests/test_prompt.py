@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from ragchat_common.jobs import ChatTurn
+from ragchat_worker.domain.prompt import CITATION_RULES, assemble_prompt
+from ragchat_worker.domain.types import RetrievedChunk
+
+
+class WordCounter:
+    """Counts words: enough to test the budget logic deterministically."""
+
+    def count(self, text: str) -> int:
+        return len(text.split())
+
+
+def chunk(i: int) -> RetrievedChunk:
+    return RetrievedChunk(f"c{i}", f"fact number {i}", "d", "doc.txt", "ds", 0.9, 0.9, 0.9)
+
+
+def test_knowledge_variables_and_citation_rules() -> None:
+    prompt = assemble_prompt(
+        template="Be {style}. Use: {knowledge} {unknown}",
+        question="q?",
+        history=[],
+        variables={"style": "formal"},
+        chunks=[chunk(0), chunk(1)],
+        quote=True,
+        counter=WordCounter(),
+        budget_tokens=10_000,
+    )
+    system = prompt.messages[0].content
+    assert system.startswith("Be formal. Use: [ID:0] (document: doc.txt)\nfact number 0\n\n[ID:1]")
+    assert "{unknown}" in system
+    assert system.endswith(CITATION_RULES)
+    assert prompt.messages[-1].role == "user" and prompt.messages[-1].content == "q?"
+
+
+def test_no_citation_rules_without_quote() -> None:
+    prompt = assemble_prompt(
+        template="{knowledge}",
+        question="q",
+        history=[],
+        variables={},
+        chunks=[chunk(0)],
+        quote=False,
+        counter=WordCounter(),
+        budget_tokens=1000,
+    )
+    assert CITATION_RULES not in prompt.messages[0].content
+
+
+def test_history_is_trimmed_oldest_first_to_the_budget() -> None:
+    history = []
+    for i in range(10):
+        history.append(ChatTurn(role="user", content=f"question {i} " + "w " * 20))
+        history.append(ChatTurn(role="assistant", content=f"answer {i} " + "w " * 20))
+    counter = WordCounter()
+    prompt = assemble_prompt(
+        template="sys",
+        question="final question",
+        history=history,
+        variables={},
+        chunks=[],
+        quote=False,
+        counter=counter,
+        budget_tokens=120,
+    )
+    kept = prompt.messages[1:-1]
+    assert 0 < len(kept) < 20
+    assert kept[0].role == "user"
+    assert kept[-1].content.startswith("answer 9")  # the newest turns survive
+    assert prompt.dropped_history == 20 - len(kept)
+    total = sum(counter.count(m.content) + 4 for m in prompt.messages)
+    assert total == prompt.prompt_tokens <= 120
+
+
+def test_chunks_are_dropped_when_the_system_prompt_alone_is_too_long() -> None:
+    chunks = [RetrievedChunk(f"c{i}", "word " * 50, "d", "doc.txt", "ds", 0.9, 0.9, 0.9) for i in range(5)]
+    prompt = assemble_prompt(
+        template="{knowledge}",
+        question="q",
+        history=[],
+        variables={},
+        chunks=chunks,
+        quote=True,
+        counter=WordCounter(),
+        budget_tokens=130,
+    )
+    # One chunk costs 53 words; with the citation rules only one fits in 130.
+    assert len(prompt.chunks) == 1
+    assert prompt.prompt_tokens <= 130
+    assert "[ID:1]" not in prompt.messages[0].content

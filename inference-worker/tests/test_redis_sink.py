@@ -1,0 +1,41 @@
+"""The sink against the machine's real Redis (unique namespace per run)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+from redis.asyncio import Redis
+
+from ragchat_common.events import DeltaEvent, DoneEvent, decode_event, stream_channel, stream_log_key
+from ragchat_worker.redis_sink import RedisEventSink
+
+
+async def test_each_batch_is_published_live_and_logged_with_expiry() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-sink-" + secrets.token_hex(4)
+    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=600)
+    pubsub = redis.pubsub()
+    try:
+        await pubsub.subscribe(stream_channel(namespace, "m"))
+        assert (await pubsub.get_message(timeout=1))["type"] == "subscribe"  # type: ignore[index]
+        assert await sink.last_event("m") is None
+
+        await sink.emit("m", [DeltaEvent(seq=0, text="Hello")])
+        await sink.emit("m", [DeltaEvent(seq=1, text=" world"), DoneEvent(seq=2)])
+
+        live = []
+        while len(live) < 3:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+            if message:
+                live.append(decode_event(message["data"]))
+        assert [e.seq for e in live] == [0, 1, 2]
+        logged = [decode_event(f[b"e"]) for _, f in await redis.xrange(stream_log_key(namespace, "m"))]
+        assert logged == live
+        assert 590 <= await redis.ttl(stream_log_key(namespace, "m")) <= 600
+        assert await sink.last_event("m") == DoneEvent(seq=2)
+    finally:
+        await pubsub.aclose()
+        await redis.delete(stream_log_key(namespace, "m"))
+        await redis.aclose()
+        await asyncio.sleep(0)
