@@ -4,3 +4,20 @@ from ragchat_common.settings import GrpcServiceSettings
 class ChatSettings(GrpcServiceSettings):
     service_name: str = "chat-service"
     grpc_port: int = 50051
+    # The deployment's model: RAGCHAT_LLM_MODEL when an OpenAI-compatible server is used, else the
+    # local model's name (the same variables the inference worker reads).
+    llm_model: str = ""
+    local_model_name: str = "smollm2-135m-instruct"
+    # More model names a chat may choose (comma-separated), besides the default one.
+    llm_models: str = ""
+    # Seconds to wait for retrieval-service when resolving dataset names on read.
+    dataset_lookup_timeout_s: float = 2.0
+
+    @property
+    def default_model(self) -> str:
+        return self.llm_model or self.local_model_name
+
+    @property
+    def available_models(self) -> tuple[str, ...]:
+        extra = [name.strip() for name in self.llm_models.split(",") if name.strip()]
+        return tuple(dict.fromkeys([self.default_model, *extra]))

@@ -1,0 +1,1 @@
+"""Chat assistants: plain async functions and types, no transport."""

@@ -1,0 +1,199 @@
+"""Chat domain functions against a real SecantusDB (no transport)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+
+from ragchat_chat.domain import chats
+from ragchat_chat.domain.config import DEFAULT_OPENER, DEFAULT_SYSTEM_PROMPT
+from ragchat_chat.domain.types import ChatQuery, ChatSpec, ModelCatalog
+from ragchat_chat.store import ChatStore
+from ragchat_common.errors import InvalidArgument, NotFound
+
+T1, T2 = "tenant-one", "tenant-two"
+
+
+def exact(message: str) -> str:
+    return "^" + re.escape(message) + "$"
+
+
+async def create(store: ChatStore, datasets: Any, models: ModelCatalog, tenant: str = T1, **spec: Any) -> Any:
+    return await chats.create_chat(store, datasets, models, tenant, ChatSpec(**spec))
+
+
+async def test_create_fills_every_default(store: ChatStore, datasets: Any, models: ModelCatalog) -> None:
+    chat = await create(store, datasets, models, name="Helper")
+    assert chat.llm == {
+        "model_name": "local-model",
+        "temperature": 0.1,
+        "top_p": 0.3,
+        "presence_penalty": 0.4,
+        "frequency_penalty": 0.7,
+        "max_tokens": 512,
+    }
+    assert chat.prompt == {
+        "prompt": DEFAULT_SYSTEM_PROMPT,
+        "opener": DEFAULT_OPENER,
+        "empty_response": "",
+        "variables": [{"key": "knowledge", "optional": False}],
+        "similarity_threshold": 0.2,
+        "keywords_similarity_weight": 0.7,
+        "top_n": 6,
+        "top_k": 1024,
+        "rerank_model": "",
+        "show_quote": True,
+    }
+    assert "{knowledge}" in DEFAULT_SYSTEM_PROMPT
+    assert chat.dataset_ids == [] and chat.datasets == []
+    assert len(chat.id) == 32 and chat.create_time == chat.update_time
+    assert await chats.get_chat(store, datasets, T1, chat.id) == chat
+
+
+async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, datasets: Any, models: Any) -> None:
+    chat = await create(
+        store,
+        datasets,
+        models,
+        name="Aliased",
+        llm={"model_name": None, "temperature": None, "max_tokens": 100, "custom": "kept"},
+        prompt={
+            "system": "Be brief. {knowledge} {style}",
+            "parameters": [{"key": "knowledge", "optional": False}, {"key": "style", "optional": True}],
+            "keywords_similarity_weight": 0.25,
+            "top_n": None,
+            "extra": {"nested": [1, 2]},
+        },
+    )
+    assert chat.llm["model_name"] == "local-model" and chat.llm["temperature"] == 0.1
+    assert chat.llm["max_tokens"] == 100 and chat.llm["custom"] == "kept"
+    assert chat.prompt["prompt"] == "Be brief. {knowledge} {style}"
+    assert "system" not in chat.prompt and "parameters" not in chat.prompt
+    assert chat.prompt["variables"][1] == {"key": "style", "optional": True}
+    assert chat.prompt["keywords_similarity_weight"] == 0.25  # as sent, not 1 - value
+    assert chat.prompt["top_n"] == 6 and chat.prompt["extra"] == {"nested": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({}, "`name` is required."),
+        ({"name": "   "}, "`name` is required."),
+        ({"name": "x" * 256}, "`name` is longer than 255 characters."),
+        ({"name": "v", "prompt": {"prompt": "no placeholders"}}, "Parameter 'knowledge' is not used"),
+        (
+            {"name": "v", "prompt": {"prompt": "{knowledge}", "variables": [{"key": "tone"}]}},
+            "Parameter 'tone' is not used",
+        ),
+        ({"name": "m", "llm": {"model_name": "gpt-9"}}, "`model_name` gpt-9 doesn't exist"),
+        ({"name": "t", "llm": {"temperature": "hot"}}, "`llm.temperature` should be a number between 0 and 2."),
+        ({"name": "t", "prompt": {"top_n": 2.5}}, "`prompt.top_n` should be a positive integer."),
+        ({"name": "t", "prompt": {"show_quote": "yes"}}, "`prompt.show_quote` should be a boolean."),
+        ({"name": "t", "prompt": {"variables": "knowledge"}}, "`prompt.variables` should be a list."),
+    ],
+)
+async def test_create_validation_messages(
+    store: ChatStore, datasets: Any, models: Any, spec: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidArgument, match=exact(message)):
+        await create(store, datasets, models, **spec)
+
+
+async def test_other_available_model_is_accepted(store: ChatStore, datasets: Any, models: Any) -> None:
+    chat = await create(store, datasets, models, name="Big", llm={"model_name": "big-model"})
+    assert chat.llm["model_name"] == "big-model"
+
+
+async def test_names_are_unique_per_tenant_ignoring_case(store: ChatStore, datasets: Any, models: Any) -> None:
+    first = await create(store, datasets, models, name="Support")
+    with pytest.raises(InvalidArgument, match=exact("Duplicated chat name in creating chat.")):
+        await create(store, datasets, models, name="SUPPORT")
+    other_tenant = await create(store, datasets, models, tenant=T2, name="support")
+    assert other_tenant.tenant_id == T2
+    second = await create(store, datasets, models, name="Sales")
+    with pytest.raises(InvalidArgument, match=exact("Duplicated chat name in updating chat.")):
+        await chats.update_chat(store, datasets, models, T1, second.id, ChatSpec(name="support"))
+    # Renaming a chat to its own name in another case is not a duplicate.
+    renamed = await chats.update_chat(store, datasets, models, T1, first.id, ChatSpec(name="SUPPORT"))
+    assert renamed.name == "SUPPORT"
+
+
+async def test_dataset_ownership_and_names(store: ChatStore, datasets: Any, models: Any) -> None:
+    mine = datasets.add(T1, "Manuals")
+    theirs = datasets.add(T2, "Secrets")
+    with pytest.raises(InvalidArgument, match=exact(f"You don't own the dataset {theirs}")):
+        await create(store, datasets, models, name="a", dataset_ids=[mine, theirs])
+    with pytest.raises(InvalidArgument, match=exact("You don't own the dataset nope")):
+        await create(store, datasets, models, name="a", dataset_ids=["nope"])
+    chat = await create(store, datasets, models, name="a", dataset_ids=[mine, mine])
+    assert chat.dataset_ids == [mine] and [(d.id, d.name) for d in chat.datasets] == [(mine, "Manuals")]
+    datasets.owned[T1][mine] = "Manuals v2"  # renamed later: reads show the current name
+    assert (await chats.get_chat(store, datasets, T1, chat.id)).datasets[0].name == "Manuals v2"
+    datasets.fail = True  # retrieval down: the chat is still readable with the stored names
+    assert (await chats.get_chat(store, datasets, T1, chat.id)).datasets[0].name == "Manuals"
+
+
+async def test_update_merges_and_leaves_the_rest(store: ChatStore, datasets: Any, models: Any) -> None:
+    dataset = datasets.add(T1, "Docs")
+    chat = await create(
+        store, datasets, models, name="u", dataset_ids=[dataset], llm={"temperature": 0.5, "x": 1}, prompt={"top_n": 3}
+    )
+    await asyncio.sleep(0.002)
+    updated = await chats.update_chat(
+        store, datasets, models, T1, chat.id, ChatSpec(llm={"max_tokens": 64}, prompt={"system": "{knowledge}!"})
+    )
+    assert updated.dataset_ids == [dataset]  # omitted: unchanged (differs from RAGFlow)
+    assert updated.llm["temperature"] == 0.5 and updated.llm["max_tokens"] == 64 and updated.llm["x"] == 1
+    assert updated.prompt["top_n"] == 3 and updated.prompt["prompt"] == "{knowledge}!"
+    assert updated.name == "u" and updated.update_time > chat.update_time
+    reset = await chats.update_chat(store, datasets, models, T1, chat.id, ChatSpec(llm={"temperature": None}))
+    assert reset.llm["temperature"] == 0.1
+    cleared = await chats.update_chat(store, datasets, models, T1, chat.id, ChatSpec(dataset_ids=[]))
+    assert cleared.dataset_ids == [] and cleared.datasets == []
+    with pytest.raises(InvalidArgument, match=exact("`name` cannot be empty.")):
+        await chats.update_chat(store, datasets, models, T1, chat.id, ChatSpec(name=""))
+    with pytest.raises(InvalidArgument, match=exact("Parameter 'knowledge' is not used")):
+        await chats.update_chat(store, datasets, models, T1, chat.id, ChatSpec(prompt={"prompt": "plain"}))
+    with pytest.raises(NotFound):
+        await chats.update_chat(store, datasets, models, T2, chat.id, ChatSpec(name="stolen"))
+
+
+async def test_list_filters_orders_pages(store: ChatStore, datasets: Any, models: Any) -> None:
+    created = []
+    for name in ["b", "c", "a"]:
+        created.append(await create(store, datasets, models, name=name))
+        await asyncio.sleep(0.002)
+    await create(store, datasets, models, tenant=T2, name="foreign")
+    page = await chats.list_chats(store, datasets, T1, ChatQuery())
+    assert page.total == 3 and [c.name for c in page.chats] == ["a", "c", "b"]
+    by_name = await chats.list_chats(store, datasets, T1, ChatQuery(orderby="name", desc=False))
+    assert [c.name for c in by_name.chats] == ["a", "b", "c"]
+    second = await chats.list_chats(store, datasets, T1, ChatQuery(page=2, page_size=1, desc=False))
+    assert [c.name for c in second.chats] == ["c"] and second.total == 3
+    assert (await chats.list_chats(store, datasets, T1, ChatQuery(page=9))).chats == []
+    assert [c.id for c in (await chats.list_chats(store, datasets, T1, ChatQuery(name="c"))).chats] == [created[1].id]
+    assert (await chats.list_chats(store, datasets, T1, ChatQuery(id=created[0].id))).total == 1
+    assert (await chats.list_chats(store, datasets, T2, ChatQuery(id=created[0].id))).total == 0
+    for bad in (ChatQuery(page=0), ChatQuery(page_size=1001), ChatQuery(orderby="id")):
+        with pytest.raises(InvalidArgument):
+            await chats.list_chats(store, datasets, T1, bad)
+
+
+async def test_delete_rules_and_sessions(store: ChatStore, datasets: Any, models: Any, sessions: Any) -> None:
+    a, b, c = [await create(store, datasets, models, name=n) for n in "abc"]
+    foreign = await create(store, datasets, models, tenant=T2, name="z")
+    with pytest.raises(InvalidArgument, match=re.escape('`ids` is required; send "delete_all": true')):
+        await chats.delete_chats(store, sessions, T1, [], False)
+    assert sessions.deleted_for == []
+    result = await chats.delete_chats(store, sessions, T1, [a.id, a.id, foreign.id], False)
+    assert result.success_count == 1 and result.errors == [f"You don't own the chat {foreign.id}"]
+    assert sessions.deleted_for == [(T1, [a.id])]
+    with pytest.raises(NotFound):
+        await chats.delete_chats(store, sessions, T1, [a.id, "missing"], False)
+    everything = await chats.delete_chats(store, sessions, T1, None, True)
+    assert everything.success_count == 2 and sessions.deleted_for[-1] == (T1, sorted([b.id, c.id]))
+    assert (await chats.list_chats(store, datasets, T1, ChatQuery())).total == 0
+    assert (await chats.get_chat(store, datasets, T2, foreign.id)).id == foreign.id
