@@ -1,11 +1,494 @@
-"""`ragchat dev` (to be filled in)."""
+"""`ragchat dev` — the whole stack on this machine with embedded defaults (what `make run` calls).
+
+Every service runs as its own process on loopback (see ``ragchat_cli.stack``). State lives in
+``.ragchat/`` at the checkout root: SecantusDB's data (kept across runs), logs,
+``endpoints.json`` (read by ``ragchat keys``, see ``ragchat_cli.endpoints``), the demo key, and
+a lock held while the runner is up. Every process of the stack carries
+``RAGCHAT_STATE_DIR=<state dir>`` in its environment, which is how the next start finds and
+stops what a crashed runner left behind.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ragchat_cli.stack import Stack, StackConfig, free_port, tcp_answers
+
+DEFAULT_GATEWAY_PORT = 9380
+DEFAULT_NAMESPACE = "ragchat"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+STATE_DIR_NAME = ".ragchat"
+ENDPOINTS_FILE = "endpoints.json"
+DEMO_KEY_FILE = "demo_key"
+LOCK_FILE = "dev.lock"
+DEMO_TENANT = "demo"
+DEMO_DATASET = "lumio-demo"
+DEMO_CHAT = "Lumio support assistant"
+DEMO_QUESTION = "How long is the warranty on a Lumio lamp?"
+# Where a broker binary may live when it is not on PATH (Debian puts rabbitmq-server in sbin).
+EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/lib/rabbitmq/bin")
+
+
+class DevError(RuntimeError):
+    """A start-up problem the user can fix; shown as one clear message, without a traceback."""
+
+
+class _Stop(BaseException):
+    """Raised by the signal handler; a BaseException so no ``except Exception`` swallows it."""
+
+
+# -- where the state lives ----------------------------------------------------------------
+
+
+def _is_checkout(folder: Path) -> bool:
+    return (folder / "Makefile").is_file() and (folder / "proto").is_dir() and (folder / "cli" / "ragchat_cli").is_dir()
+
+
+def checkout_root(start: Path | None = None) -> Path | None:
+    """The ragchat checkout holding ``start`` (cwd), else the one this package is installed from."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_checkout(folder):
+            return folder
+    installed_from = Path(__file__).resolve().parents[2]  # editable install: <checkout>/cli/ragchat_cli
+    return installed_from if _is_checkout(installed_from) else None
+
+
+def default_state_dir() -> Path:
+    root = checkout_root()
+    if root is None:
+        raise DevError("not inside a ragchat checkout: run it from the checkout, or pass --state-dir")
+    return root / STATE_DIR_NAME
+
+
+# -- processes of a stack, also those a crashed run left behind ---------------------------
+
+
+def _ancestors() -> set[int]:
+    """This process and its parents (a shell that exported RAGCHAT_STATE_DIR is not a leftover)."""
+    pids, pid = set(), os.getpid()
+    while pid > 1 and pid not in pids:
+        pids.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
+def stack_pids(state_dir: Path) -> list[int]:
+    """Live processes (not this one or its parents) whose environment names ``state_dir`` as theirs."""
+    marker = f"RAGCHAT_STATE_DIR={state_dir}".encode()
+    mine = _ancestors()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in mine:
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie has exited already
+
+
+def stop_leftovers(state_dir: Path, grace_s: float = 10.0) -> tuple[int, list[int]]:
+    """Stops what an earlier run that died without cleaning up left running.
+
+    Returns how many processes were found and the pids of those that would not stop.
+    """
+    pids = stack_pids(state_dir)
+    found = len(pids)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace_s
+        while any(_pid_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pids = [pid for pid in pids if _pid_alive(pid)]
+    return found, pids
+
+
+@contextlib.contextmanager
+def runner_lock(state_dir: Path) -> Iterator[None]:
+    """One runner per state dir; the kernel drops the lock when the runner dies, however it dies."""
+    path = state_dir / LOCK_FILE
+    handle: IO[str] = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise DevError(f"another `ragchat dev` (pid {holder}) is running with {state_dir}; stop it first") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+# -- ports and brokers -----------------------------------------------------------------------
+
+
+def ensure_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise DevError(
+                f"port {port} on 127.0.0.1 is busy ({exc.strerror}); stop what uses it or set RAGCHAT_GATEWAY_PORT"
+            ) from None
+
+
+def gateway_port() -> int:
+    raw = os.environ.get("RAGCHAT_GATEWAY_PORT") or str(DEFAULT_GATEWAY_PORT)
+    try:
+        port = int(raw)
+    except ValueError:
+        raise DevError(f"RAGCHAT_GATEWAY_PORT must be a port number, not {raw!r}") from None
+    if not 0 < port < 65536:
+        raise DevError(f"RAGCHAT_GATEWAY_PORT must be between 1 and 65535, not {port}")
+    return port
+
+
+def _answers(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    return tcp_answers(parts.hostname or "127.0.0.1", parts.port or default_port)
+
+
+def _find_binary(name: str) -> str | None:
+    return shutil.which(name) or next(
+        (str(Path(d) / name) for d in EXTRA_BIN_DIRS if os.access(Path(d) / name, os.X_OK)), None
+    )
+
+
+def redis_url(stack: Stack, state_dir: Path) -> str:
+    """``RAGCHAT_REDIS_URL`` if set, else the local Redis when it answers, else a Redis of our own."""
+    configured = os.environ.get("RAGCHAT_REDIS_URL")
+    if configured:
+        if not _answers(configured, 6379):
+            raise DevError(f"Redis at RAGCHAT_REDIS_URL={configured} does not answer")
+        return configured
+    if _answers(DEFAULT_REDIS_URL, 6379):
+        return DEFAULT_REDIS_URL
+    binary = _find_binary("redis-server")
+    if binary is None:
+        raise DevError("Redis does not answer on 127.0.0.1:6379 and redis-server is not installed")
+    port = free_port()
+    data = state_dir / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    _note(f"Redis does not answer on 127.0.0.1:6379: starting redis-server on port {port}")
+    command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    stack.start_program("redis", [*command, "--dir", str(data)], port, timeout_s=30)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def amqp_url(stack: Stack, state_dir: Path) -> str:
+    """``RAGCHAT_AMQP_URL`` if set, else the local RabbitMQ when it answers, else a node of our own."""
+    configured = os.environ.get("RAGCHAT_AMQP_URL")
+    if configured:
+        if not _answers(configured, 5672):
+            raise DevError(f"RabbitMQ at RAGCHAT_AMQP_URL={configured} does not answer")
+        return configured
+    if _answers(DEFAULT_AMQP_URL, 5672):
+        return DEFAULT_AMQP_URL
+    binary = _find_binary("rabbitmq-server")
+    if binary is None:
+        raise DevError("RabbitMQ does not answer on 127.0.0.1:5672 and rabbitmq-server is not installed")
+    port, dist_port = free_port(), free_port()
+    home = state_dir / "rabbitmq"
+    home.mkdir(parents=True, exist_ok=True)
+    # An own node name, ports and files, so it neither needs nor disturbs a system RabbitMQ.
+    (home / "rabbitmq.conf").write_text(f"listeners.tcp.1 = 127.0.0.1:{port}\n")
+    (home / "enabled_plugins").write_text("[].\n")
+    env = {
+        "RABBITMQ_NODENAME": f"ragchat-{port}@localhost",
+        "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(dist_port),
+        "RABBITMQ_CONFIG_FILE": str(home / "rabbitmq.conf"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(home / "enabled_plugins"),
+        "RABBITMQ_MNESIA_BASE": str(home / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(home / "log"),
+        "RABBITMQ_PID_FILE": str(home / "rabbitmq.pid"),
+    }
+    _note(f"RabbitMQ does not answer on 127.0.0.1:5672: starting rabbitmq-server on port {port}")
+    stack.start_program("rabbitmq", [binary], port, env=env, timeout_s=120)
+    return f"amqp://guest:guest@127.0.0.1:{port}/"
+
+
+# -- what the user gets: endpoints, a key, demo data ------------------------------------------
+
+
+def write_endpoints(stack: Stack, path: Path) -> None:
+    env = stack.service_env()
+    record = {
+        "gateway_url": stack.gateway_url,
+        "gateway_urls": stack.gateway_urls,
+        "mongo_url": stack.mongo_url,
+        "mongo_db": os.environ.get("RAGCHAT_MONGO_DB") or "ragchat",
+        "redis_url": stack.config.redis_url,
+        "amqp_url": stack.config.amqp_url,
+        "namespace": stack.config.namespace,
+        "chat_service_addr": env["RAGCHAT_CHAT_SERVICE_ADDR"],
+        "session_service_addr": env["RAGCHAT_SESSION_SERVICE_ADDR"],
+        "retrieval_service_addr": env["RAGCHAT_RETRIEVAL_SERVICE_ADDR"],
+        "state_dir": str(stack.config.state_dir),
+        "pid": os.getpid(),
+    }
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(record, indent=2) + "\n")
+    partial.replace(path)  # readers never see half a file
+
+
+def _api(gateway_url: str, key: str) -> httpx.Client:
+    return httpx.Client(base_url=f"{gateway_url}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=30.0)
+
+
+def _ok(response: httpx.Response) -> Any:
+    """The ``data`` of a success envelope; raises DemoSkipped with the server's message otherwise."""
+    call = f"{response.request.method} {response.request.url.path}"
+    try:
+        body = response.json()
+    except ValueError:
+        raise DemoSkipped(f"{call}: HTTP {response.status_code}") from None
+    if not isinstance(body, dict) or body.get("code") != 0:
+        message = body.get("message") if isinstance(body, dict) else body
+        raise DemoSkipped(f"{call}: {message}")
+    return body.get("data")
+
+
+class DemoSkipped(RuntimeError):
+    """A demo step could not be done (e.g. that API is not there yet); the stack still runs."""
+
+
+def demo_key(stack: Stack, state_dir: Path) -> str:
+    """The demo tenant's key: the one kept from an earlier run while it still works, else a new one."""
+    path = state_dir / DEMO_KEY_FILE
+    if path.is_file():
+        kept = path.read_text().strip()
+        with contextlib.suppress(httpx.HTTPError, DemoSkipped), _api(stack.gateway_url, kept) as api:
+            _ok(api.get("/chats", params={"page_size": 1}))
+            return kept
+    from ragchat_cli.keys import mint_key  # imports the gateway's auth domain: only when needed
+
+    key = mint_key(stack.mongo_url, DEMO_TENANT, db_name=os.environ.get("RAGCHAT_MONGO_DB") or "ragchat")
+    path.touch()
+    path.chmod(0o600)  # before the key is in it
+    path.write_text(key + "\n")
+    return key
+
+
+@dataclass
+class Demo:
+    chat_id: str | None = None
+    dataset_id: str | None = None
+    documents: int = 0
+
+
+def _demo_dataset(api: httpx.Client) -> tuple[str, int]:
+    """The demo dataset's id and document count, creating it and uploading the documents if needed."""
+    from ragchat_cli.demo import documents
+
+    found: list[dict[str, Any]] = []
+    with contextlib.suppress(DemoSkipped):  # RAGFlow answers an unknown name with an error
+        found = _ok(api.get("/datasets", params={"name": DEMO_DATASET})) or []
+    if found:
+        dataset_id, count = str(found[0]["id"]), int(found[0].get("document_count") or 0)
+    else:
+        created = _ok(api.post("/datasets", json={"name": DEMO_DATASET, "description": "Lumio desk lamp (demo)"}))
+        dataset_id, count = str(created["id"]), 0
+    if count:
+        return dataset_id, count
+    files = [("file", (name, content, mime)) for name, content, mime in documents()]
+    uploaded = _ok(api.post(f"/datasets/{dataset_id}/documents", files=files))
+    document_ids = [str(doc["id"]) for doc in uploaded]
+    _ok(api.post(f"/datasets/{dataset_id}/chunks", json={"document_ids": document_ids}))
+    return dataset_id, len(document_ids)
+
+
+def _demo_chat(api: httpx.Client, dataset_id: str | None) -> str:
+    found = _ok(api.get("/chats", params={"name": DEMO_CHAT})) or []
+    wanted = [dataset_id] if dataset_id else []
+    if found:
+        chat = found[0]
+        if dataset_id and dataset_id not in (chat.get("dataset_ids") or []):
+            _ok(api.put(f"/chats/{chat['id']}", json={"dataset_ids": wanted}))
+        return str(chat["id"])
+    body = {
+        "name": DEMO_CHAT,
+        "description": "Answers questions about the Lumio desk lamp from the demo dataset.",
+        "dataset_ids": wanted,
+        "prompt": {"opener": "Hi! Ask me anything about the Lumio desk lamp."},
+    }
+    return str(_ok(api.post("/chats", json=body))["id"])
+
+
+def load_demo(gateway_url: str, key: str) -> Demo:
+    """Demo dataset (parsed in the background) and a chat over it; each step is skipped with a warning
+    when it cannot be done, since the stack is useful without it."""
+    demo = Demo()
+    with _api(gateway_url, key) as api:
+        try:
+            demo.dataset_id, demo.documents = _demo_dataset(api)
+        except (DemoSkipped, httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+            _note(f"warning: demo dataset not loaded: {exc}")
+        try:
+            demo.chat_id = _demo_chat(api, demo.dataset_id)
+        except (DemoSkipped, httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+            _note(f"warning: demo chat not created: {exc}")
+    return demo
+
+
+def banner(stack: Stack, key: str | None, demo: Demo) -> str:
+    url = stack.gateway_url
+    lines = [
+        f"ragchat is up (namespace {stack.config.namespace!r}, state and logs in {stack.config.state_dir})",
+        f"  gateway: {url}",
+        f"  api key: {key or '(none: see the warning above)'}",
+    ]
+    if demo.dataset_id:
+        lines.append(f"  dataset: {DEMO_DATASET} ({demo.dataset_id}), {demo.documents} documents about the Lumio lamp")
+    if demo.chat_id:
+        lines.append(f"  chat:    {DEMO_CHAT} ({demo.chat_id})")
+    if key and demo.chat_id:
+        payload = json.dumps({"question": DEMO_QUESTION, "stream": False})
+        lines += [
+            "",
+            "Ask the demo chat:",
+            f"  curl -s {url}/api/v1/chats/{demo.chat_id}/completions \\",
+            f"    -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\",
+            f"    -d '{payload}'",
+        ]
+    elif key:
+        lines += ["", "List your chats:", f"  curl -s {url}/api/v1/chats -H 'Authorization: Bearer {key}'"]
+    lines += ["", "More keys: ragchat keys create --tenant NAME.  Ctrl-C stops everything."]
+    return "\n".join(lines)
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def _note(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _watch(stack: Stack) -> None:
+    """Returns when a process of the stack has exited on its own (the stack is then incomplete)."""
+    while True:
+        for proc in stack.processes:
+            code = proc.popen.poll()
+            if code is not None:
+                tail = proc.log_path.read_text(errors="replace")[-2000:] if proc.log_path.exists() else ""
+                raise DevError(f"{proc.spec.name} exited with code {code}; last lines of {proc.log_path}:\n{tail}")
+        time.sleep(1.0)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    state_dir = (Path(args.state_dir) if args.state_dir else default_state_dir()).resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with runner_lock(state_dir):
+        found, survivors = stop_leftovers(state_dir)
+        if survivors:
+            raise DevError(f"processes {survivors} of an earlier run with {state_dir} would not stop")
+        if found:
+            _note(f"stopped {found} processes left over by an earlier run")
+        endpoints = state_dir / ENDPOINTS_FILE
+        endpoints.unlink(missing_ok=True)
+        port = gateway_port()
+        ensure_port_free(port)
+        config = StackConfig(
+            state_dir=state_dir,
+            mongo_url=os.environ.get("RAGCHAT_MONGO_URL") or None,
+            gateway_port=port,
+            namespace=os.environ.get("RAGCHAT_NAMESPACE") or DEFAULT_NAMESPACE,
+            ready_timeout_s=args.ready_timeout,
+        )
+        stack = Stack(config)
+        try:
+            _note(f"starting ragchat; logs in {stack.log_dir}")
+            config.redis_url = redis_url(stack, state_dir)
+            config.amqp_url = amqp_url(stack, state_dir)
+            try:
+                stack.start()
+            except RuntimeError as exc:
+                raise DevError(str(exc)) from None
+            write_endpoints(stack, endpoints)
+            key: str | None = None
+            try:
+                key = demo_key(stack, state_dir)
+            except Exception as exc:  # the stack is still worth having without a key
+                _note(f"warning: no demo key: {type(exc).__name__}: {exc}")
+            demo = load_demo(stack.gateway_url, key) if key and not args.no_demo else Demo()
+            print(banner(stack, key, demo), flush=True)
+            _watch(stack)
+            return 1  # not reached: _watch returns only by raising
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second one must not cut the stop short
+                signal.signal(sig, signal.SIG_IGN)
+            _note("stopping ragchat")
+            stack.stop()
+            endpoints.unlink(missing_ok=True)
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def run(args: argparse.Namespace) -> int:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_stop)
+    try:
+        return _serve(args)
+    except _Stop:
+        _note("ragchat stopped")
+        return 0
+    except DevError as exc:
+        _note(f"ragchat dev: {exc}")
+        return 1
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("dev", help="not implemented yet")
-    parser.set_defaults(handler=lambda args: 2)
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "dev",
+        help="run the whole stack locally (what `make run` does)",
+        description="Starts every ragchat service on loopback with embedded defaults, mints a demo key, "
+        "loads a demo dataset, prints how to reach it, and stops everything on Ctrl-C or SIGTERM.",
+    )
+    parser.add_argument("--state-dir", help="where data, logs and endpoints go (default: <checkout>/.ragchat)")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo dataset and chat")
+    parser.add_argument("--ready-timeout", type=float, default=180.0, help="seconds to wait for the services")
+    parser.set_defaults(handler=run)

@@ -181,11 +181,13 @@ class Stack:
     ) -> Process:
         """Starts a non-Python program (database, broker) owned by this stack; ready when ``port`` answers.
 
-        It is stopped with the services (after them, being started before them).
+        It is stopped with the services (after them, being started before them). Like the services
+        it carries ``RAGCHAT_STATE_DIR``, which tells whose it is if a crashed runner leaves it behind.
         """
         self.log_dir.mkdir(parents=True, exist_ok=True)
         spec = ServiceSpec(name, "", None, "tcp", command=tuple(command))
-        proc = self._spawn(spec, env or {}, port, self.log_dir / f"{name}.log")
+        full_env = {"RAGCHAT_STATE_DIR": str(self.config.state_dir), **(env or {})}
+        proc = self._spawn(spec, full_env, port, self.log_dir / f"{name}.log")
         self._wait_one(proc, time.monotonic() + timeout_s)
         return proc
 
