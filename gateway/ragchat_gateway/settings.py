@@ -27,5 +27,7 @@ class GatewaySettings(ServiceSettings):
     # Redis unreachable: "fail-closed" answers 503, "fail-open" admits (logged and counted).
     ratelimit_on_redis_error: Literal["fail-closed", "fail-open"] = "fail-closed"
     ratelimit_redis_timeout_s: float = 1.0
+    # Connections of the limiter's own Redis pool; requests beyond it wait (up to the timeout).
+    ratelimit_redis_connections: int = 64
     # Tests only: read "now" (µs) from the Redis key `{namespace}:ratelimit:test-clock` when set.
     ratelimit_test_clock: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import BusyLoadingError, ReadOnlyError
@@ -33,12 +33,17 @@ class RateLimits:
         self.namespace = settings.namespace
         self.fail_open = settings.ratelimit_on_redis_error == "fail-open"
         # Own client: short timeouts so an unreachable Redis becomes a quick 503 (or a fail-open
-        # admission), and one immediate retry on a fresh connection after a Redis restart.
-        self.redis = redis or Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.ratelimit_redis_timeout_s,
-            socket_connect_timeout=settings.ratelimit_redis_timeout_s,
-            retry=Retry(NoBackoff(), 1),
+        # admission), one immediate retry on a fresh connection after a Redis restart, and a
+        # blocking pool, so a burst of requests queues for a connection instead of failing.
+        self.redis = redis or Redis(
+            connection_pool=BlockingConnectionPool.from_url(
+                settings.redis_url,
+                max_connections=settings.ratelimit_redis_connections,
+                timeout=settings.ratelimit_redis_timeout_s,
+                socket_timeout=settings.ratelimit_redis_timeout_s,
+                socket_connect_timeout=settings.ratelimit_redis_timeout_s,
+                retry=Retry(NoBackoff(), 1),
+            )
         )
 
     async def close(self) -> None:

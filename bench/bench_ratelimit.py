@@ -1,0 +1,131 @@
+"""Benchmark of the per-key limiter: added latency per request and admitted-count accuracy.
+
+Runs against a real Redis (RAGCHAT_REDIS_URL, default the local one) in a namespace of its own
+and prints figures; it asserts nothing. Usage: .venv/bin/python bench/bench_ratelimit.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+
+from redis.asyncio import Redis
+
+from ragchat_common.ids import new_id
+from ragchat_gateway.auth.principal import KeyLimits, Principal
+from ragchat_gateway.ratelimit.limiter import frozen_clock_key
+from ragchat_gateway.ratelimit.service import RateLimits
+from ragchat_gateway.settings import GatewaySettings
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _principal(limits: KeyLimits = KeyLimits()) -> Principal:
+    return Principal(key_id="bench-" + new_id()[:10], tenant_id="bench", tenant_name="bench", limits=limits)
+
+
+async def latency(settings: GatewaySettings, requests: int, concurrency: int) -> None:
+    limiter = RateLimits(settings)
+    # a key whose bucket never runs dry, so every call is a full admission
+    principal = _principal(KeyLimits(requests_per_minute=10_000_000, burst=0))
+    await limiter.take_request_token(principal)  # connection and script cache warm
+    samples: list[float] = []
+    queue = iter(range(requests))
+
+    async def worker() -> None:
+        for _ in queue:
+            started = time.perf_counter()
+            await limiter.take_request_token(principal)
+            samples.append(time.perf_counter() - started)
+
+    wall = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall = time.perf_counter() - wall
+    await limiter.close()
+    ms = [s * 1000 for s in samples]
+    print(
+        f"added latency, {requests} requests at concurrency {concurrency:>3}: "
+        f"p50 {_percentile(ms, 0.50):.3f} ms  p99 {_percentile(ms, 0.99):.3f} ms  "
+        f"mean {statistics.fmean(ms):.3f} ms  ({requests / wall:,.0f} decisions/s)"
+    )
+
+
+async def accuracy_frozen(settings: GatewaySettings, replicas: int, attempts: int) -> None:
+    """A full bucket hit by `attempts` concurrent requests from `replicas` clients: admits exactly capacity."""
+    limiters = [RateLimits(settings) for _ in range(replicas)]
+    redis = limiters[0].redis
+    seconds, micros = await redis.time()
+    await redis.set(frozen_clock_key(settings.namespace), str(int(seconds) * 1_000_000 + int(micros)))
+    principal = _principal()
+    decisions = await asyncio.gather(*(limiters[i % replicas].take_request_token(principal) for i in range(attempts)))
+    admitted = sum(1 for d in decisions if d is not None and d.admitted)
+    capacity = settings.ratelimit_rpm + settings.ratelimit_burst
+    print(
+        f"accuracy, frozen clock: {admitted} admitted of {attempts} concurrent attempts from {replicas} clients "
+        f"(capacity {capacity}; error {admitted - capacity:+d})"
+    )
+    await redis.delete(frozen_clock_key(settings.namespace))
+    for limiter in limiters:
+        await limiter.close()
+
+
+async def accuracy_sustained(settings: GatewaySettings, replicas: int, seconds: float) -> None:
+    """Several clients over-asking for `seconds`: admitted vs what the bucket allows over that time."""
+    limiters = [RateLimits(settings) for _ in range(replicas)]
+    principal = _principal()
+    admitted = 0
+    stop_at = time.monotonic() + seconds
+
+    async def hammer(limiter: RateLimits) -> None:
+        nonlocal admitted
+        while time.monotonic() < stop_at:
+            decision = await limiter.take_request_token(principal)
+            admitted += decision is not None and decision.admitted
+
+    t_start = await limiters[0].redis.time()
+    await asyncio.gather(*(hammer(limiters[i % replicas]) for i in range(replicas * 8)))
+    t_end = await limiters[0].redis.time()
+    elapsed = (int(t_end[0]) - int(t_start[0])) + (int(t_end[1]) - int(t_start[1])) / 1e6
+    refill = settings.ratelimit_rpm * elapsed / settings.ratelimit_period_s
+    allowed = settings.ratelimit_rpm + settings.ratelimit_burst + refill
+    print(
+        f"accuracy, real clock: {admitted} admitted in {elapsed:.2f} s by {replicas} clients; the bucket allows "
+        f"{allowed:.1f} ({settings.ratelimit_rpm}/{settings.ratelimit_period_s:g} s + burst "
+        f"{settings.ratelimit_burst}); error {100 * (admitted - allowed) / allowed:+.2f} %"
+    )
+    for limiter in limiters:
+        await limiter.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--replicas", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    namespace = "bench-rl-" + new_id()[:8]
+    settings = GatewaySettings(
+        namespace=namespace,
+        redis_url=os.environ.get("RAGCHAT_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        ratelimit_period_s=2.0,
+        ratelimit_test_clock=True,
+    )
+    for concurrency in (1, 16, 64):
+        await latency(settings, args.requests, concurrency)
+    await accuracy_frozen(settings, args.replicas, 1000)
+    await accuracy_sustained(settings, args.replicas, args.seconds)
+    redis = Redis.from_url(settings.redis_url)
+    keys = [k async for k in redis.scan_iter(match=f"{namespace}:*")]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
