@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+# A Python 3.11 that can create virtualenvs (PATH, pyenv, system places); override with PYTHON=...
+PYTHON ?= $(shell bash scripts/find_python.sh)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
@@ -11,7 +12,8 @@ WHEEL_CACHE ?= $(HOME)/.cache/ragchat/wheels
 LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 PACKAGES := common gateway chat-service session-service retrieval-service inference-worker cli
-PYTEST_ARGS ?=
+# CI-friendly output: one dot per test, a line per skip/failure (-ra in pyproject), slowest tests.
+PYTEST_ARGS ?= -q --durations=15
 
 .PHONY: help install models proto proto-check lint format services test run clean
 
@@ -19,7 +21,7 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || { python="$(PYTHON)"; test -n "$$python" || exit 1; echo "creating $(VENV) with $$python"; "$$python" -m venv $(VENV); }
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
 	$(MAKE) --no-print-directory models
@@ -53,10 +55,15 @@ format: install ## Apply ruff's fixes and formatting
 services: ## Make sure Redis and RabbitMQ answer (start local ones when they don't)
 	@bash scripts/ensure_services.sh
 
-test: install services lint ## Set up and run every test
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: install services lint ## Set up and run every test (lint first, then pytest)
+	@start=$$(date +%s); $(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
+	echo "pytest finished in $$(( $$(date +%s) - start )) s with exit code $$code"; \
+	if [ $$code -eq 5 ]; then echo "no tests were collected: that is a failure" >&2; fi; \
+	exit $$code
 
-run: install services ## Start the whole stack on embedded defaults
+# No `services` here: `ragchat dev` reuses Redis/RabbitMQ when they answer and otherwise runs
+# its own on free ports, stopped with the stack.
+run: install ## Start the whole stack on embedded defaults (gateway on :9380, prints a demo key)
 	$(VENV)/bin/ragchat dev
 
 clean: ## Remove the virtualenv and local state

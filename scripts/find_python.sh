@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Prints the path of a Python 3.11 that can create virtualenvs, or fails with a clear message.
+# Looks at $PYTHON, python3.11 / python3 on PATH, pyenv's versions, then the usual system places,
+# so `make` works from a bare `env -i` shell as well as from a developer's pyenv setup.
+set -u
+candidates=()
+[ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
+for name in python3.11 python3; do
+  found=$(command -v "$name" 2>/dev/null) && candidates+=("$found")
+done
+for dir in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.11*/bin; do
+  [ -x "$dir/python3.11" ] && candidates+=("$dir/python3.11")
+done
+candidates+=(/usr/local/bin/python3.11 /usr/bin/python3.11)
+
+for python in "${candidates[@]}"; do
+  [ -x "$python" ] || continue
+  # pyenv's shims answer for any version; ask the interpreter itself.
+  if "$python" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+    "$python" -c 'import sys; print(sys.executable)'
+    exit 0
+  fi
+done
+echo "no Python 3.11 with venv and ensurepip found (tried: ${candidates[*]}); install python3.11 and python3.11-venv, or set PYTHON=/path/to/python3.11" >&2
+exit 1
