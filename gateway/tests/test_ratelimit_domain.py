@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from ragchat_common.ids import new_id
 from ragchat_gateway.ratelimit.leases import StreamLimitReached, acquire_lease, lease_set_key
 from ragchat_gateway.ratelimit.limiter import RequestLimits, bucket_key, frozen_clock_key, take_request_token
+from ragchat_gateway.ratelimit.scripts import LuaScript
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 US = 1_000_000
@@ -164,3 +165,12 @@ async def test_release_finishes_even_when_the_caller_is_cancelled(redis: Redis, 
         await task
     await asyncio.sleep(0.05)
     assert await redis.zcard(lease_set_key(namespace, "x")) == 0
+
+
+async def test_a_script_missing_from_the_server_cache_falls_back_to_eval(redis: Redis) -> None:
+    script = LuaScript(f"return {{7, '{new_id()}'}}")  # a source no server has seen: NOSCRIPT first
+    assert await redis.script_exists(script.sha) == [False]
+    first = await script(redis, [], [])
+    assert first[0] == 7
+    assert await redis.script_exists(script.sha) == [True]  # EVAL cached it: EVALSHA from now on
+    assert (await script(redis, [], []))[0] == 7
