@@ -1,6 +1,53 @@
+"""The one settings class of retrieval-service and its ingest worker (env prefix RAGCHAT_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
 from ragchat_common.settings import GrpcServiceSettings
 
 
 class RetrievalSettings(GrpcServiceSettings):
     service_name: str = "retrieval-service"
     grpc_port: int = 50053
+
+    # Local state (the embedded vector engine lives under it unless QDRANT_PATH says otherwise).
+    state_dir: str = ".ragchat"
+    # Empty: the embedded Qdrant engine (qdrant-edge) at qdrant_path; else a Qdrant server URL.
+    qdrant_url: str = ""
+    qdrant_path: str = ""
+    qdrant_api_key: str = ""
+    qdrant_collection: str = "ragchat_chunks"
+
+    # Empty: the local ONNX MiniLM; else an OpenAI-compatible server with /v1/embeddings.
+    embedding_base_url: str = ""
+    embedding_api_key: str = ""
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_dim: int = 384
+    embedding_batch_size: int = 32
+    embedding_timeout_s: float = 30.0
+    # ONNX runtime threads per process (the machine is shared; keep it small).
+    embedding_threads: int = 1
+
+    # Per uploaded file; larger files are refused with 413 / code 102.
+    max_upload_bytes: int = 50 * 1024 * 1024
+
+    # Ingestion (Celery). The queue name is prefixed with `namespace`.
+    ingest_concurrency: int = 2
+    ingest_index_batch: int = 64
+    # Seconds a parse task may run before it is failed (never a stuck RUNNING).
+    ingest_task_time_limit_s: int = 1800
+
+    # Search defaults when the caller sends 0.
+    default_top_k: int = 1024
+    default_top_n: int = 6
+    # HNSW search breadth (higher: better recall, slower).
+    hnsw_ef: int = 128
+
+    @property
+    def resolved_qdrant_path(self) -> Path:
+        return Path(self.qdrant_path) if self.qdrant_path else Path(self.state_dir) / "qdrant"
+
+    @property
+    def ingest_queue(self) -> str:
+        return f"{self.namespace}.ingest"

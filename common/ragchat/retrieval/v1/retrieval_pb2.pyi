@@ -53,6 +53,319 @@ class GetDatasetsResponse(_message.Message):
     missing: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, datasets: _Optional[_Iterable[_Union[Dataset, _Mapping]]] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class CreateDatasetRequest(_message.Message):
+    __slots__ = ("tenant_id", "name", "description", "avatar", "embedding_model", "chunk_method", "permission", "parser_config")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    AVATAR_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_MODEL_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_METHOD_FIELD_NUMBER: _ClassVar[int]
+    PERMISSION_FIELD_NUMBER: _ClassVar[int]
+    PARSER_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    name: str
+    description: str
+    avatar: str
+    embedding_model: str
+    chunk_method: str
+    permission: str
+    parser_config: _struct_pb2.Struct
+    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., permission: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateDatasetRequest(_message.Message):
+    __slots__ = ("tenant_id", "id", "fields")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    id: str
+    fields: _struct_pb2.Struct
+    def __init__(self, tenant_id: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class ListDatasetsRequest(_message.Message):
+    __slots__ = ("tenant_id", "page", "page_size", "orderby", "desc", "id", "name")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ORDERBY_FIELD_NUMBER: _ClassVar[int]
+    DESC_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    page: int
+    page_size: int
+    orderby: str
+    desc: bool
+    id: str
+    name: str
+    def __init__(self, tenant_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListDatasetsResponse(_message.Message):
+    __slots__ = ("datasets", "total")
+    DATASETS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    datasets: _containers.RepeatedCompositeFieldContainer[Dataset]
+    total: int
+    def __init__(self, datasets: _Optional[_Iterable[_Union[Dataset, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class DeleteRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "ids", "delete_all")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    DELETE_ALL_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    delete_all: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., delete_all: _Optional[bool] = ...) -> None: ...
+
+class DeleteResponse(_message.Message):
+    __slots__ = ("success_count", "errors")
+    SUCCESS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    success_count: int
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, success_count: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Document(_message.Message):
+    __slots__ = ("id", "dataset_id", "tenant_id", "name", "size", "type", "run", "progress", "progress_msg", "chunk_count", "token_count", "chunk_method", "parser_config", "meta_fields", "process_begin_at", "process_duration", "create_time", "update_time", "location")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_MSG_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_METHOD_FIELD_NUMBER: _ClassVar[int]
+    PARSER_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    META_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    PROCESS_BEGIN_AT_FIELD_NUMBER: _ClassVar[int]
+    PROCESS_DURATION_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    dataset_id: str
+    tenant_id: str
+    name: str
+    size: int
+    type: str
+    run: str
+    progress: float
+    progress_msg: str
+    chunk_count: int
+    token_count: int
+    chunk_method: str
+    parser_config: _struct_pb2.Struct
+    meta_fields: _struct_pb2.Struct
+    process_begin_at: int
+    process_duration: float
+    create_time: int
+    update_time: int
+    location: str
+    def __init__(self, id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., type: _Optional[str] = ..., run: _Optional[str] = ..., progress: _Optional[float] = ..., progress_msg: _Optional[str] = ..., chunk_count: _Optional[int] = ..., token_count: _Optional[int] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., meta_fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., process_begin_at: _Optional[int] = ..., process_duration: _Optional[float] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., location: _Optional[str] = ...) -> None: ...
+
+class UploadDocumentRequest(_message.Message):
+    __slots__ = ("header", "data")
+    class Header(_message.Message):
+        __slots__ = ("tenant_id", "dataset_id", "name", "size")
+        TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+        DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+        NAME_FIELD_NUMBER: _ClassVar[int]
+        SIZE_FIELD_NUMBER: _ClassVar[int]
+        tenant_id: str
+        dataset_id: str
+        name: str
+        size: int
+        def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    header: UploadDocumentRequest.Header
+    data: bytes
+    def __init__(self, header: _Optional[_Union[UploadDocumentRequest.Header, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ListDocumentsRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "page", "page_size", "orderby", "desc", "id", "name", "keywords", "create_time_from", "create_time_to")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ORDERBY_FIELD_NUMBER: _ClassVar[int]
+    DESC_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    page: int
+    page_size: int
+    orderby: str
+    desc: bool
+    id: str
+    name: str
+    keywords: str
+    create_time_from: int
+    create_time_to: int
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., keywords: _Optional[str] = ..., create_time_from: _Optional[int] = ..., create_time_to: _Optional[int] = ...) -> None: ...
+
+class ListDocumentsResponse(_message.Message):
+    __slots__ = ("docs", "total")
+    DOCS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    docs: _containers.RepeatedCompositeFieldContainer[Document]
+    total: int
+    def __init__(self, docs: _Optional[_Iterable[_Union[Document, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class UpdateDocumentRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "id", "fields")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    id: str
+    fields: _struct_pb2.Struct
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class DocumentRef(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class DownloadDocumentResponse(_message.Message):
+    __slots__ = ("document", "data")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    document: Document
+    data: bytes
+    def __init__(self, document: _Optional[_Union[Document, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ParseRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "document_ids")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    document_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ParseResponse(_message.Message):
+    __slots__ = ("success_count", "errors")
+    SUCCESS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    success_count: int
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, success_count: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Chunk(_message.Message):
+    __slots__ = ("id", "content", "document_id", "document_name", "dataset_id", "important_keywords", "questions", "available", "create_time", "position")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    IMPORTANT_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    content: str
+    document_id: str
+    document_name: str
+    dataset_id: str
+    important_keywords: _containers.RepeatedScalarFieldContainer[str]
+    questions: _containers.RepeatedScalarFieldContainer[str]
+    available: bool
+    create_time: int
+    position: int
+    def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., dataset_id: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., create_time: _Optional[int] = ..., position: _Optional[int] = ...) -> None: ...
+
+class ListChunksRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "page", "page_size", "keywords", "id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    document_id: str
+    page: int
+    page_size: int
+    keywords: str
+    id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., keywords: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class ListChunksResponse(_message.Message):
+    __slots__ = ("chunks", "total", "document")
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    chunks: _containers.RepeatedCompositeFieldContainer[Chunk]
+    total: int
+    document: Document
+    def __init__(self, chunks: _Optional[_Iterable[_Union[Chunk, _Mapping]]] = ..., total: _Optional[int] = ..., document: _Optional[_Union[Document, _Mapping]] = ...) -> None: ...
+
+class AddChunkRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "content", "important_keywords", "questions")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    IMPORTANT_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    document_id: str
+    content: str
+    important_keywords: _containers.RepeatedScalarFieldContainer[str]
+    questions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., content: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UpdateChunkRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "id", "fields")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    document_id: str
+    id: str
+    fields: _struct_pb2.Struct
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class DeleteChunksRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "ids")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    document_id: str
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class SearchRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_ids", "document_ids", "query", "similarity_threshold", "keywords_similarity_weight", "top_k", "top_n", "page")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -76,7 +389,7 @@ class SearchRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., dataset_ids: _Optional[_Iterable[str]] = ..., document_ids: _Optional[_Iterable[str]] = ..., query: _Optional[str] = ..., similarity_threshold: _Optional[float] = ..., keywords_similarity_weight: _Optional[float] = ..., top_k: _Optional[int] = ..., top_n: _Optional[int] = ..., page: _Optional[int] = ...) -> None: ...
 
 class ScoredChunk(_message.Message):
-    __slots__ = ("id", "content", "document_id", "document_name", "dataset_id", "similarity", "vector_similarity", "term_similarity", "important_keywords")
+    __slots__ = ("id", "content", "document_id", "document_name", "dataset_id", "similarity", "vector_similarity", "term_similarity", "important_keywords", "position")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +399,7 @@ class ScoredChunk(_message.Message):
     VECTOR_SIMILARITY_FIELD_NUMBER: _ClassVar[int]
     TERM_SIMILARITY_FIELD_NUMBER: _ClassVar[int]
     IMPORTANT_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     id: str
     content: str
     document_id: str
@@ -95,7 +409,8 @@ class ScoredChunk(_message.Message):
     vector_similarity: float
     term_similarity: float
     important_keywords: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., dataset_id: _Optional[str] = ..., similarity: _Optional[float] = ..., vector_similarity: _Optional[float] = ..., term_similarity: _Optional[float] = ..., important_keywords: _Optional[_Iterable[str]] = ...) -> None: ...
+    position: int
+    def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., dataset_id: _Optional[str] = ..., similarity: _Optional[float] = ..., vector_similarity: _Optional[float] = ..., term_similarity: _Optional[float] = ..., important_keywords: _Optional[_Iterable[str]] = ..., position: _Optional[int] = ...) -> None: ...
 
 class DocAgg(_message.Message):
     __slots__ = ("doc_id", "doc_name", "count")
@@ -116,3 +431,99 @@ class SearchResponse(_message.Message):
     doc_aggs: _containers.RepeatedCompositeFieldContainer[DocAgg]
     total: int
     def __init__(self, chunks: _Optional[_Iterable[_Union[ScoredChunk, _Mapping]]] = ..., doc_aggs: _Optional[_Iterable[_Union[DocAgg, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class ParseJobRef(_message.Message):
+    __slots__ = ("tenant_id", "document_id", "run_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    document_id: str
+    run_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., document_id: _Optional[str] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class ParseJob(_message.Message):
+    __slots__ = ("document", "dataset", "run_id", "parser_config")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    PARSER_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    document: Document
+    dataset: Dataset
+    run_id: str
+    parser_config: _struct_pb2.Struct
+    def __init__(self, document: _Optional[_Union[Document, _Mapping]] = ..., dataset: _Optional[_Union[Dataset, _Mapping]] = ..., run_id: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class FetchParseJobResponse(_message.Message):
+    __slots__ = ("job", "data")
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    job: ParseJob
+    data: bytes
+    def __init__(self, job: _Optional[_Union[ParseJob, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ProgressReport(_message.Message):
+    __slots__ = ("tenant_id", "document_id", "run_id", "progress", "message", "failed")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    document_id: str
+    run_id: str
+    progress: float
+    message: str
+    failed: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., document_id: _Optional[str] = ..., run_id: _Optional[str] = ..., progress: _Optional[float] = ..., message: _Optional[str] = ..., failed: _Optional[bool] = ...) -> None: ...
+
+class ProgressAck(_message.Message):
+    __slots__ = ("current",)
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    current: bool
+    def __init__(self, current: _Optional[bool] = ...) -> None: ...
+
+class ChunkVector(_message.Message):
+    __slots__ = ("content", "dense", "sparse_indices", "sparse_values", "position", "important_keywords", "questions")
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    DENSE_FIELD_NUMBER: _ClassVar[int]
+    SPARSE_INDICES_FIELD_NUMBER: _ClassVar[int]
+    SPARSE_VALUES_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    IMPORTANT_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    content: str
+    dense: _containers.RepeatedScalarFieldContainer[float]
+    sparse_indices: _containers.RepeatedScalarFieldContainer[int]
+    sparse_values: _containers.RepeatedScalarFieldContainer[float]
+    position: int
+    important_keywords: _containers.RepeatedScalarFieldContainer[str]
+    questions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, content: _Optional[str] = ..., dense: _Optional[_Iterable[float]] = ..., sparse_indices: _Optional[_Iterable[int]] = ..., sparse_values: _Optional[_Iterable[float]] = ..., position: _Optional[int] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class IndexChunksRequest(_message.Message):
+    __slots__ = ("tenant_id", "document_id", "run_id", "chunks", "final", "token_count", "progress")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    document_id: str
+    run_id: str
+    chunks: _containers.RepeatedCompositeFieldContainer[ChunkVector]
+    final: bool
+    token_count: int
+    progress: float
+    def __init__(self, tenant_id: _Optional[str] = ..., document_id: _Optional[str] = ..., run_id: _Optional[str] = ..., chunks: _Optional[_Iterable[_Union[ChunkVector, _Mapping]]] = ..., final: _Optional[bool] = ..., token_count: _Optional[int] = ..., progress: _Optional[float] = ...) -> None: ...
+
+class IndexChunksResponse(_message.Message):
+    __slots__ = ("current", "indexed")
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    INDEXED_FIELD_NUMBER: _ClassVar[int]
+    current: bool
+    indexed: int
+    def __init__(self, current: _Optional[bool] = ..., indexed: _Optional[int] = ...) -> None: ...

@@ -39,10 +39,100 @@ class RetrievalServiceStub:
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.GetDatasetsRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.GetDatasetsResponse.FromString,
                 _registered_method=True)
+        self.CreateDataset = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/CreateDataset',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CreateDatasetRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Dataset.FromString,
+                _registered_method=True)
+        self.UpdateDataset = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/UpdateDataset',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateDatasetRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Dataset.FromString,
+                _registered_method=True)
+        self.ListDatasets = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/ListDatasets',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDatasetsRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDatasetsResponse.FromString,
+                _registered_method=True)
+        self.DeleteDatasets = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/DeleteDatasets',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.UploadDocument = channel.stream_unary(
+                '/ragchat.retrieval.v1.RetrievalService/UploadDocument',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.FromString,
+                _registered_method=True)
+        self.ListDocuments = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/ListDocuments',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsResponse.FromString,
+                _registered_method=True)
+        self.UpdateDocument = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/UpdateDocument',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateDocumentRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.FromString,
+                _registered_method=True)
+        self.DeleteDocuments = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/DeleteDocuments',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.DownloadDocument = channel.unary_stream(
+                '/ragchat.retrieval.v1.RetrievalService/DownloadDocument',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DocumentRef.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DownloadDocumentResponse.FromString,
+                _registered_method=True)
+        self.StartParsing = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/StartParsing',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseResponse.FromString,
+                _registered_method=True)
+        self.StopParsing = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/StopParsing',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseResponse.FromString,
+                _registered_method=True)
+        self.ListChunks = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/ListChunks',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListChunksRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListChunksResponse.FromString,
+                _registered_method=True)
+        self.AddChunk = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/AddChunk',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.AddChunkRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Chunk.FromString,
+                _registered_method=True)
+        self.UpdateChunk = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/UpdateChunk',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateChunkRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Chunk.FromString,
+                _registered_method=True)
+        self.DeleteChunks = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/DeleteChunks',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteChunksRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+                _registered_method=True)
         self.Search = channel.unary_unary(
                 '/ragchat.retrieval.v1.RetrievalService/Search',
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchResponse.FromString,
+                _registered_method=True)
+        self.FetchParseJob = channel.unary_stream(
+                '/ragchat.retrieval.v1.RetrievalService/FetchParseJob',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseJobRef.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.FetchParseJobResponse.FromString,
+                _registered_method=True)
+        self.ReportProgress = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/ReportProgress',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ProgressReport.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ProgressAck.FromString,
+                _registered_method=True)
+        self.IndexChunks = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/IndexChunks',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IndexChunksRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IndexChunksResponse.FromString,
                 _registered_method=True)
 
 
@@ -50,15 +140,152 @@ class RetrievalServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetDatasets(self, request, context):
-        """Resolves dataset ids of a tenant to their names. Ids the tenant does not own are listed in
-        `missing` (not an error), so callers can report them.
+        """---- datasets -------------------------------------------------------------------------
+        Resolves dataset ids of a tenant to their records. Ids the tenant does not own are listed in
+        `missing` (not an error), so callers can report them (e.g. "You don't own the dataset ...").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateDataset(self, request, context):
+        """Creates a dataset. INVALID_ARGUMENT for an empty or duplicated name, an unknown embedding
+        model or an unsupported chunk method.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDataset(self, request, context):
+        """Partial update: only the fields named in `fields` change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDatasets(self, request, context):
+        """Lists a tenant's datasets, paged and ordered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDatasets(self, request, context):
+        """Deletes datasets with their documents, files, chunks and vectors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadDocument(self, request_iterator, context):
+        """---- documents ------------------------------------------------------------------------
+        Uploads one file: the first message carries `header`, the following ones `data` pieces (in
+        order). The document starts with run = UNSTART. INVALID_ARGUMENT (naming the file) for an
+        empty or unsupported file or one above the configured size limit.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDocuments(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDocument(self, request, context):
+        """Renames a document or changes its parser_config / meta_fields.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDocuments(self, request, context):
+        """Deletes documents with their files, chunks and vectors. `dataset_id` is required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DownloadDocument(self, request, context):
+        """Streams a document's original file back (first message: the document, then data pieces).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartParsing(self, request, context):
+        """---- parsing (ingestion) --------------------------------------------------------------
+        Queues one ingestion task per document (run → RUNNING). Re-parsing a parsed document
+        replaces its chunks when the new run finishes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StopParsing(self, request, context):
+        """Cancels running parses (run → CANCEL); chunks already indexed by the cancelled run are removed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChunks(self, request, context):
+        """---- chunks ---------------------------------------------------------------------------
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddChunk(self, request, context):
+        """Adds one chunk by hand to a document (embedded and indexed at once).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateChunk(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteChunks(self, request, context):
+        """Deletes chunks of one document; empty `ids` deletes all of them.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Search(self, request, context):
-        """Hybrid search (dense cosine fused with a BM25-style keyword score) over the given datasets.
+        """---- search ---------------------------------------------------------------------------
+        Hybrid search (dense cosine fused with a BM25-style keyword score) over the given datasets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FetchParseJob(self, request, context):
+        """---- internal: the ingest worker ------------------------------------------------------
+        Everything below is called by the Celery ingest worker only. retrieval-service is the only
+        process that writes the vector index.
+
+        The task's view of a document to parse: record and file (first message: the job, then data).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportProgress(self, request, context):
+        """Progress of a run; ignored when `run_id` is not the document's current run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IndexChunks(self, request, context):
+        """Indexes a batch of chunks (with their vectors) of a run. With `final`, the document's old
+        chunks (of earlier runs) are removed and the document becomes DONE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -72,10 +299,100 @@ def add_RetrievalServiceServicer_to_server(servicer, server):
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.GetDatasetsRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.GetDatasetsResponse.SerializeToString,
             ),
+            'CreateDataset': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDataset,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CreateDatasetRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Dataset.SerializeToString,
+            ),
+            'UpdateDataset': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDataset,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateDatasetRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Dataset.SerializeToString,
+            ),
+            'ListDatasets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDatasets,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDatasetsRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDatasetsResponse.SerializeToString,
+            ),
+            'DeleteDatasets': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDatasets,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.SerializeToString,
+            ),
+            'UploadDocument': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadDocument,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.SerializeToString,
+            ),
+            'ListDocuments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDocuments,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsResponse.SerializeToString,
+            ),
+            'UpdateDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocument,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateDocumentRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.SerializeToString,
+            ),
+            'DeleteDocuments': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDocuments,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.SerializeToString,
+            ),
+            'DownloadDocument': grpc.unary_stream_rpc_method_handler(
+                    servicer.DownloadDocument,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DocumentRef.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DownloadDocumentResponse.SerializeToString,
+            ),
+            'StartParsing': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartParsing,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseResponse.SerializeToString,
+            ),
+            'StopParsing': grpc.unary_unary_rpc_method_handler(
+                    servicer.StopParsing,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseResponse.SerializeToString,
+            ),
+            'ListChunks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChunks,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListChunksRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListChunksResponse.SerializeToString,
+            ),
+            'AddChunk': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddChunk,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.AddChunkRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Chunk.SerializeToString,
+            ),
+            'UpdateChunk': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateChunk,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateChunkRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Chunk.SerializeToString,
+            ),
+            'DeleteChunks': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteChunks,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteChunksRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.SerializeToString,
+            ),
             'Search': grpc.unary_unary_rpc_method_handler(
                     servicer.Search,
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchResponse.SerializeToString,
+            ),
+            'FetchParseJob': grpc.unary_stream_rpc_method_handler(
+                    servicer.FetchParseJob,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseJobRef.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.FetchParseJobResponse.SerializeToString,
+            ),
+            'ReportProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportProgress,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ProgressReport.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ProgressAck.SerializeToString,
+            ),
+            'IndexChunks': grpc.unary_unary_rpc_method_handler(
+                    servicer.IndexChunks,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IndexChunksRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IndexChunksResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -116,6 +433,411 @@ class RetrievalService:
             _registered_method=True)
 
     @staticmethod
+    def CreateDataset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/CreateDataset',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CreateDatasetRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Dataset.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDataset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/UpdateDataset',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateDatasetRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Dataset.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/ListDatasets',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDatasetsRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDatasetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/DeleteDatasets',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadDocument(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/UploadDocument',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDocuments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/ListDocuments',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/UpdateDocument',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateDocumentRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDocuments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/DeleteDocuments',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DownloadDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/DownloadDocument',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DocumentRef.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DownloadDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartParsing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/StartParsing',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StopParsing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/StopParsing',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChunks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/ListChunks',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListChunksRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListChunksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddChunk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/AddChunk',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.AddChunkRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Chunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateChunk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/UpdateChunk',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateChunkRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Chunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteChunks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/DeleteChunks',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteChunksRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def Search(request,
             target,
             options=(),
@@ -132,6 +854,87 @@ class RetrievalService:
             '/ragchat.retrieval.v1.RetrievalService/Search',
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchRequest.SerializeToString,
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FetchParseJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/FetchParseJob',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseJobRef.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.FetchParseJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/ReportProgress',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ProgressReport.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ProgressAck.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IndexChunks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/IndexChunks',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IndexChunksRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IndexChunksResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""Domain logic of knowledge bases: plain async functions and types, no transport."""

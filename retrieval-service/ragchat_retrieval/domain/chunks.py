@@ -1,0 +1,166 @@
+"""Chunks of a document: list, add by hand, update, delete (the vector store holds them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ragchat_common.errors import InvalidArgument, NotFound
+from ragchat_common.ids import new_id
+from ragchat_common.timeutil import now_ms
+from ragchat_retrieval.domain import text
+from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, page_window
+from ragchat_retrieval.domain.documents import Document, get_document
+from ragchat_retrieval.domain.ports import ChunkPoint, Hit, Scope
+
+Chunk = dict[str, Any]
+# Upper bound of chunks read to list one document (listing pages are cut from these).
+MAX_LISTED = 100_000
+
+
+def _chunk(hit: Hit, document_name: str) -> Chunk:
+    p = hit.payload
+    return {
+        "id": hit.id,
+        "content": p.get("content", ""),
+        "document_id": p.get("document_id", ""),
+        "document_name": document_name,
+        "dataset_id": p.get("dataset_id", ""),
+        "important_keywords": list(p.get("important_keywords") or []),
+        "questions": list(p.get("questions") or []),
+        "available": bool(p.get("available", True)),
+        "create_time": int(p.get("create_time", 0)),
+        "position": int(p.get("position", 0)),
+    }
+
+
+def _check_strings(name: str, values: Any) -> list[str]:
+    if values is None:
+        return []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InvalidArgument(f"`{name}` must be a list of strings.")
+    return [v for v in values if v.strip()]
+
+
+def _indexed_text(content: str, keywords: Sequence[str], questions: Sequence[str]) -> str:
+    return "\n".join([content, *keywords, *questions])
+
+
+async def list_chunks(
+    deps: Deps,
+    tenant_id: str,
+    dataset_id: str,
+    document_id: str,
+    *,
+    page: int = 1,
+    page_size: int = 30,
+    keywords: str = "",
+    id: str = "",
+) -> tuple[Document, list[Chunk], int]:
+    doc = await get_document(deps, tenant_id, dataset_id, document_id)
+    skip, limit = page_window(page, page_size, deps.limits.max_page_size)
+    scope = Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=[id] if id else ())
+    if id and len(id) != 32:
+        return doc, [], 0
+    hits = await deps.vectors.scroll(scope, MAX_LISTED)
+    rows = [_chunk(h, doc["name"]) for h in hits]
+    if keywords:
+        needle = keywords.lower()
+        rows = [r for r in rows if needle in r["content"].lower()]
+    rows.sort(key=lambda r: (r["position"], r["create_time"], r["id"]))
+    return doc, rows[skip : skip + limit], len(rows)
+
+
+async def add_chunk(
+    deps: Deps,
+    tenant_id: str,
+    dataset_id: str,
+    document_id: str,
+    *,
+    content: str,
+    important_keywords: Sequence[str] = (),
+    questions: Sequence[str] = (),
+) -> Chunk:
+    if not content or not content.strip():
+        raise InvalidArgument("`content` is required and cannot be empty.")
+    keywords = _check_strings("important_keywords", list(important_keywords))
+    asked = _check_strings("questions", list(questions))
+    async with deps.locks.of(document_id):
+        doc = await get_document(deps, tenant_id, dataset_id, document_id)
+        indexed = _indexed_text(content, keywords, asked)
+        dense = (await deps.embed([indexed]))[0]
+        position = await deps.vectors.count(Scope(tenant_id=tenant_id, document_ids=[document_id]))
+        chunk_id = new_id()
+        payload = {
+            "tenant_id": tenant_id,
+            "dataset_id": dataset_id,
+            "document_id": document_id,
+            # Tagged with the document's current run so a running parse keeps it.
+            "run_id": doc.get("run_id", ""),
+            "content": content,
+            "position": position,
+            "important_keywords": keywords,
+            "questions": asked,
+            "available": True,
+            "create_time": now_ms(),
+        }
+        await deps.vectors.upsert([ChunkPoint(chunk_id, dense, text.document_sparse(indexed), payload)])
+        await deps.store.update_document(tenant_id, document_id, {"update_time": now_ms()}, inc={"chunk_count": 1})
+    return _chunk(Hit(id=chunk_id, score=0.0, payload=payload), doc["name"])
+
+
+async def _get_chunk(deps: Deps, tenant_id: str, document_id: str, chunk_id: str) -> Hit:
+    if len(chunk_id) != 32:
+        raise NotFound(f"Chunk {chunk_id} not found.")
+    hits = await deps.vectors.scroll(Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=[chunk_id]), 1)
+    if not hits:
+        raise NotFound(f"Chunk {chunk_id} not found.")
+    return hits[0]
+
+
+async def update_chunk(
+    deps: Deps, tenant_id: str, dataset_id: str, document_id: str, chunk_id: str, fields: dict[str, Any]
+) -> Chunk:
+    async with deps.locks.of(document_id):
+        doc = await get_document(deps, tenant_id, dataset_id, document_id)
+        hit = await _get_chunk(deps, tenant_id, document_id, chunk_id)
+        payload = dict(hit.payload)
+        if fields.get("content") is not None:
+            if not isinstance(fields["content"], str) or not fields["content"].strip():
+                raise InvalidArgument("`content` cannot be empty.")
+            payload["content"] = fields["content"]
+        if "important_keywords" in fields:
+            payload["important_keywords"] = _check_strings("important_keywords", fields["important_keywords"])
+        if "questions" in fields:
+            payload["questions"] = _check_strings("questions", fields["questions"])
+        if fields.get("available") is not None:
+            if not isinstance(fields["available"], bool | int):
+                raise InvalidArgument("`available` must be a boolean.")
+            payload["available"] = bool(fields["available"])
+        indexed = _indexed_text(payload["content"], payload["important_keywords"], payload["questions"])
+        dense = (await deps.embed([indexed]))[0]
+        await deps.vectors.upsert([ChunkPoint(chunk_id, dense, text.document_sparse(indexed), payload)])
+    return _chunk(Hit(id=chunk_id, score=0.0, payload=payload), doc["name"])
+
+
+async def delete_chunks(
+    deps: Deps, tenant_id: str, dataset_id: str, document_id: str, chunk_ids: Sequence[str]
+) -> tuple[int, list[str]]:
+    """Deletes the given chunks; no ids deletes all chunks of the document."""
+    async with deps.locks.of(document_id):
+        await get_document(deps, tenant_id, dataset_id, document_id)
+        scope = Scope(tenant_id=tenant_id, document_ids=[document_id])
+        wanted = dedupe(chunk_ids)
+        if not wanted:
+            before = await deps.vectors.count(scope)
+            await deps.vectors.delete(scope)
+            await deps.store.update_document(tenant_id, document_id, {"chunk_count": 0, "update_time": now_ms()})
+            return before, []
+        valid = [c for c in wanted if len(c) == 32]
+        existing = {h.id for h in await deps.vectors.scroll(Scope(tenant_id, (), [document_id], valid), len(valid))}
+        errors = [f"Chunk {c} not found." for c in wanted if c not in existing]
+        if existing:
+            await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=list(existing)))
+            count = await deps.vectors.count(scope)
+            await deps.store.update_document(tenant_id, document_id, {"chunk_count": count, "update_time": now_ms()})
+    return delete_outcome("chunk", wanted, len(existing), errors)

@@ -1,0 +1,73 @@
+"""What every domain function receives: stores, embedder, queue, limits (wired in main.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from ragchat_common.errors import InvalidArgument, NotFound
+from ragchat_retrieval.domain.ports import Embedder, VectorStore
+from ragchat_retrieval.store import Store
+
+# (tenant_id, document_id, run_id) → queued; raises Unavailable when the broker is down.
+EnqueueParse = Callable[[str, str, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_upload_bytes: int = 50 * 1024 * 1024
+    default_top_k: int = 1024
+    default_top_n: int = 6
+    max_top_k: int = 4096
+    max_page_size: int = 1000
+
+
+@dataclass
+class DocumentLocks:
+    """Serialises index writes per document inside this (single writer) process."""
+
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def of(self, document_id: str) -> asyncio.Lock:
+        lock = self._locks.get(document_id)
+        if lock is None:
+            if len(self._locks) > 10_000:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[document_id] = asyncio.Lock()
+        return lock
+
+
+@dataclass
+class Deps:
+    store: Store
+    vectors: VectorStore
+    embedder: Embedder
+    enqueue_parse: EnqueueParse
+    limits: Limits = field(default_factory=Limits)
+    locks: DocumentLocks = field(default_factory=DocumentLocks)
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embedder.embed_sync, list(texts))
+
+
+def page_window(page: int, page_size: int, max_page_size: int = 1000, default_size: int = 30) -> tuple[int, int]:
+    """(skip, limit) of a 1-based page; 0 means the default; out of range → InvalidArgument."""
+    page = page or 1
+    page_size = page_size or default_size
+    if page < 1:
+        raise InvalidArgument("`page` must be a positive integer.")
+    if page_size < 1 or page_size > max_page_size:
+        raise InvalidArgument(f"`page_size` must be between 1 and {max_page_size}.")
+    return (page - 1) * page_size, page_size
+
+
+def delete_outcome(kind: str, requested: Sequence[str], deleted: int, errors: list[str]) -> tuple[int, list[str]]:
+    """Contract rule for bulk deletes: all unknown → NotFound; some → errors listed."""
+    if requested and deleted == 0 and errors:
+        raise NotFound(errors[0] if len(errors) == 1 else f"None of the {kind}s were found.")
+    return deleted, errors
+
+
+def dedupe(ids: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in ids if i))

@@ -1,0 +1,239 @@
+"""Parse runs of documents: start/stop, and the calls the ingest worker makes back.
+
+A run has an id; every report and index batch carries it, and anything from a run that is no
+longer the document's current one (cancelled, superseded by a re-parse, document deleted) is
+refused, so a stale worker can never overwrite newer state. Old chunks are replaced when the
+new run finishes, so a re-parse never leaves the document without chunks in between.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragchat_common.errors import InvalidArgument, NotFound, RagchatError
+from ragchat_common.ids import new_id
+from ragchat_common.timeutil import now_ms
+from ragchat_retrieval.domain.datasets import get_dataset
+from ragchat_retrieval.domain.deps import Deps, dedupe
+from ragchat_retrieval.domain.documents import Document
+from ragchat_retrieval.domain.ports import ChunkPoint, Scope, SparseVector
+
+log = logging.getLogger(__name__)
+
+RUNNING = "RUNNING"
+DONE = "DONE"
+FAIL = "FAIL"
+CANCEL = "CANCEL"
+MAX_PROGRESS_MSG = 4000
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    document: Document
+    dataset: dict[str, Any]
+    parser_config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    content: str
+    dense: list[float]
+    sparse: SparseVector
+    position: int
+    important_keywords: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+
+def run_chunk_id(run_id: str, position: int) -> str:
+    """Deterministic per (run, position): a redelivered task overwrites, never duplicates."""
+    return uuid.uuid5(uuid.UUID(hex=run_id), str(position)).hex
+
+
+def _append_msg(previous: str, message: str) -> str:
+    if not message:
+        return previous
+    text = f"{previous}\n{message}" if previous else message
+    return text[-MAX_PROGRESS_MSG:]
+
+
+async def start_parsing(
+    deps: Deps, tenant_id: str, dataset_id: str, document_ids: Sequence[str]
+) -> tuple[int, list[str]]:
+    await get_dataset(deps, tenant_id, dataset_id)
+    wanted = dedupe(document_ids)
+    if not wanted:
+        raise InvalidArgument("`document_ids` is required.")
+    found = {d["id"]: d for d in await deps.store.get_documents(tenant_id, wanted, dataset_id)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound(f"Document {missing[0]} not found in dataset {dataset_id}.")
+    started = 0
+    errors: list[str] = []
+    for document_id in wanted:
+        run_id = new_id()
+        async with deps.locks.of(document_id):
+            await deps.store.update_document(
+                tenant_id,
+                document_id,
+                {
+                    "run": RUNNING,
+                    "run_id": run_id,
+                    "progress": 0.0,
+                    "progress_msg": "Queued for parsing.",
+                    "process_begin_at": now_ms(),
+                    "process_duration": 0.0,
+                    "update_time": now_ms(),
+                },
+            )
+        try:
+            await deps.enqueue_parse(tenant_id, document_id, run_id)
+            started += 1
+        except RagchatError as exc:
+            await deps.store.update_document(
+                tenant_id,
+                document_id,
+                {"run": FAIL, "progress_msg": f"Could not queue the parse task: {exc.message}"},
+                expect={"run_id": run_id},
+            )
+            errors.append(f"Document {document_id}: {exc.message}")
+            raise
+    return started, errors
+
+
+async def stop_parsing(
+    deps: Deps, tenant_id: str, dataset_id: str, document_ids: Sequence[str]
+) -> tuple[int, list[str]]:
+    await get_dataset(deps, tenant_id, dataset_id)
+    wanted = dedupe(document_ids)
+    if not wanted:
+        raise InvalidArgument("`document_ids` is required.")
+    found = {d["id"]: d for d in await deps.store.get_documents(tenant_id, wanted, dataset_id)}
+    errors: list[str] = []
+    stopped = 0
+    for document_id in wanted:
+        doc = found.get(document_id)
+        if doc is None:
+            errors.append(f"Document {document_id} not found in dataset {dataset_id}.")
+            continue
+        if doc.get("run") != RUNNING:
+            errors.append(f"Document {document_id} is not being parsed.")
+            continue
+        async with deps.locks.of(document_id):
+            updated = await deps.store.update_document(
+                tenant_id,
+                document_id,
+                {"run": CANCEL, "progress_msg": _append_msg(doc.get("progress_msg", ""), "Parsing cancelled.")},
+                expect={"run_id": doc["run_id"], "run": RUNNING},
+            )
+            # Chunks this run already indexed go; the previous run's chunks stay.
+            await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], run_id=doc["run_id"]))
+        if updated is not None:
+            stopped += 1
+    if stopped == 0 and errors:
+        raise InvalidArgument(errors[0])
+    return stopped, errors
+
+
+async def _current(deps: Deps, tenant_id: str, document_id: str, run_id: str) -> Document | None:
+    doc = await deps.store.get_document(tenant_id, document_id)
+    if doc is None or doc.get("run_id") != run_id or doc.get("run") != RUNNING:
+        return None
+    return doc
+
+
+async def fetch_job(deps: Deps, tenant_id: str, document_id: str, run_id: str) -> ParseJob:
+    doc = await _current(deps, tenant_id, document_id, run_id)
+    if doc is None:
+        raise NotFound(f"Parse run {run_id} of document {document_id} is not current.")
+    dataset = await get_dataset(deps, tenant_id, doc["dataset_id"])
+    config = {**(dataset.get("parser_config") or {}), **(doc.get("parser_config") or {})}
+    await deps.store.update_document(
+        tenant_id, document_id, {"progress_msg": "Parsing started."}, expect={"run_id": run_id}
+    )
+    return ParseJob(document=doc, dataset=dataset, parser_config=config)
+
+
+async def report_progress(
+    deps: Deps, tenant_id: str, document_id: str, run_id: str, *, progress: float, message: str, failed: bool
+) -> bool:
+    doc = await _current(deps, tenant_id, document_id, run_id)
+    if doc is None:
+        return False
+    changes: dict[str, Any] = {
+        "progress": max(0.0, min(1.0, float(progress))),
+        "progress_msg": _append_msg(doc.get("progress_msg", ""), message),
+        "update_time": now_ms(),
+    }
+    if failed:
+        changes["run"] = FAIL
+        changes["process_duration"] = (now_ms() - int(doc.get("process_begin_at") or now_ms())) / 1000
+    async with deps.locks.of(document_id):
+        updated = await deps.store.update_document(tenant_id, document_id, changes, expect={"run_id": run_id})
+        if failed:
+            await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], run_id=run_id))
+    return updated is not None and not failed
+
+
+async def index_chunks(
+    deps: Deps,
+    tenant_id: str,
+    document_id: str,
+    run_id: str,
+    batch: Sequence[IndexedChunk],
+    *,
+    final: bool,
+    token_count: int = 0,
+    progress: float = 0.0,
+) -> tuple[bool, int]:
+    """Writes a batch of a run's chunks; `final` swaps the document over to this run."""
+    async with deps.locks.of(document_id):
+        doc = await _current(deps, tenant_id, document_id, run_id)
+        if doc is None:
+            return False, 0
+        now = now_ms()
+        points = [
+            ChunkPoint(
+                id=run_chunk_id(run_id, c.position),
+                dense=c.dense,
+                sparse=c.sparse,
+                payload={
+                    "tenant_id": tenant_id,
+                    "dataset_id": doc["dataset_id"],
+                    "document_id": document_id,
+                    "run_id": run_id,
+                    "content": c.content,
+                    "position": c.position,
+                    "important_keywords": c.important_keywords,
+                    "questions": c.questions,
+                    "available": True,
+                    "create_time": now,
+                },
+            )
+            for c in batch
+        ]
+        await deps.vectors.upsert(points)
+        changes: dict[str, Any] = {"update_time": now}
+        if final:
+            await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], not_run_id=run_id))
+            count = await deps.vectors.count(Scope(tenant_id=tenant_id, document_ids=[document_id]))
+            duration = (now - int(doc.get("process_begin_at") or now)) / 1000
+            changes.update(
+                {
+                    "run": DONE,
+                    "progress": 1.0,
+                    "chunk_count": count,
+                    "token_count": token_count,
+                    "process_duration": duration,
+                    "progress_msg": _append_msg(
+                        doc.get("progress_msg", ""), f"Done: {count} chunks indexed in {duration:.1f} s."
+                    ),
+                }
+            )
+        elif progress:
+            changes["progress"] = max(0.0, min(0.99, float(progress)))
+        await deps.store.update_document(tenant_id, document_id, changes, expect={"run_id": run_id})
+    return True, len(points)

@@ -1,0 +1,80 @@
+"""The two interfaces the domain needs from the outside: an embedder and a vector store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+DENSE = "dense"
+SPARSE = "bm25"
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    indices: list[int]
+    values: list[float]
+
+
+@dataclass(frozen=True)
+class ChunkPoint:
+    """One chunk as the vector store keeps it: vectors plus the payload searches return."""
+
+    id: str  # 32 hex
+    dense: list[float]
+    sparse: SparseVector
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    payload: dict[str, Any]
+    dense: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a query may see: always one tenant, optionally some datasets/documents/chunks/runs."""
+
+    tenant_id: str
+    dataset_ids: Sequence[str] = ()
+    document_ids: Sequence[str] = ()
+    chunk_ids: Sequence[str] = ()
+    run_id: str | None = None  # only points of this run
+    not_run_id: str | None = None  # every point except those of this run
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Embedder(Protocol):
+    model_name: str
+    dim: int
+
+    def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
+        """L2-normalised vectors, one per text (blocking; callers run it off the event loop)."""
+        ...
+
+
+class VectorStore(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def upsert(self, points: Sequence[ChunkPoint]) -> None: ...
+
+    async def delete(self, scope: Scope) -> None: ...
+
+    async def search_dense(self, scope: Scope, vector: Sequence[float], limit: int) -> list[Hit]: ...
+
+    async def search_sparse(self, scope: Scope, vector: SparseVector, limit: int) -> list[Hit]:
+        """BM25 scores (IDF applied by the store); hits carry their dense vector."""
+        ...
+
+    async def scroll(self, scope: Scope, limit: int) -> list[Hit]:
+        """Points in scope (payload only), up to `limit`."""
+        ...
+
+    async def count(self, scope: Scope) -> int: ...
+
+    async def set_payload(self, scope: Scope, payload: dict[str, Any]) -> None: ...

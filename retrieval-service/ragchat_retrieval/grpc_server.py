@@ -1,0 +1,333 @@
+"""gRPC adapter: protobuf in, domain call, protobuf out. No logic lives here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+import ragchat_retrieval.domain.chunks as chunks
+import ragchat_retrieval.domain.datasets as datasets
+import ragchat_retrieval.domain.documents as documents
+import ragchat_retrieval.domain.ingest as ingest
+import ragchat_retrieval.domain.search as search
+from ragchat.retrieval.v1 import retrieval_pb2 as pb
+from ragchat.retrieval.v1 import retrieval_pb2_grpc
+from ragchat_common.errors import InvalidArgument
+from ragchat_common.structs import from_struct, to_struct
+from ragchat_retrieval.domain.deps import Deps
+from ragchat_retrieval.domain.ports import SparseVector
+
+SERVICE_NAME = "ragchat.retrieval.v1.RetrievalService"
+PIECE_BYTES = 1024 * 1024
+
+
+def dataset_pb(d: dict[str, Any]) -> pb.Dataset:
+    return pb.Dataset(
+        id=d["id"],
+        tenant_id=d["tenant_id"],
+        name=d["name"],
+        description=d.get("description", ""),
+        avatar=d.get("avatar", ""),
+        embedding_model=d.get("embedding_model", ""),
+        chunk_method=d.get("chunk_method", "naive"),
+        parser_config=to_struct(d.get("parser_config")),
+        permission=d.get("permission", "me"),
+        chunk_count=int(d.get("chunk_count", 0)),
+        document_count=int(d.get("document_count", 0)),
+        create_time=int(d.get("create_time", 0)),
+        update_time=int(d.get("update_time", 0)),
+    )
+
+
+def document_pb(d: dict[str, Any]) -> pb.Document:
+    return pb.Document(
+        id=d["id"],
+        dataset_id=d["dataset_id"],
+        tenant_id=d["tenant_id"],
+        name=d["name"],
+        size=int(d.get("size", 0)),
+        type=d.get("type", ""),
+        run=d.get("run", "UNSTART"),
+        progress=float(d.get("progress", 0.0)),
+        progress_msg=d.get("progress_msg", ""),
+        chunk_count=int(d.get("chunk_count", 0)),
+        token_count=int(d.get("token_count", 0)),
+        chunk_method=d.get("chunk_method", "naive"),
+        parser_config=to_struct(d.get("parser_config")),
+        meta_fields=to_struct(d.get("meta_fields")),
+        process_begin_at=int(d.get("process_begin_at", 0) or 0),
+        process_duration=float(d.get("process_duration", 0.0)),
+        create_time=int(d.get("create_time", 0)),
+        update_time=int(d.get("update_time", 0)),
+        location=d.get("location", d["name"]),
+    )
+
+
+def chunk_pb(c: dict[str, Any]) -> pb.Chunk:
+    return pb.Chunk(
+        id=c["id"],
+        content=c.get("content", ""),
+        document_id=c.get("document_id", ""),
+        document_name=c.get("document_name", ""),
+        dataset_id=c.get("dataset_id", ""),
+        important_keywords=list(c.get("important_keywords") or []),
+        questions=list(c.get("questions") or []),
+        available=bool(c.get("available", True)),
+        create_time=int(c.get("create_time", 0)),
+        position=int(c.get("position", 0)),
+    )
+
+
+class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    # -- datasets ------------------------------------------------------------------------
+    async def GetDatasets(self, request: pb.GetDatasetsRequest, context: grpc.aio.ServicerContext) -> Any:
+        found, missing = await datasets.get_datasets(self.deps, request.tenant_id, list(request.ids))
+        return pb.GetDatasetsResponse(datasets=[dataset_pb(d) for d in found], missing=missing)
+
+    async def CreateDataset(self, request: pb.CreateDatasetRequest, context: grpc.aio.ServicerContext) -> Any:
+        dataset = await datasets.create_dataset(
+            self.deps,
+            request.tenant_id,
+            name=request.name,
+            description=request.description,
+            avatar=request.avatar,
+            embedding_model=request.embedding_model,
+            chunk_method=request.chunk_method,
+            permission=request.permission,
+            parser_config=from_struct(request.parser_config) if request.HasField("parser_config") else None,
+        )
+        return dataset_pb(dataset)
+
+    async def UpdateDataset(self, request: pb.UpdateDatasetRequest, context: grpc.aio.ServicerContext) -> Any:
+        dataset = await datasets.update_dataset(self.deps, request.tenant_id, request.id, from_struct(request.fields))
+        return dataset_pb(dataset)
+
+    async def ListDatasets(self, request: pb.ListDatasetsRequest, context: grpc.aio.ServicerContext) -> Any:
+        rows, total = await datasets.list_datasets(
+            self.deps,
+            request.tenant_id,
+            page=request.page,
+            page_size=request.page_size,
+            orderby=request.orderby,
+            desc=request.desc,
+            id=request.id,
+            name=request.name,
+        )
+        return pb.ListDatasetsResponse(datasets=[dataset_pb(d) for d in rows], total=total)
+
+    async def DeleteDatasets(self, request: pb.DeleteRequest, context: grpc.aio.ServicerContext) -> Any:
+        count, errors = await datasets.delete_datasets(
+            self.deps, request.tenant_id, list(request.ids), request.delete_all
+        )
+        return pb.DeleteResponse(success_count=count, errors=errors)
+
+    # -- documents -----------------------------------------------------------------------
+    async def UploadDocument(
+        self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], context: grpc.aio.ServicerContext
+    ) -> Any:
+        header: pb.UploadDocumentRequest.Header | None = None
+        pieces: list[bytes] = []
+        received = 0
+        limit = self.deps.limits.max_upload_bytes
+        async for message in request_iterator:
+            if message.HasField("header"):
+                header = message.header
+                documents.check_upload_size(header.name, header.size, limit)
+            elif header is None:
+                raise InvalidArgument("The upload must start with its header.")
+            else:
+                received += len(message.data)
+                documents.check_upload_size(header.name, received, limit)
+                pieces.append(message.data)
+        if header is None:
+            raise InvalidArgument("The upload must start with its header.")
+        doc = await documents.upload_document(
+            self.deps, header.tenant_id, header.dataset_id, header.name, b"".join(pieces)
+        )
+        return document_pb(doc)
+
+    async def ListDocuments(self, request: pb.ListDocumentsRequest, context: grpc.aio.ServicerContext) -> Any:
+        rows, total = await documents.list_documents(
+            self.deps,
+            request.tenant_id,
+            request.dataset_id,
+            page=request.page,
+            page_size=request.page_size,
+            orderby=request.orderby,
+            desc=request.desc,
+            id=request.id,
+            name=request.name,
+            keywords=request.keywords,
+            create_time_from=request.create_time_from,
+            create_time_to=request.create_time_to,
+        )
+        return pb.ListDocumentsResponse(docs=[document_pb(d) for d in rows], total=total)
+
+    async def UpdateDocument(self, request: pb.UpdateDocumentRequest, context: grpc.aio.ServicerContext) -> Any:
+        doc = await documents.update_document(
+            self.deps, request.tenant_id, request.dataset_id, request.id, from_struct(request.fields)
+        )
+        return document_pb(doc)
+
+    async def DeleteDocuments(self, request: pb.DeleteRequest, context: grpc.aio.ServicerContext) -> Any:
+        count, errors = await documents.delete_documents(
+            self.deps, request.tenant_id, request.dataset_id, list(request.ids), request.delete_all
+        )
+        return pb.DeleteResponse(success_count=count, errors=errors)
+
+    async def DownloadDocument(
+        self, request: pb.DocumentRef, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.DownloadDocumentResponse]:
+        doc = await documents.get_document(self.deps, request.tenant_id, request.dataset_id, request.id)
+        yield pb.DownloadDocumentResponse(document=document_pb(doc))
+        async for piece in self.deps.store.read_file(doc["id"], PIECE_BYTES):
+            yield pb.DownloadDocumentResponse(data=piece)
+
+    # -- parsing -------------------------------------------------------------------------
+    async def StartParsing(self, request: pb.ParseRequest, context: grpc.aio.ServicerContext) -> Any:
+        count, errors = await ingest.start_parsing(
+            self.deps, request.tenant_id, request.dataset_id, list(request.document_ids)
+        )
+        return pb.ParseResponse(success_count=count, errors=errors)
+
+    async def StopParsing(self, request: pb.ParseRequest, context: grpc.aio.ServicerContext) -> Any:
+        count, errors = await ingest.stop_parsing(
+            self.deps, request.tenant_id, request.dataset_id, list(request.document_ids)
+        )
+        return pb.ParseResponse(success_count=count, errors=errors)
+
+    # -- chunks --------------------------------------------------------------------------
+    async def ListChunks(self, request: pb.ListChunksRequest, context: grpc.aio.ServicerContext) -> Any:
+        doc, rows, total = await chunks.list_chunks(
+            self.deps,
+            request.tenant_id,
+            request.dataset_id,
+            request.document_id,
+            page=request.page,
+            page_size=request.page_size,
+            keywords=request.keywords,
+            id=request.id,
+        )
+        return pb.ListChunksResponse(chunks=[chunk_pb(c) for c in rows], total=total, document=document_pb(doc))
+
+    async def AddChunk(self, request: pb.AddChunkRequest, context: grpc.aio.ServicerContext) -> Any:
+        chunk = await chunks.add_chunk(
+            self.deps,
+            request.tenant_id,
+            request.dataset_id,
+            request.document_id,
+            content=request.content,
+            important_keywords=list(request.important_keywords),
+            questions=list(request.questions),
+        )
+        return chunk_pb(chunk)
+
+    async def UpdateChunk(self, request: pb.UpdateChunkRequest, context: grpc.aio.ServicerContext) -> Any:
+        chunk = await chunks.update_chunk(
+            self.deps,
+            request.tenant_id,
+            request.dataset_id,
+            request.document_id,
+            request.id,
+            from_struct(request.fields),
+        )
+        return chunk_pb(chunk)
+
+    async def DeleteChunks(self, request: pb.DeleteChunksRequest, context: grpc.aio.ServicerContext) -> Any:
+        count, errors = await chunks.delete_chunks(
+            self.deps, request.tenant_id, request.dataset_id, request.document_id, list(request.ids)
+        )
+        return pb.DeleteResponse(success_count=count, errors=errors)
+
+    # -- search --------------------------------------------------------------------------
+    async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> Any:
+        result = await search.search(
+            self.deps,
+            search.SearchQuery(
+                tenant_id=request.tenant_id,
+                dataset_ids=list(request.dataset_ids),
+                document_ids=list(request.document_ids),
+                query=request.query,
+                similarity_threshold=request.similarity_threshold,
+                keywords_similarity_weight=request.keywords_similarity_weight,
+                top_k=request.top_k,
+                top_n=request.top_n,
+                page=request.page,
+            ),
+        )
+        return pb.SearchResponse(
+            chunks=[
+                pb.ScoredChunk(
+                    id=c.id,
+                    content=c.content,
+                    document_id=c.document_id,
+                    document_name=c.document_name,
+                    dataset_id=c.dataset_id,
+                    similarity=c.similarity,
+                    vector_similarity=c.vector_similarity,
+                    term_similarity=c.term_similarity,
+                    important_keywords=c.important_keywords,
+                    position=c.position,
+                )
+                for c in result.chunks
+            ],
+            doc_aggs=[pb.DocAgg(doc_id=d, doc_name=n, count=k) for d, n, k in result.doc_aggs],
+            total=result.total,
+        )
+
+    # -- internal: ingestion -------------------------------------------------------------
+    async def FetchParseJob(
+        self, request: pb.ParseJobRef, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.FetchParseJobResponse]:
+        job = await ingest.fetch_job(self.deps, request.tenant_id, request.document_id, request.run_id)
+        yield pb.FetchParseJobResponse(
+            job=pb.ParseJob(
+                document=document_pb(job.document),
+                dataset=dataset_pb(job.dataset),
+                run_id=request.run_id,
+                parser_config=to_struct(job.parser_config),
+            )
+        )
+        async for piece in self.deps.store.read_file(job.document["id"], PIECE_BYTES):
+            yield pb.FetchParseJobResponse(data=piece)
+
+    async def ReportProgress(self, request: pb.ProgressReport, context: grpc.aio.ServicerContext) -> Any:
+        current = await ingest.report_progress(
+            self.deps,
+            request.tenant_id,
+            request.document_id,
+            request.run_id,
+            progress=request.progress,
+            message=request.message,
+            failed=request.failed,
+        )
+        return pb.ProgressAck(current=current)
+
+    async def IndexChunks(self, request: pb.IndexChunksRequest, context: grpc.aio.ServicerContext) -> Any:
+        batch = [
+            ingest.IndexedChunk(
+                content=c.content,
+                dense=list(c.dense),
+                sparse=SparseVector(indices=list(c.sparse_indices), values=list(c.sparse_values)),
+                position=c.position,
+                important_keywords=list(c.important_keywords),
+                questions=list(c.questions),
+            )
+            for c in request.chunks
+        ]
+        current, indexed = await ingest.index_chunks(
+            self.deps,
+            request.tenant_id,
+            request.document_id,
+            request.run_id,
+            batch,
+            final=request.final,
+            token_count=request.token_count,
+            progress=request.progress,
+        )
+        return pb.IndexChunksResponse(current=current, indexed=indexed)

@@ -1,0 +1,231 @@
+"""Mongo persistence of datasets, documents and their files (GridFS); tenant in every query.
+
+Chunks live in the vector store only (content in the payload), so there is one copy of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from ragchat_common.errors import InvalidArgument, Unavailable
+
+Doc = dict[str, Any]
+
+DATASETS = "datasets"
+DOCUMENTS = "documents"
+FILES_BUCKET = "document_files"
+
+
+async def _collect(cursor: Any) -> list[Doc]:
+    out: list[Doc] = []
+    async for row in cursor:
+        public = _public(row)
+        if public is not None:
+            out.append(public)
+    return out
+
+
+class StoreUnavailable(Unavailable):
+    def __init__(self) -> None:
+        super().__init__("The dataset store is unavailable; please retry.")
+
+
+def _sort(orderby: str, desc: bool) -> list[tuple[str, int]]:
+    direction = DESCENDING if desc else ASCENDING
+    key = {"name": "name_lower"}.get(orderby, orderby)
+    return [(key, direction), ("_id", direction)]
+
+
+def _public(doc: Mapping[str, Any] | None) -> Doc | None:
+    if doc is None:
+        return None
+    out = dict(doc)
+    out["id"] = out.pop("_id")
+    out.pop("name_lower", None)
+    return out
+
+
+class Store:
+    """Typed access to the collections; every method takes the tenant."""
+
+    def __init__(self, url: str, db_name: str) -> None:
+        self.client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(url, serverSelectionTimeoutMS=5000)
+        self.db: AsyncIOMotorDatabase[Any] = self.client[db_name]
+        self.files = AsyncIOMotorGridFSBucket(self.db, bucket_name=FILES_BUCKET)
+
+    async def ensure_indexes(self) -> None:
+        datasets = self.db[DATASETS]
+        await datasets.create_index([("tenant_id", ASCENDING), ("name_lower", ASCENDING)], unique=True)
+        await datasets.create_index([("tenant_id", ASCENDING), ("create_time", DESCENDING)])
+        documents = self.db[DOCUMENTS]
+        await documents.create_index([("tenant_id", ASCENDING), ("dataset_id", ASCENDING), ("create_time", DESCENDING)])
+        await documents.create_index([("tenant_id", ASCENDING), ("dataset_id", ASCENDING), ("name", ASCENDING)])
+
+    async def ping(self) -> None:
+        try:
+            await self.db.command("ping")
+        except PyMongoError as exc:
+            raise StoreUnavailable() from exc
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- datasets ------------------------------------------------------------------------
+    async def insert_dataset(self, record: Doc) -> Doc:
+        row = {**record, "_id": record["id"], "name_lower": record["name"].lower()}
+        row.pop("id")
+        try:
+            await self.db[DATASETS].insert_one(row)
+        except DuplicateKeyError:
+            raise InvalidArgument(f"Dataset name '{record['name']}' already exists") from None
+        return record
+
+    async def get_datasets(self, tenant_id: str, ids: Sequence[str]) -> list[Doc]:
+        cursor = self.db[DATASETS].find({"tenant_id": tenant_id, "_id": {"$in": list(ids)}})
+        return await _collect(cursor)
+
+    async def update_dataset(self, tenant_id: str, dataset_id: str, changes: Doc) -> Doc | None:
+        update = dict(changes)
+        if "name" in update:
+            update["name_lower"] = update["name"].lower()
+        try:
+            row = await self.db[DATASETS].find_one_and_update(
+                {"tenant_id": tenant_id, "_id": dataset_id},
+                {"$set": update},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            raise InvalidArgument(f"Dataset name '{changes.get('name')}' already exists") from None
+        return _public(row)
+
+    async def list_datasets(
+        self, tenant_id: str, *, skip: int, limit: int, orderby: str, desc: bool, id: str = "", name: str = ""
+    ) -> tuple[list[Doc], int]:
+        query: Doc = {"tenant_id": tenant_id}
+        if id:
+            query["_id"] = id
+        if name:
+            query["name_lower"] = name.lower()
+        total = await self.db[DATASETS].count_documents(query)
+        cursor = self.db[DATASETS].find(query).sort(_sort(orderby, desc)).skip(skip).limit(limit)
+        return await _collect(cursor), total
+
+    async def delete_dataset(self, tenant_id: str, dataset_id: str) -> bool:
+        result = await self.db[DATASETS].delete_one({"tenant_id": tenant_id, "_id": dataset_id})
+        return bool(result.deleted_count)
+
+    async def dataset_counts(self, tenant_id: str, dataset_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """dataset id → (document_count, chunk_count), computed so they are never stale."""
+        pipeline = [
+            {"$match": {"tenant_id": tenant_id, "dataset_id": {"$in": list(dataset_ids)}}},
+            {"$group": {"_id": "$dataset_id", "docs": {"$sum": 1}, "chunks": {"$sum": "$chunk_count"}}},
+        ]
+        counts: dict[str, tuple[int, int]] = {}
+        async for row in self.db[DOCUMENTS].aggregate(pipeline):
+            counts[row["_id"]] = (int(row["docs"]), int(row["chunks"]))
+        return counts
+
+    # -- documents -----------------------------------------------------------------------
+    async def insert_document(self, record: Doc) -> Doc:
+        row = {**record, "_id": record["id"]}
+        row.pop("id")
+        await self.db[DOCUMENTS].insert_one(row)
+        return record
+
+    async def get_document(self, tenant_id: str, document_id: str, dataset_id: str | None = None) -> Doc | None:
+        query: Doc = {"tenant_id": tenant_id, "_id": document_id}
+        if dataset_id is not None:
+            query["dataset_id"] = dataset_id
+        return _public(await self.db[DOCUMENTS].find_one(query))
+
+    async def get_documents(self, tenant_id: str, ids: Sequence[str], dataset_id: str | None = None) -> list[Doc]:
+        query: Doc = {"tenant_id": tenant_id, "_id": {"$in": list(ids)}}
+        if dataset_id is not None:
+            query["dataset_id"] = dataset_id
+        cursor = self.db[DOCUMENTS].find(query)
+        return await _collect(cursor)
+
+    async def document_names(self, tenant_id: str, ids: Sequence[str]) -> dict[str, str]:
+        cursor = self.db[DOCUMENTS].find({"tenant_id": tenant_id, "_id": {"$in": list(ids)}}, {"name": 1})
+        return {row["_id"]: row["name"] async for row in cursor}
+
+    async def list_documents(
+        self,
+        tenant_id: str,
+        dataset_id: str,
+        *,
+        skip: int,
+        limit: int,
+        orderby: str,
+        desc: bool,
+        id: str = "",
+        name: str = "",
+        keywords: str = "",
+        create_time_from: int = 0,
+        create_time_to: int = 0,
+    ) -> tuple[list[Doc], int]:
+        query: Doc = {"tenant_id": tenant_id, "dataset_id": dataset_id}
+        if id:
+            query["_id"] = id
+        if name:
+            query["name"] = name
+        if keywords:
+            query["name"] = {"$regex": re.escape(keywords), "$options": "i"}
+        time_range: Doc = {}
+        if create_time_from:
+            time_range["$gte"] = create_time_from
+        if create_time_to:
+            time_range["$lte"] = create_time_to
+        if time_range:
+            query["create_time"] = time_range
+        total = await self.db[DOCUMENTS].count_documents(query)
+        order = _sort("name" if orderby == "name" else orderby, desc)
+        if orderby == "name":
+            order = [("name", order[0][1]), order[1]]
+        cursor = self.db[DOCUMENTS].find(query).sort(order).skip(skip).limit(limit)
+        return await _collect(cursor), total
+
+    async def document_ids_of(self, tenant_id: str, dataset_id: str) -> list[str]:
+        cursor = self.db[DOCUMENTS].find({"tenant_id": tenant_id, "dataset_id": dataset_id}, {"_id": 1})
+        return [row["_id"] async for row in cursor]
+
+    async def update_document(
+        self, tenant_id: str, document_id: str, changes: Doc, *, expect: Doc | None = None, inc: Doc | None = None
+    ) -> Doc | None:
+        """Apply `changes` when the document matches `expect` too (e.g. its current run)."""
+        query: Doc = {"tenant_id": tenant_id, "_id": document_id, **(expect or {})}
+        update: Doc = {}
+        if changes:
+            update["$set"] = changes
+        if inc:
+            update["$inc"] = inc
+        row = await self.db[DOCUMENTS].find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+        return _public(row)
+
+    async def delete_document(self, tenant_id: str, document_id: str) -> bool:
+        result = await self.db[DOCUMENTS].delete_one({"tenant_id": tenant_id, "_id": document_id})
+        return bool(result.deleted_count)
+
+    # -- files ---------------------------------------------------------------------------
+    async def put_file(self, file_id: str, name: str, data: bytes, tenant_id: str) -> None:
+        await self.files.upload_from_stream_with_id(file_id, name, data, metadata={"tenant_id": tenant_id})
+
+    async def read_file(self, file_id: str, piece_bytes: int = 1024 * 1024) -> AsyncIterator[bytes]:
+        stream = await self.files.open_download_stream(file_id)
+        while True:
+            piece: bytes = await stream.read(piece_bytes)
+            if not piece:
+                break
+            yield piece
+
+    async def delete_file(self, file_id: str) -> None:
+        try:
+            await self.files.delete(file_id)
+        except Exception:  # already gone: deleting is idempotent
+            return

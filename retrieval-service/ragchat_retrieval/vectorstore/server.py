@@ -1,0 +1,191 @@
+"""A Qdrant server (or qdrant-client's local mode, for tests) through qdrant-client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from qdrant_client import AsyncQdrantClient, models
+
+from ragchat_common.errors import Unavailable
+from ragchat_retrieval.domain.ports import DENSE, SPARSE, ChunkPoint, Hit, Scope, SparseVector
+
+KEYWORD_FIELDS = ("dataset_id", "document_id", "run_id")
+
+
+def point_id(chunk_id: str) -> str:
+    return str(uuid.UUID(hex=chunk_id))
+
+
+def chunk_id(pid: Any) -> str:
+    return uuid.UUID(str(pid)).hex
+
+
+def build_filter(scope: Scope) -> models.Filter:
+    must: list[Any] = [models.FieldCondition(key="tenant_id", match=models.MatchValue(value=scope.tenant_id))]
+    if scope.dataset_ids:
+        must.append(models.FieldCondition(key="dataset_id", match=models.MatchAny(any=list(scope.dataset_ids))))
+    if scope.document_ids:
+        must.append(models.FieldCondition(key="document_id", match=models.MatchAny(any=list(scope.document_ids))))
+    if scope.chunk_ids:
+        must.append(models.HasIdCondition(has_id=[point_id(c) for c in scope.chunk_ids]))
+    if scope.run_id is not None:
+        must.append(models.FieldCondition(key="run_id", match=models.MatchValue(value=scope.run_id)))
+    for key, value in scope.extra.items():
+        must.append(models.FieldCondition(key=key, match=models.MatchValue(value=value)))
+    must_not: list[Any] = []
+    if scope.not_run_id is not None:
+        must_not.append(models.FieldCondition(key="run_id", match=models.MatchValue(value=scope.not_run_id)))
+    return models.Filter(must=must, must_not=must_not or None)
+
+
+def _flat(vector: Any) -> list[float] | None:
+    if isinstance(vector, list) and vector and not isinstance(vector[0], list):
+        return [float(x) for x in vector]
+    return None
+
+
+class QdrantServerStore:
+    """`url` for a server; `location=":memory:"` or `path=` for qdrant-client's local mode."""
+
+    def __init__(
+        self,
+        dim: int,
+        *,
+        collection: str = "ragchat_chunks",
+        url: str | None = None,
+        api_key: str | None = None,
+        location: str | None = None,
+        path: str | None = None,
+        hnsw_ef: int = 128,
+        timeout_s: int = 10,
+    ) -> None:
+        self.dim = dim
+        self.collection = collection
+        self.hnsw_ef = hnsw_ef
+        self._client_args: dict[str, Any] = {"url": url, "api_key": api_key, "location": location, "path": path}
+        self._timeout_s = timeout_s
+        self._client: AsyncQdrantClient | None = None
+
+    @property
+    def client(self) -> AsyncQdrantClient:
+        if self._client is None:
+            raise RuntimeError("vector store is not open")
+        return self._client
+
+    async def open(self) -> None:
+        args = {k: v for k, v in self._client_args.items() if v is not None}
+        if args.get("url"):
+            args["timeout"] = self._timeout_s
+        self._client = AsyncQdrantClient(**args)
+        try:
+            exists = await self._client.collection_exists(self.collection)
+            if not exists:
+                await self._client.create_collection(
+                    self.collection,
+                    vectors_config={DENSE: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)},
+                    sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                    hnsw_config=models.HnswConfigDiff(m=16, ef_construct=128, payload_m=16),
+                )
+                await self._client.create_payload_index(
+                    self.collection,
+                    "tenant_id",
+                    field_schema=models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
+                )
+                for field in KEYWORD_FIELDS:
+                    await self._client.create_payload_index(
+                        self.collection, field, field_schema=models.PayloadSchemaType.KEYWORD
+                    )
+        except Exception as exc:
+            raise Unavailable("The vector store is unavailable; please retry.") from exc
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def upsert(self, points: Sequence[ChunkPoint]) -> None:
+        if not points:
+            return
+        await self.client.upsert(
+            self.collection,
+            points=[
+                models.PointStruct(
+                    id=point_id(p.id),
+                    vector={
+                        DENSE: list(p.dense),
+                        SPARSE: models.SparseVector(indices=p.sparse.indices, values=p.sparse.values),
+                    },
+                    payload=p.payload,
+                )
+                for p in points
+            ],
+            wait=True,
+        )
+
+    async def delete(self, scope: Scope) -> None:
+        await self.client.delete(
+            self.collection, points_selector=models.FilterSelector(filter=build_filter(scope)), wait=True
+        )
+
+    async def set_payload(self, scope: Scope, payload: dict[str, Any]) -> None:
+        await self.client.set_payload(self.collection, payload=payload, points=build_filter(scope), wait=True)
+
+    async def search_dense(self, scope: Scope, vector: Sequence[float], limit: int) -> list[Hit]:
+        response = await self.client.query_points(
+            self.collection,
+            query=list(vector),
+            using=DENSE,
+            query_filter=build_filter(scope),
+            limit=limit,
+            with_payload=True,
+            search_params=models.SearchParams(hnsw_ef=max(self.hnsw_ef, limit)),
+        )
+        return [Hit(id=chunk_id(p.id), score=p.score, payload=dict(p.payload or {})) for p in response.points]
+
+    async def search_sparse(self, scope: Scope, vector: SparseVector, limit: int) -> list[Hit]:
+        response = await self.client.query_points(
+            self.collection,
+            query=models.SparseVector(indices=vector.indices, values=vector.values),
+            using=SPARSE,
+            query_filter=build_filter(scope),
+            limit=limit,
+            with_payload=True,
+            with_vectors=[DENSE],
+        )
+        hits: list[Hit] = []
+        for p in response.points:
+            if p.score <= 0:
+                continue
+            vectors = p.vector if isinstance(p.vector, dict) else {}
+            dense = vectors.get(DENSE)
+            hits.append(
+                Hit(
+                    id=chunk_id(p.id),
+                    score=p.score,
+                    payload=dict(p.payload or {}),
+                    dense=_flat(dense),
+                )
+            )
+        return hits
+
+    async def scroll(self, scope: Scope, limit: int) -> list[Hit]:
+        hits: list[Hit] = []
+        offset: Any = None
+        while len(hits) < limit:
+            records, offset = await self.client.scroll(
+                self.collection,
+                scroll_filter=build_filter(scope),
+                limit=min(1000, limit - len(hits)),
+                offset=offset,
+                with_payload=True,
+            )
+            hits.extend(Hit(id=chunk_id(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)
+            if offset is None or not records:
+                break
+        return hits
+
+    async def count(self, scope: Scope) -> int:
+        result = await self.client.count(self.collection, count_filter=build_filter(scope), exact=True)
+        return int(result.count)
