@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from ragchat_common.logging import configure_logging
 from ragchat_common.telemetry import instrument_fastapi, setup_telemetry
 from ragchat_gateway.backends import open_backends
+from ragchat_gateway.body_limit import BodyLimitMiddleware
 from ragchat_gateway.http_errors import install_error_handlers
 from ragchat_gateway.observability import install_observability, serve
 from ragchat_gateway.ratelimit import RateLimitMiddleware
@@ -26,6 +27,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = open_backends(settings)
         app.state.backends = backends
+        await backends.start_streaming()
         try:
             yield
         finally:
@@ -37,6 +39,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app)
     # X-RateLimit-* on every authenticated response; releases a request's stream leases at its end.
     app.add_middleware(RateLimitMiddleware)
+    # Oversize JSON bodies → 413 before anything reads them (multipart uploads pass through).
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_observability(app)
     instrument_fastapi(app)
     app.include_router(health.router)
