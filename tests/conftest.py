@@ -39,3 +39,37 @@ def make_key(stack: Stack) -> Callable[[str], str]:
         return mint_key(stack.mongo_url, tenant_name)
 
     return mint
+
+
+@pytest.fixture(scope="session")
+def gateway_group(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Stack]]:
+    """Starts extra gateway processes against the session stack, with their own settings.
+
+    ``group = gateway_group(3, {"RAGCHAT_RATELIMIT_PERIOD_S": "2"})`` → ``group.gateway_urls``,
+    ``group.find("gateway")``, ``group.kill(proc)``; same database, services and namespace as
+    ``stack`` (or ``redis_url=...`` for a Redis of the test's own). Stopped at the session's end.
+    """
+    groups: list[Stack] = []
+
+    def start(count: int, env: dict[str, str] | None = None, redis_url: str | None = None) -> Stack:
+        addresses = {
+            "RAGCHAT_" + name.upper().replace("-", "_") + "_ADDR": addr for name, addr in stack.addresses.items()
+        }
+        group = Stack(
+            StackConfig(
+                state_dir=Path(tmp_path_factory.mktemp("gateways")),
+                mongo_url=stack.mongo_url,
+                redis_url=redis_url or stack.config.redis_url,
+                amqp_url=stack.config.amqp_url,
+                gateways=count,
+                only=("gateway",),
+                namespace=stack.config.namespace,
+                env={**addresses, **(env or {})},
+            )
+        )
+        groups.append(group)
+        return group.start()
+
+    yield start
+    for group in groups:
+        group.stop()
