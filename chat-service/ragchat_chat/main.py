@@ -18,6 +18,7 @@ from ragchat_chat.store import ChatStore
 from ragchat_common.grpc_utils import GrpcServer, insecure_channel, serve_until_signalled
 from ragchat_common.logging import configure_logging
 from ragchat_common.mongo import ensure_indexes_with_retry
+from ragchat_common.telemetry import setup_telemetry
 
 
 async def serve(settings: ChatSettings) -> None:
@@ -40,12 +41,13 @@ async def serve(settings: ChatSettings) -> None:
         await session_channel.close()
         client.close()
 
-    await serve_until_signalled(server, settings.shutdown_grace_s, on_stop=close)
+    await serve_until_signalled(server, settings.shutdown_grace_s, on_stop=close, settings=settings)
 
 
 def run() -> None:
     settings = ChatSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    setup_telemetry(settings.service_name)
     asyncio.run(serve(settings))
 
 

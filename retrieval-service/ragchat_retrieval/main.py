@@ -9,6 +9,7 @@ from ragchat.retrieval.v1 import retrieval_pb2_grpc
 from ragchat_common.errors import Unavailable
 from ragchat_common.grpc_utils import GrpcServer, serve_until_signalled
 from ragchat_common.logging import configure_logging
+from ragchat_common.telemetry import setup_telemetry
 from ragchat_retrieval.domain.deps import Deps, EnqueueParse, Limits
 from ragchat_retrieval.embeddings import get_embedder
 from ragchat_retrieval.grpc_server import SERVICE_NAME, RetrievalServicer
@@ -70,12 +71,13 @@ async def serve(settings: RetrievalSettings) -> None:
         await deps.vectors.close()
         deps.store.close()
 
-    await serve_until_signalled(server, settings.shutdown_grace_s, on_stop=close)
+    await serve_until_signalled(server, settings.shutdown_grace_s, on_stop=close, settings=settings)
 
 
 def run() -> None:
     settings = RetrievalSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    setup_telemetry(settings.service_name)
     asyncio.run(serve(settings))
 
 

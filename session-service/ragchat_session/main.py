@@ -11,6 +11,7 @@ from ragchat.session.v1 import session_pb2_grpc
 from ragchat_common.grpc_utils import GrpcServer, serve_until_signalled
 from ragchat_common.logging import configure_logging
 from ragchat_common.mongo import ensure_indexes_with_retry
+from ragchat_common.telemetry import setup_telemetry
 from ragchat_session.grpc_server import SERVICE_NAME, SessionServicer
 from ragchat_session.settings import SessionSettings
 from ragchat_session.store import SessionStore
@@ -34,12 +35,13 @@ async def serve(settings: SessionSettings) -> None:
     async def close() -> None:
         client.close()
 
-    await serve_until_signalled(server, settings.shutdown_grace_s, on_stop=close)
+    await serve_until_signalled(server, settings.shutdown_grace_s, on_stop=close, settings=settings)
 
 
 def run() -> None:
     settings = SessionSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    setup_telemetry(settings.service_name)
     asyncio.run(serve(settings))
 
 
