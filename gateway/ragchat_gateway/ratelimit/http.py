@@ -8,6 +8,7 @@ path, every stream lease the request still holds.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -120,5 +121,7 @@ class RateLimitMiddleware:
         try:
             await self.app(scope, receive, send_with_limit_headers)
         finally:
-            for lease in state.leases:
-                await lease.release()
+            # All removals start before the first await, so a cancellation here loses none.
+            removals = [task for lease in state.leases if (task := lease.release_soon()) is not None]
+            if removals:
+                await asyncio.shield(asyncio.gather(*removals))

@@ -95,20 +95,29 @@ class StreamLease:
                 log.warning("stream lease lost before release", extra={"lease": self.lease_id})
                 return
 
-    async def release(self) -> None:
+    def release_soon(self) -> asyncio.Task[None] | None:
+        """Stops renewing and starts removing the lease; the task to await, None if nothing to do.
+
+        Synchronous, so several leases can all be set free before the first await.
+        """
         if self._released:
-            return
+            return None
         self._released = True
         if self._renewer is not None:
             self._renewer.cancel()
         if self._redis is None:
-            return
+            return None
         ACTIVE_LEASES.dec()
         task = asyncio.ensure_future(self._remove(self._redis))
         _pending_releases.add(task)
         task.add_done_callback(_pending_releases.discard)
-        # shield: a caller cancelled mid-release (client gone) still lets the removal finish.
-        await asyncio.shield(task)
+        return task
+
+    async def release(self) -> None:
+        task = self.release_soon()
+        if task is not None:
+            # shield: a caller cancelled mid-release (client gone) still lets the removal finish.
+            await asyncio.shield(task)
 
     async def _remove(self, redis: Redis) -> None:
         try:
