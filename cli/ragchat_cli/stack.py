@@ -54,6 +54,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("chat-service", "ragchat_chat.main", "RAGCHAT_GRPC_PORT", "grpc"),
     ServiceSpec("session-service", "ragchat_session.main", "RAGCHAT_GRPC_PORT", "grpc"),
     ServiceSpec("retrieval-service", "ragchat_retrieval.main", "RAGCHAT_GRPC_PORT", "grpc"),
+    # Celery ingest worker (parse → chunk → embed); talks to retrieval-service, so it starts after it.
+    ServiceSpec("ingest-worker", "ragchat_retrieval.ingest.worker", None, "none"),
     ServiceSpec("inference-worker", "ragchat_worker.main", "RAGCHAT_OPS_PORT", "http"),
     ServiceSpec("gateway", "ragchat_gateway.main", "RAGCHAT_GATEWAY_PORT", "http"),
 )

@@ -1,0 +1,236 @@
+"""The Celery ingest worker: `python -m ragchat_retrieval.ingest.worker`.
+
+One task per document: fetch the file from retrieval-service, extract text, split into
+chunks, embed in batches, hand chunks and vectors back over gRPC (retrieval-service is the only
+writer of the index). A file that cannot be parsed ends FAIL with a readable progress_msg.
+Runs with the threads pool at low concurrency; SIGTERM → Celery's warm shutdown (finish the
+running tasks, take no new ones); unfinished tasks go back to the queue (acks late).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+from celery import Celery, Task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from ragchat.retrieval.v1 import retrieval_pb2 as pb
+from ragchat.retrieval.v1 import retrieval_pb2_grpc
+from ragchat_common.grpc_utils import MAX_MESSAGE_BYTES, RetryPolicy
+from ragchat_common.logging import configure_logging
+from ragchat_common.structs import from_struct
+from ragchat_retrieval.domain import text
+from ragchat_retrieval.domain.extract import Unparseable, extract_text
+from ragchat_retrieval.embeddings import get_embedder
+from ragchat_retrieval.ingest.celery_app import PARSE_TASK, make_celery
+from ragchat_retrieval.settings import RetrievalSettings
+
+log = logging.getLogger("ragchat.ingest")
+
+# Retries of a task whose retrieval-service call found it unavailable (then the run fails).
+UNAVAILABLE_RETRIES = 10
+UNAVAILABLE_BACKOFF_S = 3
+
+
+class RetrievalClient:
+    """Blocking client of the internal ingest RPCs (Celery tasks are synchronous)."""
+
+    def __init__(self, settings: RetrievalSettings) -> None:
+        self.timeout_s = settings.grpc_timeout_s * 3
+        self.channel = grpc.insecure_channel(
+            settings.retrieval_service_addr,
+            options=[
+                ("grpc.service_config", RetryPolicy().service_config()),
+                ("grpc.enable_retries", 1),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ],
+        )
+        self.stub = retrieval_pb2_grpc.RetrievalServiceStub(self.channel)
+
+    def fetch(self, tenant_id: str, document_id: str, run_id: str) -> tuple[pb.ParseJob, bytes]:
+        job: pb.ParseJob | None = None
+        pieces: list[bytes] = []
+        ref = pb.ParseJobRef(tenant_id=tenant_id, document_id=document_id, run_id=run_id)
+        for message in self.stub.FetchParseJob(ref, timeout=self.timeout_s * 4):
+            if message.HasField("job"):
+                job = message.job
+            else:
+                pieces.append(message.data)
+        if job is None:
+            raise RuntimeError("parse job stream carried no job")
+        return job, b"".join(pieces)
+
+    def progress(self, ref: tuple[str, str, str], progress: float, message: str, failed: bool = False) -> bool:
+        tenant_id, document_id, run_id = ref
+        ack = self.stub.ReportProgress(
+            pb.ProgressReport(
+                tenant_id=tenant_id,
+                document_id=document_id,
+                run_id=run_id,
+                progress=progress,
+                message=message,
+                failed=failed,
+            ),
+            timeout=self.timeout_s,
+        )
+        return bool(ack.current)
+
+    def index(
+        self,
+        ref: tuple[str, str, str],
+        chunks: list[pb.ChunkVector],
+        *,
+        final: bool,
+        progress: float,
+        token_count: int,
+    ) -> bool:
+        tenant_id, document_id, run_id = ref
+        reply = self.stub.IndexChunks(
+            pb.IndexChunksRequest(
+                tenant_id=tenant_id,
+                document_id=document_id,
+                run_id=run_id,
+                chunks=chunks,
+                final=final,
+                progress=progress,
+                token_count=token_count,
+            ),
+            timeout=self.timeout_s,
+        )
+        return bool(reply.current)
+
+
+_client_lock = threading.Lock()
+_client: RetrievalClient | None = None
+
+
+def client_for(settings: RetrievalSettings) -> RetrievalClient:
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = RetrievalClient(settings)
+        return _client
+
+
+def _batches(items: list[str], size: int) -> Iterator[tuple[int, list[str]]]:
+    for start in range(0, len(items), size):
+        yield start, items[start : start + size]
+
+
+def parse_document(settings: RetrievalSettings, tenant_id: str, document_id: str, run_id: str) -> str:
+    """The body of one parse task; returns how it ended (for logs and the result backend)."""
+    client = client_for(settings)
+    ref = (tenant_id, document_id, run_id)
+    try:
+        job, data = client.fetch(tenant_id, document_id, run_id)
+    except grpc.RpcError as exc:
+        if exc.code() == grpc.StatusCode.NOT_FOUND:
+            return "stale"  # cancelled, re-parsed or deleted meanwhile
+        raise
+    name = job.document.name
+    config = from_struct(job.parser_config)
+    try:
+        body = extract_text(name, data)
+        pieces = text.split_into_chunks(
+            body,
+            int(config.get("chunk_token_num", 512)),
+            str(config.get("delimiter", "\n")),
+            float(config.get("overlapped_percent", 10)),
+        )
+        if not pieces:
+            raise Unparseable(f"'{name}' contains no text.")
+        tokens = text.count_tokens(body)
+        if not client.progress(ref, 0.1, f"Extracted {len(body)} characters; {len(pieces)} chunks to embed."):
+            return "superseded"
+        embedder = get_embedder(settings)
+        total = len(pieces)
+        for start, batch in _batches(pieces, settings.ingest_index_batch):
+            vectors = embedder.embed_sync(batch)
+            chunk_messages = []
+            for offset, (content, dense) in enumerate(zip(batch, vectors, strict=True)):
+                sparse = text.document_sparse(content)
+                chunk_messages.append(
+                    pb.ChunkVector(
+                        content=content,
+                        dense=dense,
+                        sparse_indices=sparse.indices,
+                        sparse_values=sparse.values,
+                        position=start + offset,
+                    )
+                )
+            done = start + len(batch)
+            final = done >= total
+            current = client.index(
+                ref, chunk_messages, final=final, progress=0.1 + 0.89 * done / total, token_count=tokens
+            )
+            if not current:
+                return "superseded"
+        return "done"
+    except Unparseable as exc:
+        client.progress(ref, 0.0, str(exc), failed=True)
+        return "failed"
+    except SoftTimeLimitExceeded:
+        client.progress(
+            ref, 0.0, f"Parsing took longer than {settings.ingest_task_time_limit_s} s and was stopped.", failed=True
+        )
+        return "failed"
+    except grpc.RpcError:
+        raise
+    except Exception:
+        log.exception("parse failed", extra={"document_id": document_id})
+        client.progress(ref, 0.0, f"Parsing '{name}' failed with an internal error.", failed=True)
+        return "failed"
+
+
+def register_tasks(app: Celery, settings: RetrievalSettings) -> None:
+    @app.task(name=PARSE_TASK, bind=True, max_retries=UNAVAILABLE_RETRIES)  # type: ignore[untyped-decorator]
+    def parse_document_task(self: Task, tenant_id: str, document_id: str, run_id: str) -> str:
+        try:
+            outcome = parse_document(settings, tenant_id, document_id, run_id)
+        except grpc.RpcError as exc:
+            if self.request.retries < UNAVAILABLE_RETRIES:
+                log.warning("retrieval-service unavailable; retrying parse", extra={"document_id": document_id})
+                raise self.retry(countdown=UNAVAILABLE_BACKOFF_S) from exc
+            try:
+                client_for(settings).progress(
+                    (tenant_id, document_id, run_id), 0.0, "Parsing failed: retrieval-service unavailable.", True
+                )
+            except grpc.RpcError:
+                log.error("could not mark document failed", extra={"document_id": document_id})
+            raise
+        log.info("parse task finished", extra={"document_id": document_id, "outcome": outcome})
+        return outcome
+
+
+def create_app(settings: RetrievalSettings) -> Celery:
+    app = make_celery(settings)
+    register_tasks(app, settings)
+    return app
+
+
+def main() -> None:
+    settings = RetrievalSettings(service_name="ingest-worker")
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    app = create_app(settings)
+    get_embedder(settings)  # load the model before taking tasks
+    argv: list[Any] = [
+        "worker",
+        "--pool=threads",
+        f"--concurrency={settings.ingest_concurrency}",
+        f"--queues={settings.ingest_queue}",
+        f"--hostname=ingest-{settings.namespace}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        f"--loglevel={settings.log_level}",
+    ]
+    app.worker_main(argv)
+
+
+if __name__ == "__main__":
+    main()
