@@ -15,7 +15,7 @@ PACKAGES := common gateway chat-service session-service retrieval-service infere
 # CI-friendly output: one dot per test, a line per skip/failure (-ra in pyproject), slowest tests.
 PYTEST_ARGS ?= -q --durations=15
 
-.PHONY: help install models proto proto-check lint format services deploy-check test run clean
+.PHONY: help install models proto proto-check docs lint format services deploy-check test run clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ models: ## Install the offline models and the local LLM runtime (wheel built onc
 
 proto: install ## Regenerate the gRPC stubs in common/ from proto/
 	$(PY) scripts/gen_proto.py
+
+docs: install ## Regenerate the configuration table in README.md from the settings classes
+	$(PY) scripts/config_table.py --write
 
 lint: install ## ruff check, ruff format --check, mypy
 	$(VENV)/bin/ruff check .

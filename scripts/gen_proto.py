@@ -1,6 +1,6 @@
 """Generates the Python gRPC stubs of proto/ into common/ (package ``ragchat.*``).
 
-The stubs are committed; tests/test_proto_current.py regenerates them into a temporary folder
+The stubs are committed; common/tests/test_proto_current.py regenerates them into a temporary folder
 and fails when the committed ones are stale. Run ``make proto`` after editing a .proto file.
 """
 
