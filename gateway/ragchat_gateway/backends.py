@@ -15,6 +15,8 @@ from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_common.grpc_utils import insecure_channel
 from ragchat_gateway.ratelimit.service import RateLimits
 from ragchat_gateway.settings import GatewaySettings
+from ragchat_gateway.streaming.hub import StreamHub
+from ragchat_gateway.streaming.publisher import JobPublisher
 
 
 @dataclass
@@ -29,8 +31,26 @@ class Backends:
     rate_limits: RateLimits
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     draining: bool = False
+    # Completions: the AMQP job publisher and the Redis stream hub (opened by start_streaming).
+    jobs: JobPublisher | None = None
+    streams: StreamHub | None = None
+
+    async def start_streaming(self) -> None:
+        self.jobs = JobPublisher(
+            self.settings.amqp_url,
+            self.settings.namespace,
+            connect_timeout_s=self.settings.amqp_connect_timeout_s,
+            publish_timeout_s=self.settings.amqp_publish_timeout_s,
+        )
+        self.streams = StreamHub(self.settings.redis_url, self.settings.namespace)
+        await self.streams.start()
+        await self.jobs.start()
 
     async def close(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.close()
+        if self.streams is not None:
+            await self.streams.close()
         for channel in self.channels.values():
             await channel.close()
         await self.redis.aclose()

@@ -31,3 +31,11 @@ class GatewaySettings(ServiceSettings):
     ratelimit_redis_connections: int = 64
     # Tests only: read "now" (µs) from the Redis key `{namespace}:ratelimit:test-clock` when set.
     ratelimit_test_clock: bool = False
+
+    # Completions (API.md §5): SSE keepalive comment period, and how long a stream waits for its
+    # answer to finish before it ends with an error event (queue backlog, lost worker).
+    sse_ping_s: float = 15.0
+    completion_timeout_s: float = 600.0
+    # Seconds to connect to RabbitMQ / to get a publisher confirm before answering 503.
+    amqp_connect_timeout_s: float = 3.0
+    amqp_publish_timeout_s: float = 5.0

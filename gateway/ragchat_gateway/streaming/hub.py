@@ -1,0 +1,188 @@
+"""One Redis pub/sub connection per gateway process, fanning answer events out to requests.
+
+A request subscribes to its message's channel and waits for Redis to CONFIRM the subscription
+before the job is published, so no live event can be missed. Live delivery is still best effort
+(a reconnect drops what was published meanwhile), so ``events`` checks sequence numbers and
+fills any gap from the message's replay log; it also re-reads the log whenever the channel has
+been quiet for a keepalive period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Final
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from ragchat_common.errors import Unavailable
+from ragchat_common.events import LOG_FIELD, StreamEvent, decode_event, stream_channel, stream_log_key
+from ragchat_common.ids import new_id
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBE_TIMEOUT_S: Final = 3.0
+
+
+@dataclass(frozen=True)
+class Keepalive:
+    """Nothing arrived for a keepalive period: the relay writes a ``: ping`` comment."""
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    """The answer did not finish within the completion timeout."""
+
+
+class Subscription:
+    def __init__(self, hub: StreamHub, message_id: str, queue: asyncio.Queue[bytes]) -> None:
+        self.hub, self.message_id, self.queue = hub, message_id, queue
+
+    async def events(
+        self, *, keepalive_s: float, timeout_s: float, next_seq: int = 0
+    ) -> AsyncIterator[StreamEvent | Keepalive | TimedOut]:
+        """Every event of the message from ``next_seq`` on, once each and in order, until ``done``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            try:
+                payload = self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                wait = min(keepalive_s, deadline - loop.time())
+                if wait <= 0:
+                    yield TimedOut()
+                    return
+                try:
+                    payload = await asyncio.wait_for(self.queue.get(), wait)
+                except TimeoutError:
+                    # Quiet channel: maybe live events were lost; the log has them all.
+                    for event in await self.hub.replay(self.message_id, next_seq):
+                        yield event
+                        next_seq = event.seq + 1
+                        if event.type == "done":
+                            return
+                    if loop.time() >= deadline:
+                        yield TimedOut()
+                        return
+                    yield Keepalive()
+                    continue
+            try:
+                event = decode_event(payload)
+            except ValidationError:
+                log.warning("ignoring a malformed stream event", extra={"message_id": self.message_id})
+                continue
+            if event.seq < next_seq:
+                continue  # already relayed (from the log)
+            if event.seq > next_seq:
+                for missed in await self.hub.replay(self.message_id, next_seq, before=event.seq):
+                    yield missed
+                    next_seq = missed.seq + 1
+            yield event
+            next_seq = event.seq + 1
+            if event.type == "done":
+                return
+
+
+class StreamHub:
+    def __init__(self, redis_url: str, namespace: str) -> None:
+        self.namespace = namespace
+        # Its own client: the pub/sub connection is held for the process's lifetime.
+        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2.0, socket_keepalive=True)
+        self._pubsub = self.redis.pubsub()
+        self._queues: dict[str, asyncio.Queue[bytes]] = {}
+        self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._control_channel = f"{namespace}:hub:{new_id()}"
+
+    async def start(self) -> None:
+        """Opens the pub/sub connection (a failure here is retried by the reader, not fatal)."""
+        self._reader = asyncio.create_task(self._read_forever(), name="stream-hub-reader")
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        with suppress(Exception):
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self.redis.aclose()
+
+    async def _read_forever(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                if self._pubsub.connection is None:
+                    # redis-py reads only once something is subscribed: a channel of our own.
+                    await self._pubsub.subscribe(self._control_channel)
+                message = await self._pubsub.get_message(timeout=None)
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("stream hub connection lost; reconnecting", extra={"error": repr(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            if message is None:
+                continue
+            kind = message["type"]
+            channel = message["channel"]
+            name = channel.decode() if isinstance(channel, bytes) else str(channel)
+            if kind == "message":
+                queue = self._queues.get(name)
+                if queue is not None:
+                    queue.put_nowait(message["data"])
+            elif kind == "subscribe":
+                confirmation = self._confirmations.pop(name, None)
+                if confirmation is not None and not confirmation.done():
+                    confirmation.set_result(None)
+
+    @asynccontextmanager
+    async def subscribe(self, message_id: str) -> AsyncIterator[Subscription]:
+        """Subscribed (confirmed by Redis) on entry; unsubscribed on exit. Unavailable if Redis is down."""
+        channel = stream_channel(self.namespace, message_id)
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        confirmation: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queues[channel] = queue
+        self._confirmations[channel] = confirmation
+        try:
+            try:
+                await self._pubsub.subscribe(channel)
+                await asyncio.wait_for(asyncio.shield(confirmation), SUBSCRIBE_TIMEOUT_S)
+            except Exception as exc:
+                log.warning("stream subscription failed", extra={"error": repr(exc)})
+                raise Unavailable("The stream broker (Redis) is unavailable; please retry.") from None
+            yield Subscription(self, message_id, queue)
+        finally:
+            self._queues.pop(channel, None)
+            self._confirmations.pop(channel, None)
+            with suppress(Exception):
+                await self._pubsub.unsubscribe(channel)
+
+    async def replay(self, message_id: str, from_seq: int, before: int | None = None) -> list[StreamEvent]:
+        """Events of the message with ``from_seq <= seq < before``, from the replay log."""
+        try:
+            entries = await self.redis.xrange(stream_log_key(self.namespace, message_id))
+        except Exception as exc:
+            log.warning("stream log unreadable", extra={"error": repr(exc)})
+            return []
+        events: list[StreamEvent] = []
+        for _, fields in entries or []:
+            if not fields:
+                continue
+            try:
+                event = decode_event(fields[LOG_FIELD])
+            except (KeyError, ValidationError):
+                continue
+            if event.seq >= from_seq and (before is None or event.seq < before):
+                events.append(event)
+        return events
+
+    @property
+    def connected(self) -> bool:
+        connection = self._pubsub.connection
+        return connection is not None and connection.is_connected

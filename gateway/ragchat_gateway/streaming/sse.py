@@ -1,0 +1,68 @@
+"""Server-sent events exactly as API.md §5 frames them (and the OpenAI-compatible variant)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SSE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Connection": "keep-alive",
+    "X-Accel-Buffering": "no",
+}
+SSE_MEDIA_TYPE = "text/event-stream"
+
+PING = b": ping\n\n"
+DONE = b"data: [DONE]\n\n"
+DATA_TRUE = b'data: {"code": 0, "message": "", "data": true}\n\n'
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def event(data: Any, event_id: str | None = None) -> bytes:
+    """One event: optional ``id:`` line, one ``data:`` line of JSON, blank line."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}data: {_json(data)}\n\n".encode()
+
+
+def event_id(message_id: str, seq: int) -> str:
+    return f"{message_id}:{seq}"
+
+
+def success(data: Any) -> dict[str, Any]:
+    return {"code": 0, "message": "", "data": data}
+
+
+def delta_data(message_id: str, session_id: str, answer: str, *, reset: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "answer": answer,
+        "reference": {},
+        "id": message_id,
+        "session_id": session_id,
+        "final": False,
+    }
+    if reset:
+        # The text sent so far is void: a worker failed and another one restarted the answer.
+        data["reset"] = True
+    return data
+
+
+def final_data(message_id: str, session_id: str, reference: dict[str, Any], created_at: float) -> dict[str, Any]:
+    return {
+        "answer": "",
+        "reference": reference,
+        "id": message_id,
+        "session_id": session_id,
+        "final": True,
+        "created_at": created_at,
+    }
+
+
+def error_payload(message: str, message_id: str, session_id: str) -> dict[str, Any]:
+    return {
+        "code": 500,
+        "message": message,
+        "data": {"answer": f"**ERROR**: {message}", "reference": {}, "id": message_id, "session_id": session_id},
+    }
