@@ -1,0 +1,156 @@
+"""The same behaviour from both vector store adapters: the embedded Qdrant edge engine (for
+real, on disk) and qdrant-client (in its local mode, standing in for a Qdrant server)."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ragchat_common.ids import new_id
+from ragchat_retrieval.domain import text
+from ragchat_retrieval.domain.ports import ChunkPoint, Scope, VectorStore
+from ragchat_retrieval.vectorstore.edge import EdgeStore
+from ragchat_retrieval.vectorstore.server import QdrantServerStore
+
+DIM = 8
+# qdrant-client's local mode says it ignores payload indexes and HNSW params; that is expected here.
+pytestmark = pytest.mark.filterwarnings("ignore:Payload indexes:UserWarning", "ignore:Local mode:UserWarning")
+
+
+def unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector))
+    return [x / norm for x in vector]
+
+
+def axis(i: int, noise: float = 0.0, rng: random.Random | None = None) -> list[float]:
+    rng = rng or random.Random(i)
+    return unit([(1.0 if j == i else 0.0) + rng.uniform(-noise, noise) for j in range(DIM)])
+
+
+def point(tenant: str, dataset: str, document: str, content: str, dense: list[float], run: str = "r1") -> ChunkPoint:
+    return ChunkPoint(
+        id=new_id(),
+        dense=dense,
+        sparse=text.document_sparse(content),
+        payload={
+            "tenant_id": tenant,
+            "dataset_id": dataset,
+            "document_id": document,
+            "run_id": run,
+            "content": content,
+            "position": 0,
+        },
+    )
+
+
+@pytest.fixture(params=["edge", "qdrant-client"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[VectorStore]:
+    adapter: VectorStore
+    if request.param == "edge":
+        adapter = EdgeStore(tmp_path / "edge", DIM)
+    else:
+        adapter = QdrantServerStore(DIM, location=":memory:", collection="test_" + new_id()[:8])
+    await adapter.open()
+    try:
+        yield adapter
+    finally:
+        await adapter.close()
+
+
+async def test_dense_search_is_filtered_by_tenant_and_dataset(store: VectorStore) -> None:
+    mine = point("tA", "d1", "doc1", "lamp warranty", axis(0))
+    same_dataset_other_tenant = point("tB", "d1", "doc9", "lamp warranty", axis(0))
+    other_dataset = point("tA", "d2", "doc2", "lamp warranty", axis(0))
+    await store.upsert([mine, same_dataset_other_tenant, other_dataset])
+
+    hits = await store.search_dense(Scope(tenant_id="tA", dataset_ids=["d1"]), axis(0), 10)
+    assert [h.id for h in hits] == [mine.id]
+    assert hits[0].score == pytest.approx(1.0, abs=1e-4)
+    assert hits[0].payload["content"] == "lamp warranty"
+
+    both = await store.search_dense(Scope(tenant_id="tA", dataset_ids=["d1", "d2"]), axis(0), 10)
+    assert {h.id for h in both} == {mine.id, other_dataset.id}
+    nothing = await store.search_dense(Scope(tenant_id="tC", dataset_ids=["d1"]), axis(0), 10)
+    assert nothing == []
+
+
+async def test_dense_search_ranks_by_cosine_and_limits(store: VectorStore) -> None:
+    points = [point("t", "d", f"doc{i}", f"text {i}", axis(i % DIM, 0.3, random.Random(i))) for i in range(40)]
+    await store.upsert(points)
+    query = axis(3)
+    hits = await store.search_dense(Scope(tenant_id="t", dataset_ids=["d"]), query, 5)
+    assert len(hits) == 5
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    exact = sorted(points, key=lambda p: -sum(a * b for a, b in zip(p.dense, query, strict=True)))[:5]
+    assert {h.id for h in hits} == {p.id for p in exact}
+
+
+async def test_document_filter_restricts_search(store: VectorStore) -> None:
+    a = point("t", "d", "docA", "alpha", axis(1))
+    b = point("t", "d", "docB", "alpha", axis(1))
+    await store.upsert([a, b])
+    hits = await store.search_dense(Scope(tenant_id="t", dataset_ids=["d"], document_ids=["docB"]), axis(1), 10)
+    assert [h.id for h in hits] == [b.id]
+
+
+async def test_sparse_search_scores_bm25_with_idf_and_returns_dense(store: VectorStore) -> None:
+    rare = point("t", "d", "doc1", "the zephyr lamp has a warranty", axis(0))
+    common = [point("t", "d", f"doc{i}", f"warranty card number {i}", axis(1)) for i in range(2, 8)]
+    unrelated = point("t", "d", "docX", "bananas are yellow", axis(2))
+    await store.upsert([rare, *common, unrelated])
+    hits = await store.search_sparse(Scope(tenant_id="t", dataset_ids=["d"]), text.query_sparse("zephyr warranty"), 10)
+    assert hits[0].id == rare.id  # the rare term outweighs the common one (IDF)
+    assert unrelated.id not in {h.id for h in hits}  # no shared term, no hit
+    assert all(h.score > 0 for h in hits)
+    assert hits[0].dense is not None and len(hits[0].dense) == DIM
+    other_tenant = await store.search_sparse(Scope(tenant_id="u"), text.query_sparse("zephyr"), 10)
+    assert other_tenant == []
+
+
+async def test_delete_by_document_and_by_stale_run(store: VectorStore) -> None:
+    old = point("t", "d", "doc", "old text", axis(0), run="r1")
+    new = point("t", "d", "doc", "new text", axis(0), run="r2")
+    keep = point("t", "d", "other", "other text", axis(0), run="r1")
+    await store.upsert([old, new, keep])
+    await store.delete(Scope(tenant_id="t", document_ids=["doc"], not_run_id="r2"))
+    ids = {h.id for h in await store.scroll(Scope(tenant_id="t"), 100)}
+    assert ids == {new.id, keep.id}
+    await store.delete(Scope(tenant_id="t", document_ids=["doc"]))
+    assert {h.id for h in await store.scroll(Scope(tenant_id="t"), 100)} == {keep.id}
+
+
+async def test_delete_never_crosses_tenants(store: VectorStore) -> None:
+    a = point("tA", "d", "doc", "x", axis(0))
+    b = point("tB", "d", "doc", "x", axis(0))
+    await store.upsert([a, b])
+    await store.delete(Scope(tenant_id="tA", dataset_ids=["d"]))
+    assert await store.count(Scope(tenant_id="tA")) == 0
+    assert await store.count(Scope(tenant_id="tB")) == 1
+
+
+async def test_scroll_count_by_chunk_ids_and_set_payload(store: VectorStore) -> None:
+    points = [point("t", "d", "doc", f"chunk {i}", axis(i % DIM)) for i in range(25)]
+    await store.upsert(points)
+    assert await store.count(Scope(tenant_id="t", document_ids=["doc"])) == 25
+    assert len(await store.scroll(Scope(tenant_id="t"), 1000)) == 25
+    assert len(await store.scroll(Scope(tenant_id="t"), 10)) == 10
+    wanted = [points[3].id, points[7].id]
+    found = await store.scroll(Scope(tenant_id="t", chunk_ids=wanted), 10)
+    assert {h.id for h in found} == set(wanted)
+    await store.set_payload(Scope(tenant_id="t", chunk_ids=[points[3].id]), {"available": False})
+    (hit,) = await store.scroll(Scope(tenant_id="t", chunk_ids=[points[3].id]), 1)
+    assert hit.payload["available"] is False and hit.payload["content"] == "chunk 3"
+
+
+async def test_upsert_same_id_overwrites(store: VectorStore) -> None:
+    first = point("t", "d", "doc", "first", axis(0))
+    await store.upsert([first])
+    second = ChunkPoint(first.id, axis(1), text.document_sparse("second"), {**first.payload, "content": "second"})
+    await store.upsert([second])
+    hits = await store.scroll(Scope(tenant_id="t"), 10)
+    assert [h.payload["content"] for h in hits] == ["second"]

@@ -1,0 +1,341 @@
+"""Datasets, documents, parsing, chunks and /retrieval over HTTP against the running stack (API.md §7)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ragchat_cli.stack import Stack
+from ragchat_common.ids import new_id
+from ragchat_retrieval.testing import minimal_pdf
+
+DATASET_KEYS = {
+    "id",
+    "name",
+    "description",
+    "avatar",
+    "chunk_count",
+    "document_count",
+    "embedding_model",
+    "chunk_method",
+    "parser_config",
+    "permission",
+    "create_time",
+    "update_time",
+}
+DOCUMENT_KEYS = {"id", "name", "size", "type", "run", "progress", "chunk_count", "dataset_id"}
+
+
+def client(base_url: str, key: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url + "/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack, make_key: Callable[[str], str]) -> Iterator[httpx.Client]:
+    with client(stack.gateway_url, make_key("datasets-" + new_id())) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def other(stack: Stack, make_key: Callable[[str], str]) -> Iterator[httpx.Client]:
+    with client(stack.gateway_url, make_key("datasets-other-" + new_id())) as http:
+        yield http
+
+
+def ok(response: httpx.Response) -> Any:
+    body = response.json()
+    assert response.status_code == 200 and body["code"] == 0, body
+    return body["data"]
+
+
+def error(response: httpx.Response, status: int, code: int) -> str:
+    body = response.json()
+    assert (response.status_code, body["code"], body["data"]) == (status, code, None), body
+    assert body["message"]
+    return str(body["message"])
+
+
+def unique(prefix: str = "kb") -> str:
+    return f"{prefix}-{new_id()[:10]}"
+
+
+def new_dataset(api: httpx.Client, **extra: Any) -> dict[str, Any]:
+    dataset: dict[str, Any] = ok(api.post("/datasets", json={"name": unique(), **extra}))
+    return dataset
+
+
+def upload(api: httpx.Client, dataset_id: str, *files: tuple[str, bytes]) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = ok(
+        api.post(f"/datasets/{dataset_id}/documents", files=[("file", (n, d)) for n, d in files])
+    )
+    return docs
+
+
+def parse_and_wait(api: httpx.Client, dataset_id: str, ids: list[str], timeout_s: float = 90) -> dict[str, dict]:
+    ok(api.post(f"/datasets/{dataset_id}/chunks", json={"document_ids": ids}))
+    deadline = time.monotonic() + timeout_s
+    while True:
+        docs = ok(api.get(f"/datasets/{dataset_id}/documents", params={"page_size": 100}))["docs"]
+        state = {d["id"]: d for d in docs if d["id"] in ids}
+        if all(d["run"] in ("DONE", "FAIL", "CANCEL") for d in state.values()):
+            return state
+        assert time.monotonic() < deadline, f"parsing did not finish: {state}"
+        time.sleep(0.3)
+
+
+# ---- datasets -----------------------------------------------------------------------------
+
+
+def test_create_dataset_returns_the_full_object_with_defaults(api: httpx.Client) -> None:
+    name = unique()
+    dataset = ok(api.post("/datasets", json={"name": name, "description": "d", "embedding_model": None}))
+    assert DATASET_KEYS <= set(dataset)
+    assert len(dataset["id"]) == 32 and dataset["name"] == name and dataset["description"] == "d"
+    assert dataset["chunk_method"] == "naive" and dataset["permission"] == "me"
+    assert dataset["chunk_count"] == 0 and dataset["document_count"] == 0
+    assert dataset["embedding_model"] == "all-MiniLM-L6-v2"
+    assert dataset["parser_config"]["chunk_token_num"] == 512
+
+
+def test_create_dataset_validation(api: httpx.Client) -> None:
+    assert "name" in error(api.post("/datasets", json={}), 400, 102)
+    assert "name" in error(api.post("/datasets", json={"name": "  "}), 400, 102)
+    error(api.post("/datasets", content=b"{not json", headers={"Content-Type": "application/json"}), 400, 102)
+    message = error(api.post("/datasets", json={"name": unique(), "embedding_model": "bge-m3"}), 400, 102)
+    assert "bge-m3" in message and "all-MiniLM-L6-v2" in message
+    message = error(api.post("/datasets", json={"name": unique(), "chunk_method": "qa"}), 400, 102)
+    assert "qa" in message and "naive" in message
+    bad_config = {"name": unique(), "parser_config": {"chunk_token_num": 0}}
+    assert "chunk_token_num" in error(api.post("/datasets", json=bad_config), 400, 102)
+    name = unique()
+    ok(api.post("/datasets", json={"name": name}))
+    assert "already exists" in error(api.post("/datasets", json={"name": name.upper()}), 400, 102)
+
+
+def test_parser_config_is_kept_and_merged(api: httpx.Client) -> None:
+    dataset = new_dataset(api, parser_config={"chunk_token_num": 128, "delimiter": "\n!?"})
+    assert dataset["parser_config"]["chunk_token_num"] == 128
+    assert dataset["parser_config"]["delimiter"] == "\n!?"
+    updated = ok(api.put(f"/datasets/{dataset['id']}", json={"parser_config": {"chunk_token_num": 256}}))
+    assert updated["parser_config"]["chunk_token_num"] == 256 and updated["parser_config"]["delimiter"] == "\n!?"
+
+
+def test_list_update_and_delete_datasets(api: httpx.Client, other: httpx.Client) -> None:
+    a, b = new_dataset(api), new_dataset(api)
+    response = api.get("/datasets", params={"page_size": 1000})
+    listed = ok(response)
+    assert isinstance(listed, list) and {a["id"], b["id"]} <= {d["id"] for d in listed}
+    assert int(response.headers["X-Total-Count"]) >= 2
+    assert [d["id"] for d in ok(api.get("/datasets", params={"name": a["name"]}))] == [a["id"]]
+    assert [d["id"] for d in ok(api.get("/datasets", params={"id": b["id"]}))] == [b["id"]]
+    assert "orderby" in error(api.get("/datasets", params={"orderby": "size"}), 400, 102)
+    assert "desc" in error(api.get("/datasets", params={"desc": "maybe"}), 400, 102)
+    assert "page_size" in error(api.get("/datasets", params={"page_size": 0}), 400, 102)
+    by_name = ok(api.get("/datasets", params={"orderby": "name", "desc": "False", "page_size": 1000}))
+    names = [d["name"].lower() for d in by_name]
+    assert names == sorted(names)
+
+    renamed = ok(api.put(f"/datasets/{a['id']}", json={"name": a["name"] + "-x", "description": "new"}))
+    assert renamed["name"] == a["name"] + "-x" and renamed["description"] == "new"
+    error(api.put(f"/datasets/{new_id()}", json={"name": "z"}), 404, 105)
+    error(other.put(f"/datasets/{a['id']}", json={"name": "stolen"}), 404, 105)
+    error(api.put(f"/datasets/{a['id']}", json={"name": ""}), 400, 102)
+
+    assert "delete_all" in error(api.request("DELETE", "/datasets", json={}), 400, 102)
+    error(other.request("DELETE", "/datasets", json={"ids": [a["id"]]}), 404, 105)
+    partial = ok(api.request("DELETE", "/datasets", json={"ids": [a["id"], new_id()]}))
+    assert partial["success_count"] == 1 and len(partial["errors"]) == 1
+    assert ok(api.get("/datasets", params={"id": a["id"]})) == []
+    assert ok(api.request("DELETE", "/datasets", json={"ids": [b["id"], b["id"]]})) is None
+    error(api.request("DELETE", "/datasets", json={"ids": [b["id"]]}), 404, 105)
+
+
+# ---- documents ----------------------------------------------------------------------------
+
+
+def test_upload_list_download_and_validation(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    docs = upload(
+        api,
+        dataset["id"],
+        ("notes.txt", b"plain text"),
+        ("readme.md", b"# Title\n\nbody"),
+        ("page.html", b"<p>hi</p>"),
+        ("paper.pdf", minimal_pdf(["a pdf"])),
+    )
+    assert [d["name"] for d in docs] == ["notes.txt", "readme.md", "page.html", "paper.pdf"]
+    for doc in docs:
+        assert DOCUMENT_KEYS <= set(doc)
+        assert doc["run"] == "UNSTART" and doc["progress"] == 0 and doc["dataset_id"] == dataset["id"]
+    assert docs[0]["size"] == len(b"plain text") and docs[3]["type"] == "pdf"
+
+    listing = ok(api.get(f"/datasets/{dataset['id']}/documents"))
+    assert listing["total"] == 4 and len(listing["docs"]) == 4
+    only = ok(api.get(f"/datasets/{dataset['id']}/documents", params={"id": docs[1]["id"]}))
+    assert [d["name"] for d in only["docs"]] == ["readme.md"]
+    assert ok(api.get(f"/datasets/{dataset['id']}/documents", params={"keywords": "PAGE"}))["total"] == 1
+    paged = ok(api.get(f"/datasets/{dataset['id']}/documents", params={"page": 2, "page_size": 3}))
+    assert len(paged["docs"]) == 1 and paged["total"] == 4
+    assert ok(api.get("/datasets", params={"id": dataset["id"]}))[0]["document_count"] == 4
+
+    downloaded = api.get(f"/datasets/{dataset['id']}/documents/{docs[0]['id']}")
+    assert downloaded.status_code == 200 and downloaded.content == b"plain text"
+    error(other.get(f"/datasets/{dataset['id']}/documents/{docs[0]['id']}"), 404, 105)
+
+    renamed = ok(api.put(f"/datasets/{dataset['id']}/documents/{docs[0]['id']}", json={"name": "renamed.txt"}))
+    assert renamed["name"] == "renamed.txt"
+
+    unsupported = api.post(f"/datasets/{dataset['id']}/documents", files=[("file", ("tool.exe", b"MZ"))])
+    assert "tool.exe" in error(unsupported, 400, 102)
+    empty = api.post(f"/datasets/{dataset['id']}/documents", files=[("file", ("empty.txt", b""))])
+    assert "empty.txt" in error(empty, 400, 102)
+    error(api.post(f"/datasets/{new_id()}/documents", files=[("file", ("a.txt", b"x"))]), 404, 105)
+    error(other.post(f"/datasets/{dataset['id']}/documents", files=[("file", ("a.txt", b"x"))]), 404, 105)
+    error(other.get(f"/datasets/{dataset['id']}/documents"), 404, 105)
+    assert ok(api.get(f"/datasets/{dataset['id']}/documents"))["total"] == 4  # the failed batches stored nothing
+
+    partial = ok(api.request("DELETE", f"/datasets/{dataset['id']}/documents", json={"ids": [docs[0]["id"], new_id()]}))
+    assert partial["success_count"] == 1
+    assert ok(api.get(f"/datasets/{dataset['id']}/documents"))["total"] == 3
+
+
+def test_upload_limit_is_per_file_and_configurable(
+    api: httpx.Client, stack: Stack, gateway_group: Callable[..., Stack], make_key: Callable[[str], str]
+) -> None:
+    small = gateway_group(1, {"RAGCHAT_MAX_UPLOAD_BYTES": "2048"})
+    with client(small.gateway_url, make_key("upload-limit-" + new_id())) as limited:
+        dataset = new_dataset(limited)
+        fits = upload(limited, dataset["id"], ("fits.txt", b"x" * 2000))
+        assert fits[0]["size"] == 2000
+        response = limited.post(
+            f"/datasets/{dataset['id']}/documents",
+            files=[("file", ("ok.txt", b"fine")), ("file", ("big.txt", b"y" * 4096))],
+        )
+        assert "big.txt" in error(response, 413, 102)
+        assert ok(limited.get(f"/datasets/{dataset['id']}/documents"))["total"] == 1
+
+
+# ---- parsing, chunks, retrieval -----------------------------------------------------------
+
+GUIDE = "\n\n".join(
+    f"Section {i}. The Zephyr {i} model supports feature {i} and needs firmware version {i}.{i}." for i in range(40)
+)
+
+
+def test_parse_chunks_and_retrieval_end_to_end(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api, parser_config={"chunk_token_num": 64, "delimiter": "\n"})
+    guide, pdf, broken = upload(
+        api,
+        dataset["id"],
+        ("guide.md", GUIDE.encode()),
+        ("warranty.pdf", minimal_pdf(["Every Lumio lamp carries a five year warranty.", "Keep the receipt."])),
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf"),
+    )
+    state = parse_and_wait(api, dataset["id"], [guide["id"], pdf["id"], broken["id"]])
+    assert state[guide["id"]]["run"] == "DONE" and state[guide["id"]]["progress"] == 1
+    assert state[guide["id"]]["chunk_count"] > 5  # 64-token budget splits the guide
+    assert state[pdf["id"]]["run"] == "DONE" and state[pdf["id"]]["chunk_count"] == 1
+    assert state[broken["id"]]["run"] == "FAIL"
+    assert "broken.pdf" in state[broken["id"]]["progress_msg"]
+    assert "not a readable PDF" in state[broken["id"]]["progress_msg"]
+    total_chunks = state[guide["id"]]["chunk_count"] + 1
+    assert ok(api.get("/datasets", params={"id": dataset["id"]}))[0]["chunk_count"] == total_chunks
+
+    # chunks of a document, paged, in order
+    listed = ok(api.get(f"/datasets/{dataset['id']}/documents/{guide['id']}/chunks", params={"page_size": 100}))
+    assert listed["total"] == state[guide["id"]]["chunk_count"] and listed["doc"]["id"] == guide["id"]
+    assert listed["chunks"][0]["content"].startswith("Section 0.")
+    assert all(c["document_id"] == guide["id"] for c in listed["chunks"])
+    found = ok(
+        api.get(f"/datasets/{dataset['id']}/documents/{guide['id']}/chunks", params={"keywords": "Zephyr 17 model"})
+    )
+    assert found["total"] == 1 and "Zephyr 17 model" in found["chunks"][0]["content"]
+
+    # retrieval: the right chunk first, doc_aggs, scores in range
+    result = ok(
+        api.post(
+            "/retrieval", json={"question": "Which firmware does the Zephyr 17 need?", "dataset_ids": [dataset["id"]]}
+        )
+    )
+    assert "Zephyr 17 model" in result["chunks"][0]["content"]
+    assert result["chunks"][0]["document_id"] == guide["id"] and result["chunks"][0]["document_name"] == "guide.md"
+    assert result["total"] >= 1 and result["doc_aggs"][0]["doc_id"] == guide["id"]
+    for chunk in result["chunks"]:
+        assert 0.2 <= chunk["similarity"] <= 1 and 0 <= chunk["vector_similarity"] <= 1
+    warranty = ok(
+        api.post("/retrieval", json={"question": "How long is the lamp warranty?", "dataset_ids": [dataset["id"]]})
+    )
+    assert warranty["chunks"][0]["document_id"] == pdf["id"]
+    restricted = ok(
+        api.post(
+            "/retrieval",
+            json={"question": "warranty", "dataset_ids": [dataset["id"]], "document_ids": [guide["id"]]},
+        )
+    )
+    assert all(c["document_id"] == guide["id"] for c in restricted["chunks"])
+    error(other.post("/retrieval", json={"question": "warranty", "dataset_ids": [dataset["id"]]}), 404, 105)
+    assert "question" in error(api.post("/retrieval", json={"dataset_ids": [dataset["id"]]}), 400, 102)
+
+    # add a chunk by hand: searchable at once
+    added = ok(
+        api.post(
+            f"/datasets/{dataset['id']}/documents/{pdf['id']}/chunks",
+            json={"content": "Quokkas are small marsupials.", "important_keywords": ["animal"]},
+        )
+    )["chunk"]
+    assert added["content"] == "Quokkas are small marsupials." and added["document_id"] == pdf["id"]
+    hits = ok(api.post("/retrieval", json={"question": "quokkas marsupials", "dataset_ids": [dataset["id"]]}))
+    assert hits["chunks"][0]["id"] == added["id"]
+    assert "content" in error(api.post(f"/datasets/{dataset['id']}/documents/{pdf['id']}/chunks", json={}), 400, 102)
+
+    # delete that chunk: gone from search and from the count
+    ok(
+        api.request(
+            "DELETE", f"/datasets/{dataset['id']}/documents/{pdf['id']}/chunks", json={"chunk_ids": [added["id"]]}
+        )
+    )
+    hits = ok(api.post("/retrieval", json={"question": "quokkas marsupials", "dataset_ids": [dataset["id"]]}))
+    assert added["id"] not in {c["id"] for c in hits["chunks"]}
+    error(
+        api.request(
+            "DELETE", f"/datasets/{dataset['id']}/documents/{pdf['id']}/chunks", json={"chunk_ids": [new_id()]}
+        ),
+        404,
+        105,
+    )
+
+    # re-parse replaces the old chunks (same count, new ids, no duplicates in search)
+    old_ids = {c["id"] for c in listed["chunks"]}
+    again = parse_and_wait(api, dataset["id"], [guide["id"]])
+    assert again[guide["id"]]["run"] == "DONE"
+    relisted = ok(api.get(f"/datasets/{dataset['id']}/documents/{guide['id']}/chunks", params={"page_size": 100}))
+    assert relisted["total"] == listed["total"] and not old_ids & {c["id"] for c in relisted["chunks"]}
+
+    # deleting the document removes its vectors
+    ok(api.request("DELETE", f"/datasets/{dataset['id']}/documents", json={"ids": [guide["id"]]}))
+    after = ok(api.post("/retrieval", json={"question": "Zephyr 17 firmware", "dataset_ids": [dataset["id"]]}))
+    assert guide["id"] not in {c["document_id"] for c in after["chunks"]}
+
+
+def test_parse_errors(api: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    assert "document_ids" in error(api.post(f"/datasets/{dataset['id']}/chunks", json={}), 400, 102)
+    error(api.post(f"/datasets/{dataset['id']}/chunks", json={"document_ids": [new_id()]}), 404, 105)
+    error(api.post(f"/datasets/{new_id()}/chunks", json={"document_ids": [new_id()]}), 404, 105)
+
+
+def test_deleting_a_dataset_removes_its_vectors(api: httpx.Client) -> None:
+    keep, drop = new_dataset(api), new_dataset(api)
+    body = b"The Orinoco basin hosts pink river dolphins."
+    (kept,) = upload(api, keep["id"], ("dolphins.txt", body))
+    (dropped,) = upload(api, drop["id"], ("dolphins.txt", body))
+    parse_and_wait(api, keep["id"], [kept["id"]])
+    parse_and_wait(api, drop["id"], [dropped["id"]])
+    ok(api.request("DELETE", "/datasets", json={"ids": [drop["id"]]}))
+    error(api.post("/retrieval", json={"question": "pink river dolphins", "dataset_ids": [drop["id"]]}), 404, 105)
+    result = ok(api.post("/retrieval", json={"question": "pink river dolphins", "dataset_ids": [keep["id"]]}))
+    assert [c["document_id"] for c in result["chunks"]] == [kept["id"]]
