@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from ragchat_retrieval.domain import text
@@ -43,7 +45,7 @@ def test_chunks_respect_the_token_budget_and_cover_all_text() -> None:
 def test_chunks_overlap_when_asked() -> None:
     body = "\n".join(f"Line {i} of the manual." for i in range(100))
     chunks = text.split_into_chunks(body, chunk_token_num=50, delimiter="\n", overlap_percent=20)
-    for previous, current in zip(chunks, chunks[1:], strict=False):
+    for previous, current in itertools.pairwise(chunks):
         assert previous.splitlines()[-1] == current.splitlines()[0]
 
 
