@@ -197,3 +197,17 @@ async def test_delete_rules_and_sessions(store: ChatStore, datasets: Any, models
     assert everything.success_count == 2 and sessions.deleted_for[-1] == (T1, sorted([b.id, c.id]))
     assert (await chats.list_chats(store, datasets, T1, ChatQuery())).total == 0
     assert (await chats.get_chat(store, datasets, T2, foreign.id)).id == foreign.id
+
+
+async def test_unique_index_guards_concurrent_creates(store: ChatStore, datasets: Any, models: Any) -> None:
+    """Two creates racing past the name check: the unique (tenant, lower name) index decides."""
+    results = await asyncio.gather(
+        *(create(store, datasets, models, name=name) for name in ("Race", "race", "RACE")),
+        return_exceptions=True,
+    )
+    created = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, InvalidArgument)]
+    assert len(created) == 1 and len(refused) == 2
+    assert all(r.message == "Duplicated chat name in creating chat." for r in refused)
+    indexes = await store.collection.index_information()
+    assert indexes["tenant_name_unique"]["unique"] is True
