@@ -23,6 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 
 _TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]|\s+$")
+_KNOWLEDGE = re.compile(r"\[ID:(\d+)\][^\n]*\n(.*?)(?=\n\n\[ID:\d+\]|\Z)", re.DOTALL)
+
+
+def knowledge_index(system_prompt: str, text: str) -> int:
+    """The marker number of the knowledge chunk containing ``text`` (-1 if none does)."""
+    for match in _KNOWLEDGE.finditer(system_prompt):
+        if text in match.group(2):
+            return int(match.group(1))
+    return -1
 
 
 def tokenize(text: str) -> list[str]:
@@ -38,6 +47,9 @@ class Script:
     delay_s: float | None = None  # None: the server's default
     fail_after: int | None = None  # tokens sent before the connection is dropped
     status: int = 200  # not 200: an OpenAI error body with this status, no stream
+    # Text of a knowledge chunk: "{cite}" in the answer becomes that chunk's marker, written loosely
+    # ("[ID: n]") as small models do.
+    cite: str | None = None
 
 
 class FakeLLM:
@@ -156,6 +168,9 @@ class FakeLLM:
             await self._send_json(writer, script.status, {"error": {"message": "scripted failure", "type": "x"}})
             return True
         answer = script.answer if script.answer is not None else f"Echo: {question}"
+        if script.cite is not None:
+            system = next((str(m.get("content", "")) for m in messages if m.get("role") == "system"), "")
+            answer = answer.replace("{cite}", f"[ID: {knowledge_index(system, script.cite)}]")
         tokens = tokenize(answer)
         delay = self.delay_s if script.delay_s is None else script.delay_s
         created = int(time.time())
@@ -225,3 +240,61 @@ class FakeLLM:
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+
+# -- a gateway + inference-worker group wired to a fake LLM, on top of the session stack ---------
+
+
+@dataclass
+class CompletionEnv:
+    fake: FakeLLM
+    group: Any  # ragchat_cli.stack.Stack of gateways and workers (own namespace, own queue)
+
+    @property
+    def gateway_url(self) -> str:
+        return str(self.group.gateway_url)
+
+
+def start_completion_group(
+    base: Any, state_dir: Any, fake: FakeLLM, *, gateways: int = 1, workers: int = 1, env: dict[str, str] | None = None
+) -> Any:
+    """Gateways and workers of their own (own namespace) using ``base``'s services and database."""
+    from ragchat_cli.stack import Stack, StackConfig
+
+    addresses = {"RAGCHAT_" + name.upper().replace("-", "_") + "_ADDR": addr for name, addr in base.addresses.items()}
+    config = StackConfig(
+        state_dir=state_dir,
+        mongo_url=base.mongo_url,
+        redis_url=base.config.redis_url,
+        amqp_url=base.config.amqp_url,
+        gateways=gateways,
+        workers=workers,
+        only=("gateway", "inference-worker"),
+        env={
+            **addresses,
+            "RAGCHAT_LLM_BASE_URL": fake.url,
+            "RAGCHAT_LLM_MODEL": fake.model,
+            # Generous limits: these tests measure completions, not the limiter.
+            "RAGCHAT_RATELIMIT_RPM": "100000",
+            "RAGCHAT_RATELIMIT_BURST": "100000",
+            "RAGCHAT_RATELIMIT_MAX_STREAMS": "1000",
+            **(env or {}),
+        },
+    )
+    return Stack(config).start()
+
+
+_SHARED: dict[str, CompletionEnv] = {}
+
+
+def shared_completion_env(base: Any, state_dir: Any) -> CompletionEnv:
+    """One fake LLM + one gateway + one worker for every completion test module of a run."""
+    if "env" not in _SHARED:
+        import atexit
+
+        fake = FakeLLM().start()
+        group = start_completion_group(base, state_dir, fake, env={"RAGCHAT_SSE_PING_S": "0.5"})
+        atexit.register(fake.stop)
+        atexit.register(group.stop)
+        _SHARED["env"] = CompletionEnv(fake, group)
+    return _SHARED["env"]

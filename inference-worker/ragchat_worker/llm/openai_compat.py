@@ -75,15 +75,20 @@ class OpenAICompatibleLLM:
                 if response.status_code != 200:
                     await response.aread()
                     raise LLMError(f"The language model answered HTTP {response.status_code}: {_error_text(response)}")
+                finished = False
                 async for line in response.aiter_lines():
                     if not line.startswith("data:"):
                         continue
                     data = line[5:].strip()
                     if data == "[DONE]":
                         return
-                    piece = _parse_chunk(data, usage)
+                    piece, finish_reason = _parse_chunk(data, usage)
+                    finished = finished or finish_reason is not None
                     if piece:
                         yield piece
+                if not finished:
+                    # Neither [DONE] nor a finish_reason: the answer was cut off.
+                    raise LLMError("The language model closed the stream before finishing.")
         except httpx.TimeoutException:
             raise LLMError("The language model did not answer in time.") from None
         except httpx.HTTPError as exc:
@@ -91,13 +96,14 @@ class OpenAICompatibleLLM:
             raise LLMError("The language model is unreachable or closed the connection.") from None
 
 
-def _parse_chunk(data: str, usage: LLMUsage) -> str:
+def _parse_chunk(data: str, usage: LLMUsage) -> tuple[str, str | None]:
+    """The text of one streamed chunk and its finish_reason (None while the answer goes on)."""
     try:
         chunk = json.loads(data)
     except json.JSONDecodeError:
         raise LLMError("The language model sent a malformed stream.") from None
     if not isinstance(chunk, dict):
-        return ""
+        return "", None
     if "error" in chunk:
         error = chunk["error"]
         message = error.get("message") if isinstance(error, dict) else str(error)
@@ -108,10 +114,12 @@ def _parse_chunk(data: str, usage: LLMUsage) -> str:
         usage.completion_tokens = int(reported.get("completion_tokens") or 0)
     choices = chunk.get("choices") or []
     if not choices:
-        return ""
-    delta = choices[0].get("delta") or {}
+        return "", None
+    choice = choices[0]
+    delta = choice.get("delta") or {}
     content = delta.get("content")
-    return content if isinstance(content, str) else ""
+    finish_reason = choice.get("finish_reason")
+    return (content if isinstance(content, str) else ""), (str(finish_reason) if finish_reason else None)
 
 
 def _error_text(response: httpx.Response) -> str:
