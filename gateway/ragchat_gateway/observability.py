@@ -38,10 +38,35 @@ async def prometheus_metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else metrics.UNMATCHED_ROUTE
+class RouteTemplates:
+    """The full path template (``/api/v1/chats/{chat_id}``) of the route a request matched.
+
+    FastAPI sets ``scope["route"]`` to the route as its router declared it (without the prefix
+    of ``include_router``); the full template comes from the app's route contexts, mapped once.
+    """
+
+    def __init__(self) -> None:
+        self._by_route: dict[int, str] | None = None
+
+    def __call__(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            return metrics.UNMATCHED_ROUTE
+        if self._by_route is None and "app" in scope:
+            self._by_route = self._map(scope["app"])
+        template = (self._by_route or {}).get(id(route)) or getattr(route, "path", None)
+        return template if isinstance(template, str) else metrics.UNMATCHED_ROUTE
+
+    @staticmethod
+    def _map(app: Any) -> dict[int, str]:
+        try:
+            from fastapi.routing import iter_route_contexts
+        except ImportError:  # older FastAPI: routes already carry their full path
+            return {}
+        mapping: dict[int, str] = {}
+        for context in iter_route_contexts(getattr(app, "routes", [])):
+            mapping.setdefault(id(context.original_route), str(context.path_format))
+        return mapping
 
 
 def _client_request_id(scope: Scope) -> str | None:
@@ -55,6 +80,7 @@ def _client_request_id(scope: Scope) -> str | None:
 class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.route_template = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +111,7 @@ class ObservabilityMiddleware:
             metrics.HTTP_IN_FLIGHT.dec()
             if streaming:
                 metrics.ACTIVE_STREAMS.dec()
-            route = _route_template(scope)
+            route = self.route_template(scope)
             labels = {"route": route, "method": scope.get("method", ""), "code": str(status)}
             metrics.HTTP_REQUESTS.labels(**labels).inc()
             metrics.HTTP_REQUEST_DURATION.labels(**labels).observe(time.perf_counter() - started)

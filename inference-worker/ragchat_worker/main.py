@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
 from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_common.grpc_utils import insecure_channel
-from ragchat_common.jobs import CompletionJob
+from ragchat_common.jobs import CompletionJob, completion_queue
 from ragchat_common.logging import configure_logging
 from ragchat_common.ops_http import OpsHttpServer
 from ragchat_common.telemetry import setup_telemetry
@@ -24,6 +24,7 @@ from ragchat_worker.domain.types import TokenCounter
 from ragchat_worker.llm.local import LocalLlamaLLM
 from ragchat_worker.llm.openai_compat import OpenAICompatibleLLM
 from ragchat_worker.llm.tokens import GgufTokenCounter, TiktokenCounter, default_gguf_path
+from ragchat_worker.metering import MeteredSink, sample_queue
 from ragchat_worker.redis_sink import RedisEventSink
 from ragchat_worker.settings import WorkerSettings
 
@@ -81,15 +82,18 @@ async def serve(settings: WorkerSettings) -> None:
     redis = Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=2.0)
     retrieval_channel = insecure_channel(settings.retrieval_service_addr)
     session_channel = insecure_channel(settings.session_service_addr)
-    deps = AnswerDeps(
-        retriever=GrpcRetriever(RetrievalServiceStub(retrieval_channel), settings.grpc_timeout_s),
-        llm=llm,
-        sink=RedisEventSink(
+    sink = MeteredSink(
+        RedisEventSink(
             redis,
             settings.namespace,
             log_max_events=settings.stream_log_max_events,
             log_ttl_s=settings.stream_log_ttl_s,
-        ),
+        )
+    )
+    deps = AnswerDeps(
+        retriever=GrpcRetriever(RetrievalServiceStub(retrieval_channel), settings.grpc_timeout_s),
+        llm=llm,
+        sink=sink,
         store=GrpcAnswerStore(SessionServiceStub(session_channel), settings.grpc_timeout_s),
         flush_pieces=settings.stream_flush_tokens,
         flush_delay_s=settings.stream_flush_ms / 1000.0,
@@ -97,7 +101,17 @@ async def serve(settings: WorkerSettings) -> None:
     )
 
     async def handle(job: CompletionJob) -> Outcome:
-        return await answer_job(job, deps)
+        sink.begin(job.message_id, job.created_at or None)
+        outcome = "failed"
+        try:
+            result = await answer_job(job, deps)
+            outcome = "failed" if result is Outcome.FAILED else "completed"
+            return result
+        except asyncio.CancelledError:
+            outcome = "requeued"
+            raise
+        finally:
+            sink.end(job.message_id, outcome)
 
     consumer = JobConsumer(
         amqp_url=settings.amqp_url, namespace=settings.namespace, prefetch=settings.prefetch, handle=handle
@@ -107,7 +121,9 @@ async def serve(settings: WorkerSettings) -> None:
     log.info("worker started", extra={"ops_port": ops.port, "llm": type(llm).__name__})
     try:
         if await _start_consumer(consumer, stop):
+            sampler = asyncio.create_task(sample_queue(consumer.connection, completion_queue(settings.namespace)))
             await stop.wait()
+            sampler.cancel()
         log.info("stopping: finishing in-flight jobs", extra={"grace_s": settings.shutdown_grace_s})
         await consumer.stop(settings.shutdown_grace_s)
     finally:
