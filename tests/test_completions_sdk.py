@@ -1,0 +1,91 @@
+"""ragflow-sdk 0.22.1 ``session.ask`` on a chat with a dataset: answers cite the right chunk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_llm import CompletionEnv, FakeLLM, shared_completion_env
+from ragflow_sdk import RAGFlow
+
+from ragchat_cli.stack import Stack
+from ragchat_common.ids import new_id
+
+FILES = [
+    ("eiffel.txt", b"The Eiffel tower stands on the Champ de Mars in Paris, France."),
+    ("bees.txt", b"Honey bees communicate the direction of flowers with a waggle dance."),
+]
+
+
+@pytest.fixture(scope="module")
+def env(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> CompletionEnv:
+    return shared_completion_env(stack, Path(tmp_path_factory.mktemp("completions")))
+
+
+@pytest.fixture(scope="module")
+def rag(env: CompletionEnv, make_key: Callable[[str], str]) -> RAGFlow:
+    return RAGFlow(api_key=make_key("sdk-ask-" + new_id()), base_url=env.gateway_url)
+
+
+@pytest.fixture(scope="module")
+def chat(rag: RAGFlow) -> Any:
+    dataset = rag.create_dataset(name="ask-kb-" + new_id()[:8])
+    documents = dataset.upload_documents([{"display_name": n, "blob": b} for n, b in FILES])
+    ids = [d.id for d in documents]
+    dataset.async_parse_documents(ids)
+    deadline = time.monotonic() + 120
+    while True:
+        docs = [d for d in dataset.list_documents(page_size=100) if d.id in ids]
+        if len(docs) == len(ids) and all(d.run == "DONE" for d in docs):
+            break
+        assert not any(d.run == "FAIL" for d in docs), [(d.name, d.progress_msg) for d in docs]
+        assert time.monotonic() < deadline, [(d.name, d.run) for d in docs]
+        time.sleep(0.3)
+    return rag.create_chat("ask-chat-" + new_id()[:8], dataset_ids=[dataset.id])
+
+
+def stored_answer(chat: Any, session_id: str) -> dict[str, Any]:
+    session = chat.list_sessions(id=session_id)[0]
+    message: dict[str, Any] = session.messages[-1]
+    assert message["role"] == "assistant"
+    return message
+
+
+def eiffel_marker(reference: list[dict[str, Any]]) -> int:
+    return next(i for i, c in enumerate(reference) if "Eiffel" in c["content"])
+
+
+def test_ask_non_stream_cites_the_right_chunk(chat: Any, env: CompletionEnv) -> None:
+    fake: FakeLLM = env.fake
+    question = "Where does the Eiffel tower stand? " + new_id()[:6]
+    fake.script(question, answer="It stands in Paris {cite}.", cite="Eiffel")
+    session = chat.create_session()
+    message = next(session.ask(question, stream=False))
+    n = eiffel_marker(message.reference)
+    assert message.content == f"It stands in Paris [ID:{n}]."  # "[ID: n]" from the model, normalised
+    chunk = message.reference[n]
+    assert chunk["document_name"] == chunk["doc_name"] == "eiffel.txt"
+    assert set(chunk) >= {"id", "chunk_id", "content", "document_id", "dataset_id", "similarity"}
+    stored = stored_answer(chat, session.id)
+    assert stored["content"] == message.content
+    assert stored["reference"]["doc_aggs"] == [{"doc_id": chunk["document_id"], "doc_name": "eiffel.txt", "count": 1}]
+
+
+def test_ask_stream_deltas_join_to_the_stored_answer(chat: Any, env: CompletionEnv) -> None:
+    fake: FakeLLM = env.fake
+    question = "Tell me about the Eiffel tower, streaming. " + new_id()[:6]
+    fake.script(
+        question, answer="The Eiffel tower is in Paris {cite}, on the Champ de Mars.", cite="Eiffel", delay_s=0.01
+    )
+    session = chat.create_session()
+    messages = list(session.ask(question, stream=True))
+    joined = "".join(m.content for m in messages)
+    final = messages[-1]
+    assert final.content == "" and final.reference  # the final event carries the full reference
+    n = eiffel_marker(final.reference)
+    assert joined == f"The Eiffel tower is in Paris [ID:{n}], on the Champ de Mars."
+    assert len(messages) > 2
+    assert stored_answer(chat, session.id)["content"] == joined
