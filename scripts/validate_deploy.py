@@ -134,9 +134,10 @@ def cross_checks(docs: list[dict[str, Any]], values: dict[str, Any]) -> list[str
         for container in _containers(dep):
             if not container.get("resources", {}).get("requests"):
                 problems.append(f"Deployment {name}: container {container['name']} has no resource requests")
-            is_ingest = name.endswith("ingest-worker")  # a Celery worker: no listener to probe
+            # A Celery consumer takes no traffic: liveness only.
+            is_ingest = name.endswith("ingest-worker")
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-                if probe not in container and not is_ingest:
+                if probe not in container and not (is_ingest and probe != "livenessProbe"):
                     problems.append(f"Deployment {name}: container {container['name']} has no {probe}")
     for kind in ("HorizontalPodAutoscaler", "ScaledObject"):
         for name, obj in by_kind.get(kind, {}).items():

@@ -1,12 +1,13 @@
 """Every process serves Prometheus /metrics, and the key series move with real traffic.
 
 A gateway and an inference worker of their own (own queue namespace, fake LLM) in front of the
-session stack's gRPC services, which serve /metrics on their RAGCHAT_METRICS_PORT.
+session stack's gRPC services and ingest worker, which serve /metrics on their RAGCHAT_METRICS_PORT.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,7 +50,14 @@ def metrics_url(proc: Process) -> str:
 
 
 def scrape(proc: Process) -> Samples:
-    reply = httpx.get(metrics_url(proc), timeout=10)
+    deadline = time.monotonic() + 30
+    while True:  # a process without a readiness probe (the ingest worker) may still be starting
+        try:
+            reply = httpx.get(metrics_url(proc), timeout=10)
+            break
+        except httpx.ConnectError:
+            assert time.monotonic() < deadline, f"{proc.spec.name} serves no /metrics"
+            time.sleep(0.3)
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/plain")
     samples: Samples = {}
@@ -74,7 +82,9 @@ def test_every_process_exposes_the_key_series_and_they_move(
 ) -> None:
     gateway = front.find("gateway")[0]
     worker = front.find("inference-worker")[0]
-    services = {name: stack.find(name)[0] for name in ("chat-service", "session-service", "retrieval-service")}
+    services = {
+        name: stack.find(name)[0] for name in ("chat-service", "session-service", "retrieval-service", "ingest-worker")
+    }
     processes = {"gateway": gateway, "inference-worker": worker, **services}
     before = {name: scrape(proc) for name, proc in processes.items()}
 
@@ -90,6 +100,27 @@ def test_every_process_exposes_the_key_series_and_they_move(
     ).json()
     assert chat["code"] == 0, chat
     chat_id = chat["data"]["id"]
+    dataset_id = dataset["data"]["id"]
+    uploaded = httpx.post(
+        f"{api}/datasets/{dataset_id}/documents",
+        files={"file": ("metrics.txt", b"Prometheus scrapes every ragchat process. " * 20, "text/plain")},
+        headers=headers,
+        timeout=30,
+    ).json()
+    assert uploaded["code"] == 0, uploaded
+    document_id = uploaded["data"][0]["id"]
+    parse = httpx.post(
+        f"{api}/datasets/{dataset_id}/chunks", json={"document_ids": [document_id]}, headers=headers, timeout=30
+    ).json()
+    assert parse["code"] == 0, parse
+    deadline = time.monotonic() + 90
+    while True:
+        docs = httpx.get(f"{api}/datasets/{dataset_id}/documents", headers=headers, timeout=30).json()["data"]["docs"]
+        if docs[0]["run"] in ("DONE", "FAIL"):
+            break
+        assert time.monotonic() < deadline, docs
+        time.sleep(0.5)
+    assert docs[0]["run"] == "DONE", docs
     reply = httpx.post(
         f"{api}/chats/{chat_id}/completions", json={"question": "How are metrics?"}, headers=headers, timeout=60
     )
@@ -119,6 +150,10 @@ def test_every_process_exposes_the_key_series_and_they_move(
     assert moved("session-service", "ragchat_grpc_server_handled_total", method=session_append, code="OK") == 1
     search = "/ragchat.retrieval.v1.RetrievalService/Search"
     assert moved("retrieval-service", "ragchat_grpc_server_handled_total", method=search, code="OK") == 1
+    # ingest worker: parse tasks by result, their duration, none left running
+    assert moved("ingest-worker", "ragchat_ingest_documents_total", result="done") == 1
+    assert moved("ingest-worker", "ragchat_ingest_duration_seconds_count") == 1
+    assert value(after["ingest-worker"], "ragchat_ingest_documents_in_progress") == 0
     # worker: jobs, consumer lag, time to first token, tokens per second, queue depth
     assert moved("inference-worker", "ragchat_jobs_total", outcome="completed") == 1
     assert moved("inference-worker", "ragchat_job_lag_seconds_count") == 1

@@ -217,7 +217,7 @@ class Stack:
             port = free_port()
         if spec.port_env and port is not None:
             env[spec.port_env] = str(port)
-        if spec.probe == "grpc":  # gRPC services serve /metrics on a port of their own
+        if spec.probe == "grpc" or spec.name == "ingest-worker":  # /metrics on a port of their own
             env["RAGCHAT_METRICS_PORT"] = str(free_port())
         suffix = f"-{index}" if index else ""
         self._spawn(spec, env, port, self.log_dir / f"{spec.name}{suffix}.log")

@@ -13,8 +13,8 @@ Who records what:
 - Rate limiter: ``ragchat_ratelimit_rejections_total{reason}`` (defined beside the limiter).
 - Inference worker: ``CompletionMeter`` per answer (TTFT, tokens/s, outcome),
   ``observe_job_received`` (consumer lag), ``QUEUE_DEPTH`` (sampled).
-- Ingestion: ``INGEST_DOCUMENTS``, ``INGEST_CHUNKS``, ``INGEST_IN_PROGRESS``,
-  ``INGEST_DURATION``.
+- Ingest worker (Celery): ``INGEST_DOCUMENTS``, ``INGEST_IN_PROGRESS``, ``INGEST_DURATION``,
+  served on its ``RAGCHAT_METRICS_PORT``; per-document progress itself is on the document.
 """
 
 from __future__ import annotations
@@ -97,8 +97,11 @@ COMPLETION_DURATION = Histogram(
 )
 
 # -- ingestion (retrieval-service) -------------------------------------------------------------
-INGEST_DOCUMENTS = Counter("ragchat_ingest_documents_total", "Documents whose parsing finished, by result.", ["result"])
-INGEST_CHUNKS = Counter("ragchat_ingest_chunks_total", "Chunks embedded and indexed.")
+INGEST_DOCUMENTS = Counter(
+    "ragchat_ingest_documents_total",
+    "Parse tasks finished by the ingest worker, by result (done, failed, superseded).",
+    ["result"],
+)
 INGEST_IN_PROGRESS = Gauge("ragchat_ingest_documents_in_progress", "Documents being parsed now.")
 INGEST_DURATION = Histogram(
     "ragchat_ingest_duration_seconds", "Time to parse, chunk, embed and index one document.", buckets=_LONG_BUCKETS

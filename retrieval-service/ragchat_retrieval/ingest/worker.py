@@ -17,9 +17,11 @@ from typing import Any
 import grpc
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
+from prometheus_client import start_http_server
 
 from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat.retrieval.v1 import retrieval_pb2_grpc
+from ragchat_common import metrics
 from ragchat_common.grpc_utils import MAX_MESSAGE_BYTES, RetryPolicy
 from ragchat_common.logging import configure_logging
 from ragchat_common.structs import from_struct
@@ -191,7 +193,9 @@ def register_tasks(app: Celery, settings: RetrievalSettings) -> None:
     @app.task(name=PARSE_TASK, bind=True, max_retries=UNAVAILABLE_RETRIES)  # type: ignore[untyped-decorator]
     def parse_document_task(self: Task, tenant_id: str, document_id: str, run_id: str) -> str:
         try:
-            outcome = parse_document(settings, tenant_id, document_id, run_id)
+            with metrics.INGEST_IN_PROGRESS.track_inprogress(), metrics.INGEST_DURATION.time():
+                outcome = parse_document(settings, tenant_id, document_id, run_id)
+            metrics.INGEST_DOCUMENTS.labels(result=outcome).inc()
         except grpc.RpcError as exc:
             if self.request.retries < UNAVAILABLE_RETRIES:
                 log.warning("retrieval-service unavailable; retrying parse", extra={"document_id": document_id})
@@ -217,6 +221,8 @@ def main() -> None:
     settings = RetrievalSettings(service_name="ingest-worker")
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     app = create_app(settings)
+    if settings.metrics_port:  # Prometheus /metrics of the ingest worker (a thread of its own)
+        start_http_server(settings.metrics_port, settings.metrics_host)
     get_embedder(settings)  # load the model before taking tasks
     argv: list[Any] = [
         "worker",
