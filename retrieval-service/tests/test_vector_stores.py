@@ -154,3 +154,17 @@ async def test_upsert_same_id_overwrites(store: VectorStore) -> None:
     await store.upsert([second])
     hits = await store.scroll(Scope(tenant_id="t"), 10)
     assert [h.payload["content"] for h in hits] == ["second"]
+
+
+async def test_keyword_idf_is_computed_over_the_searched_tenant_only(store: VectorStore) -> None:
+    mine = [point("tA", "d", "doc1", "zephyr lamp warranty", axis(0)), point("tA", "d", "doc2", "lamp manual", axis(1))]
+    await store.upsert(mine)
+    scope = Scope(tenant_id="tA", dataset_ids=["d"])
+    query = text.query_sparse("zephyr lamp")
+    before = {h.id: h.score for h in await store.search_sparse(scope, query, 10)}
+    # Another tenant indexes lots of chunks with the same words: tenant A's scores do not move.
+    await store.upsert([point("tB", "d", f"x{i}", "zephyr lamp zephyr", axis(2)) for i in range(30)])
+    after = {h.id: h.score for h in await store.search_sparse(scope, query, 10)}
+    assert after.keys() == before.keys() == {mine[0].id, mine[1].id}
+    for chunk_id, score in before.items():
+        assert after[chunk_id] == pytest.approx(score, rel=1e-4)

@@ -175,6 +175,9 @@ class EdgeStore:
             filter=build_filter(scope),
             with_payload=True,
             with_vector=[DENSE],
+            # IDF over the chunks searched (tenant + datasets), not the whole store: scores stay
+            # stable whatever other tenants index, and no statistic leaks across tenants.
+            params=q.SearchParams(idf=q.IdfParams(corpus=build_filter(Scope(scope.tenant_id, scope.dataset_ids)))),
         )
         points = await self._run(self.shard.query, request)
         hits: list[Hit] = []

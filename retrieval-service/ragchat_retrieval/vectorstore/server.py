@@ -153,6 +153,10 @@ class QdrantServerStore:
             limit=limit,
             with_payload=True,
             with_vectors=[DENSE],
+            # IDF over the chunks searched (tenant + datasets): see the edge adapter.
+            search_params=models.SearchParams(
+                idf=models.IdfCorpusParams(corpus=build_filter(Scope(scope.tenant_id, scope.dataset_ids)))
+            ),
         )
         hits: list[Hit] = []
         for p in response.points:
