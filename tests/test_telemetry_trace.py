@@ -16,9 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis
 
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack, StackConfig
+from ragchat_common.events import LOG_FIELD, decode_event, stream_log_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_llm import FakeLLM
@@ -130,6 +132,17 @@ def test_one_completion_is_one_trace_across_every_hop(traced: tuple[Stack, Path]
     producer = by_id[consumer["parent_id"]]
     assert producer["service"] == "gateway" and producer["kind"] == "PRODUCER", producer
     assert producer["start_ns"] <= consumer["start_ns"] <= search["start_ns"]
+    # The stream events carry the trace context of the worker span that emitted them.
+    message_id = next(
+        json.loads(line[5:])["data"]["id"]
+        for line in reply.text.splitlines()
+        if line.startswith("data: {") and isinstance(json.loads(line[5:]).get("data"), dict)
+    )
+    log = Redis.from_url(stack.config.redis_url).xrange(stream_log_key(stack.config.namespace, message_id))
+    events = [decode_event(fields[LOG_FIELD]) for _, fields in log]
+    assert events and all(e.traceparent.split("-")[1] == root["trace_id"] for e in events), events
+    emitters = {e.traceparent.split("-")[2] for e in events}
+    assert all(by_id[span_id]["service"] == "inference-worker" for span_id in emitters), emitters
     # The worker's outbound hops are in the same trace: the LLM over HTTP and the Redis publish.
     worker_clients = [s for s in trace if s["service"] == "inference-worker" and s["kind"] == "CLIENT"]
     assert any(s["name"].startswith("POST") for s in worker_clients), [s["name"] for s in worker_clients]

@@ -30,7 +30,15 @@ class Usage(BaseModel):
         return self.prompt_tokens + self.completion_tokens
 
 
-class DeltaEvent(BaseModel):
+class _StreamEventBase(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    # W3C traceparent of the worker span that emitted the event ("" when tracing is off), so a
+    # relay or a resumed stream can be tied to the trace of the answer.
+    traceparent: str = ""
+
+
+class DeltaEvent(_StreamEventBase):
     model_config = ConfigDict(frozen=True)
 
     type: Literal["delta"] = "delta"
@@ -38,7 +46,7 @@ class DeltaEvent(BaseModel):
     text: str
 
 
-class ResetEvent(BaseModel):
+class ResetEvent(_StreamEventBase):
     model_config = ConfigDict(frozen=True)
 
     type: Literal["reset"] = "reset"
@@ -46,7 +54,7 @@ class ResetEvent(BaseModel):
     reason: str = "The answer restarted after a worker failure."
 
 
-class FinalEvent(BaseModel):
+class FinalEvent(_StreamEventBase):
     model_config = ConfigDict(frozen=True)
 
     type: Literal["final"] = "final"
@@ -58,7 +66,7 @@ class FinalEvent(BaseModel):
     usage: Usage = Field(default_factory=Usage)
 
 
-class ErrorEvent(BaseModel):
+class ErrorEvent(_StreamEventBase):
     model_config = ConfigDict(frozen=True)
 
     type: Literal["error"] = "error"
@@ -67,7 +75,7 @@ class ErrorEvent(BaseModel):
     message: str
 
 
-class DoneEvent(BaseModel):
+class DoneEvent(_StreamEventBase):
     model_config = ConfigDict(frozen=True)
 
     type: Literal["done"] = "done"

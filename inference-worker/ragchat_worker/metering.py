@@ -1,7 +1,8 @@
 """Prometheus metering of the worker, kept outside the answer pipeline.
 
-``MeteredSink`` wraps the event sink and measures each answer from the events it emits (time to
-first token, tokens per second, outcome); ``sample_queue`` keeps the queue-depth gauges current.
+``MeteredSink`` wraps the event sink: it measures each answer from the events it emits (time to
+first token, tokens per second, outcome) and stamps them with the trace context when tracing is
+on; ``sample_queue`` keeps the queue-depth gauges current.
 The series themselves are defined once in ``ragchat_common.metrics``.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from ragchat_common import metrics
 from ragchat_common.events import DeltaEvent, ErrorEvent, FinalEvent, StreamEvent
+from ragchat_common.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,9 @@ class MeteredSink:
             meter.finish(outcome)
 
     async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
+        traceparent = current_traceparent()
+        if traceparent:
+            events = [event.model_copy(update={"traceparent": traceparent}) for event in events]
         await self.inner.emit(message_id, events)
         meter = self._meters.get(message_id)
         if meter is None:
