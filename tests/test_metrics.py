@@ -126,6 +126,7 @@ def test_every_process_exposes_the_key_series_and_they_move(
     )
     assert reply.status_code == 200 and "data: [DONE]" in reply.text, reply.text
     assert httpx.get(api + "/no/such/route", timeout=10).status_code == 404
+    assert httpx.get(f"{api}/chats/{'0' * 32}", headers=headers, timeout=10).status_code == 404
 
     after = {name: scrape(proc) for name, proc in processes.items()}
 
@@ -146,6 +147,8 @@ def test_every_process_exposes_the_key_series_and_they_move(
     # gRPC services: latency and outcome by method and code
     assert moved("chat-service", "ragchat_grpc_server_handled_total", code="OK") >= 2  # create + get
     assert moved("chat-service", "ragchat_grpc_server_handling_seconds_count", code="OK") >= 2
+    get_chat = "/ragchat.chat.v1.ChatService/GetChat"
+    assert moved("chat-service", "ragchat_grpc_server_handled_total", method=get_chat, code="NOT_FOUND") == 1
     session_append = "/ragchat.session.v1.SessionService/AppendUserMessage"
     assert moved("session-service", "ragchat_grpc_server_handled_total", method=session_append, code="OK") == 1
     search = "/ragchat.retrieval.v1.RetrievalService/Search"

@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ragchat_cli.stack import Process, Stack, StackConfig
 
@@ -162,6 +164,8 @@ def test_sigterm_worker_completes_the_job_it_holds(ops_stack: Stack, chat: dict[
     reader.start()
     assert reader.first_event.wait(30) and reader.error is None, reader.error
     holder.popen.send_signal(signal.SIGTERM)
+    # Readiness off at once while it finishes the job it holds.
+    assert httpx.get(f"http://127.0.0.1:{holder.port}/readyz", timeout=5).status_code == 503
     reader.join(30)
     assert reader.error is None, reader.error
     assert reader.final_answer() == ANSWER
@@ -195,3 +199,35 @@ def test_worker_stopped_past_its_grace_hands_the_job_back_and_another_answers(
     assert reader.resets() == 1  # the restart is announced, never silently duplicated text
     assert reader.final_answer() == ANSWER  # answered in full by the other worker
     assert taker.popen.poll() is None
+
+
+def test_sigterm_grpc_service_reports_not_serving_then_exits_0(
+    stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    addresses = {"RAGCHAT_" + name.upper().replace("-", "_") + "_ADDR": addr for name, addr in stack.addresses.items()}
+    own = Stack(
+        StackConfig(
+            state_dir=Path(tmp_path_factory.mktemp("grpc-shutdown")),
+            mongo_url=stack.mongo_url,
+            only=("chat-service",),
+            namespace=stack.config.namespace + "-grpc-shutdown",
+            env={**addresses, "RAGCHAT_SHUTDOWN_DRAIN_S": "2.0"},
+        )
+    )
+    with own:
+        service = own.find("chat-service")[0]
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            serving = health_pb2.HealthCheckResponse.SERVING
+            assert health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == serving
+            service.popen.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 1.5
+            status = serving
+            while status == serving and time.monotonic() < deadline:
+                status = health.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+                time.sleep(0.05)
+            # NOT_SERVING while still answering (the drain window), so balancers move away first.
+            assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+        metrics_port = service.env["RAGCHAT_METRICS_PORT"]
+        assert httpx.get(f"http://127.0.0.1:{metrics_port}/readyz", timeout=5).status_code == 503
+        assert _wait_exit(service, 30) == 0
