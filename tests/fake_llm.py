@@ -139,7 +139,11 @@ class FakeLLM:
                     name, _, value = line.decode("latin-1").partition(":")
                     headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-                if method == "POST" and path.rstrip("/").endswith("/chat/completions"):
+                if method == "POST" and path == "/_fake/script":
+                    # Control from another process (benchmarks): {"match", "answer", "delay_s", ...}.
+                    self.script(**json.loads(body))
+                    await self._send_json(writer, 200, {"ok": True})
+                elif method == "POST" and path.rstrip("/").endswith("/chat/completions"):
                     keep = await self._completion(json.loads(body or b"{}"), writer)
                     if not keep:
                         return
@@ -298,3 +302,26 @@ def shared_completion_env(base: Any, state_dir: Any) -> CompletionEnv:
         atexit.register(group.stop)
         _SHARED["env"] = CompletionEnv(fake, group)
     return _SHARED["env"]
+
+
+def main() -> None:
+    """Runs the fake in a process of its own: prints its URL, serves until killed."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--delay-s", type=float, default=0.0)
+    args = parser.parse_args()
+    fake = FakeLLM(delay_s=args.delay_s).start()
+    print(fake.url, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -31,7 +31,7 @@ class WorkerSettings(ServiceSettings):
     default_max_tokens: int = 512
 
     # Token batching: a batch goes out when it holds this many tokens or is this old (ms).
-    stream_flush_tokens: int = 32
+    stream_flush_tokens: int = 64
     stream_flush_ms: float = 5.0
     # The replay log of a message: at most this many events, kept this long after the last one.
     stream_log_max_events: int = 10_000

@@ -1,0 +1,190 @@
+"""Completion benchmark: time to first token and streamed tokens per second through one gateway.
+
+Starts a whole stack of its own (SecantusDB, every service, one gateway, N workers) with the fake
+OpenAI-compatible LLM of tests/fake_llm.py at zero delay per token, so the figures are the
+pipeline's own cost: gateway → session-service → RabbitMQ → worker → LLM → Redis → gateway → SSE.
+
+    .venv/bin/python bench/bench_completions.py [--requests 200] [--concurrency 64] [--workers 2]
+
+Prints TTFT p50/p99 from the POST to the first SSE token (1 client, then N concurrent), the same
+for the LLM alone (the overhead is the difference), and tokens/s delivered through the gateway.
+Targets: TTFT overhead p50 <= 10 ms at 1 client; >= 50k tokens/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from fake_llm import tokenize
+
+from ragchat_cli.keys import mint_key
+from ragchat_cli.stack import Stack, StackConfig
+
+FIRST_TOKEN_MARK = b'"final": false'
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def describe(name: str, samples_s: list[float]) -> str:
+    ms = [s * 1000 for s in samples_s]
+    return (
+        f"{name:<44} n={len(ms):<5} p50={percentile(ms, 50):7.2f} ms  p99={percentile(ms, 99):7.2f} ms  "
+        f"mean={statistics.fmean(ms):7.2f} ms"
+    )
+
+
+HEADERS_AT: list[float] = []
+
+
+async def ttft_gateway(client: httpx.AsyncClient, url: str, question: str) -> float:
+    started = time.perf_counter()
+    async with client.stream("POST", url, json={"question": question, "stream": True}) as response:
+        # Headers leave once the session, the question and the job are written (the gateway's part).
+        HEADERS_AT.append(time.perf_counter() - started)
+        first: float | None = None
+        async for chunk in response.aiter_raw():
+            if first is None and FIRST_TOKEN_MARK in chunk:
+                first = time.perf_counter() - started
+        assert response.status_code == 200, response.status_code
+    assert first is not None
+    return first
+
+
+async def ttft_llm(client: httpx.AsyncClient, url: str, question: str) -> float:
+    started = time.perf_counter()
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": question}]}
+    async with client.stream("POST", url, json=body) as response:
+        first: float | None = None
+        async for chunk in response.aiter_raw():
+            if first is None and b'"content": "' in chunk.replace(b'"content": ""', b""):
+                first = time.perf_counter() - started
+    assert first is not None
+    return first
+
+
+async def run_ttft(call: object, client: httpx.AsyncClient, url: str, total: int, concurrency: int) -> list[float]:
+    samples: list[float] = []
+    queue = list(range(total))
+
+    async def one_client() -> None:
+        while queue:
+            index = queue.pop()
+            samples.append(await call(client, url, f"bench question {index}"))  # type: ignore[operator]
+
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    return samples
+
+
+async def run_throughput(client: httpx.AsyncClient, url: str, streams: int, question: str) -> tuple[float, int]:
+    async def one() -> bytes:
+        async with client.stream("POST", url, json={"question": question, "stream": True}) as response:
+            return b"".join([chunk async for chunk in response.aiter_raw()])
+
+    started = time.perf_counter()
+    bodies = await asyncio.gather(*(one() for _ in range(streams)))
+    elapsed = time.perf_counter() - started
+    assert all(body.endswith(b"data: [DONE]\n\n") for body in bodies)
+    return elapsed, len(bodies)
+
+
+async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
+    key = mint_key(stack.mongo_url, "bench")
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(headers=headers, timeout=300, limits=limits) as client:
+        chat = (await client.post(f"{stack.gateway_url}/api/v1/chats", json={"name": "bench"})).json()["data"]
+        url = f"{stack.gateway_url}/api/v1/chats/{chat['id']}/completions"
+        llm_url = f"{fake_url}/chat/completions"
+
+        await run_ttft(ttft_gateway, client, url, 20, 4)  # warm up connections and caches
+        llm_1 = await run_ttft(ttft_llm, client, llm_url, args.requests, 1)
+        HEADERS_AT.clear()
+        gw_1 = await run_ttft(ttft_gateway, client, url, args.requests, 1)
+        headers_1 = list(HEADERS_AT)
+        llm_n = await run_ttft(ttft_llm, client, llm_url, args.requests, args.concurrency)
+        gw_n = await run_ttft(ttft_gateway, client, url, max(args.requests, args.concurrency * 3), args.concurrency)
+
+        answer = " ".join(f"tok{i}" for i in range(args.answer_words))
+        tokens_per_answer = len(tokenize(answer))
+        control = fake_url.rsplit("/v1", 1)[0] + "/_fake/script"
+        (await client.post(control, json={"match": "throughput", "answer": answer})).raise_for_status()
+        await run_throughput(client, url, 4, "throughput warmup")
+        elapsed, streams = await run_throughput(client, url, args.streams, "throughput run")
+
+    print(f"\nragchat completions bench — 1 gateway, {args.workers} worker(s), fake LLM at zero delay")
+    print(describe("LLM alone, TTFT, 1 client", llm_1))
+    print(describe("through ragchat, TTFT, 1 client", gw_1))
+    print(describe("  of which: POST to response headers", headers_1))
+    overhead_1 = percentile(gw_1, 50) - percentile(llm_1, 50)
+    print(f"{'=> TTFT overhead p50, 1 client':<44} {overhead_1 * 1000:.2f} ms (target <= 10 ms)")
+    print(describe(f"LLM alone, TTFT, {args.concurrency} concurrent", llm_n))
+    print(describe(f"through ragchat, TTFT, {args.concurrency} concurrent", gw_n))
+    overhead_n = percentile(gw_n, 50) - percentile(llm_n, 50)
+    print(f"{f'=> TTFT overhead p50, {args.concurrency} concurrent':<44} {overhead_n * 1000:.2f} ms")
+    total_tokens = streams * tokens_per_answer
+    print(
+        f"{'streamed tokens/s through one gateway':<44} {total_tokens / elapsed:,.0f} tokens/s "
+        f"({streams} streams x {tokens_per_answer} tokens in {elapsed:.2f} s; target >= 50,000)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="TTFT samples per scenario")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--streams", type=int, default=32, help="concurrent streams of the throughput run")
+    parser.add_argument("--answer-words", type=int, default=2000, help="words per answer in the throughput run")
+    args = parser.parse_args()
+
+    # The fake LLM runs in a process of its own, so it does not share the client's interpreter.
+    fake = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "tests" / "fake_llm.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert fake.stdout is not None
+    fake_url = fake.stdout.readline().strip()
+    try:
+        run_stack(args, fake_url)
+    finally:
+        fake.terminate()
+        fake.wait(10)
+
+
+def run_stack(args: argparse.Namespace, fake_url: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="ragchat-bench-") as state:
+        config = StackConfig(
+            state_dir=Path(state),
+            workers=args.workers,
+            env={
+                "RAGCHAT_LLM_BASE_URL": fake_url,
+                "RAGCHAT_LLM_MODEL": "fake-model",
+                "RAGCHAT_LOG_LEVEL": "WARNING",
+                "RAGCHAT_RATELIMIT_RPM": "10000000",
+                "RAGCHAT_RATELIMIT_BURST": "10000000",
+                "RAGCHAT_RATELIMIT_MAX_STREAMS": "100000",
+                "RAGCHAT_PREFETCH": "64",
+            },
+        )
+        with Stack(config) as stack:
+            asyncio.run(bench(args, stack, fake_url))
+
+
+if __name__ == "__main__":
+    main()
