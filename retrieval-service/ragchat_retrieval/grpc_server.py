@@ -258,6 +258,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
                 top_k=request.top_k,
                 top_n=request.top_n,
                 page=request.page,
+                query_vector=list(request.query_vector),
             ),
         )
         return pb.SearchResponse(

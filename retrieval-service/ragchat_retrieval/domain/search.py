@@ -38,6 +38,7 @@ class SearchQuery:
     top_k: int = 0
     top_n: int = 0
     page: int = 1
+    query_vector: Sequence[float] = ()
 
 
 @dataclass
@@ -68,9 +69,11 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
-def _check(query: SearchQuery) -> None:
-    if not query.query.strip():
+def _check(query: SearchQuery, dim: int) -> None:
+    if not query.query.strip() and not query.query_vector:
         raise InvalidArgument("`question` is required and cannot be empty.")
+    if query.query_vector and len(query.query_vector) != dim:
+        raise InvalidArgument(f"`query_vector` must have {dim} dimensions, not {len(query.query_vector)}.")
     if not query.dataset_ids:
         raise InvalidArgument("`dataset_ids` is required and cannot be empty.")
     if not 0.0 <= query.similarity_threshold <= 1.0:
@@ -130,7 +133,7 @@ def fuse(
 
 
 async def search(deps: Deps, query: SearchQuery) -> SearchResult:
-    _check(query)
+    _check(query, deps.embedder.dim)
     dataset_ids = dedupe(query.dataset_ids)
     await require_datasets(deps, query.tenant_id, dataset_ids)
     top_k = min(query.top_k or deps.limits.default_top_k, deps.limits.max_top_k)
@@ -139,7 +142,7 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     scope = Scope(tenant_id=query.tenant_id, dataset_ids=dataset_ids, document_ids=dedupe(query.document_ids))
     query_terms = sorted(set(text.terms(query.query)))
     sparse = text.query_sparse(query.query)
-    query_vector = (await deps.embed([query.query]))[0]
+    query_vector = list(query.query_vector) or (await deps.embed([query.query]))[0]
     dense_task = deps.vectors.search_dense(scope, query_vector, top_k)
     if sparse.indices and query.keywords_similarity_weight > 0:
         dense_hits, sparse_hits = await asyncio.gather(dense_task, deps.vectors.search_sparse(scope, sparse, top_k))
