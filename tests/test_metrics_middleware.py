@@ -1,0 +1,117 @@
+"""The gateway's observability middleware, in process: request ids, bounded route labels, streams.
+
+A small FastAPI app wired like the gateway (router included under a prefix) over real HTTP
+(uvicorn on a free loopback port), so streaming is observed as a client sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import StreamingResponse
+from prometheus_client import REGISTRY
+
+from ragchat_gateway.observability import install_observability
+
+# Set by the test thread; the server's loop polls it (an asyncio.Event is not thread-safe).
+release_stream = threading.Event()
+
+
+def build_app() -> FastAPI:
+    router = APIRouter()
+
+    @router.get("/items/{item_id}")
+    async def item(item_id: str) -> dict[str, str]:
+        return {"id": item_id}
+
+    @router.get("/stream")
+    async def stream() -> StreamingResponse:
+        async def events() -> AsyncIterator[bytes]:
+            yield b"data: first\n\n"
+            while not release_stream.is_set():
+                await asyncio.sleep(0.01)
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    app = FastAPI()
+    install_observability(app)
+    app.include_router(router, prefix="/api/v9")
+    return app
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(build_app(), host="127.0.0.1", port=port, log_config=None))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(url + "/metrics", timeout=1)
+            break
+        except httpx.ConnectError:
+            time.sleep(0.05)
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_request_id_is_echoed_or_generated(base_url: str) -> None:
+    mine = httpx.get(base_url + "/api/v9/items/1", headers={"X-Request-ID": "client-abc.123"})
+    assert mine.headers["x-request-id"] == "client-abc.123"
+    generated = httpx.get(base_url + "/api/v9/items/1")
+    assert re.fullmatch(r"[0-9a-f]{32}", generated.headers["x-request-id"])
+    # Header injection or absurd values are not echoed back.
+    hostile = httpx.get(base_url + "/api/v9/items/1", headers={"X-Request-ID": "a b<script>" + "x" * 200})
+    assert re.fullmatch(r"[0-9a-f]{32}", hostile.headers["x-request-id"])
+    assert httpx.get(base_url + "/nowhere").headers["x-request-id"]
+
+
+def test_route_label_is_the_template_never_the_raw_path(base_url: str) -> None:
+    labels = {"route": "/api/v9/items/{item_id}", "method": "GET", "code": "200"}
+    before = sample("ragchat_http_requests_total", **labels)
+    for item_id in ("a1", "b2", "c3"):
+        assert httpx.get(f"{base_url}/api/v9/items/{item_id}").status_code == 200
+    assert sample("ragchat_http_requests_total", **labels) == before + 3
+    unmatched = {"route": "<unmatched>", "method": "GET", "code": "404"}
+    before_404 = sample("ragchat_http_requests_total", **unmatched)
+    httpx.get(f"{base_url}/secret/{'x' * 40}")
+    assert sample("ragchat_http_requests_total", **unmatched) == before_404 + 1
+    text = httpx.get(base_url + "/metrics").text
+    assert "b2" not in text and "x" * 40 not in text
+
+
+def test_an_open_stream_is_counted_and_not_buffered(base_url: str) -> None:
+    release_stream.clear()
+    assert sample("ragchat_active_streams") == 0
+    with httpx.stream("GET", base_url + "/api/v9/stream", timeout=10) as response:
+        lines = response.iter_lines()
+        assert next(lines) == "data: first"  # arrives before the stream ends: nothing buffers it
+        assert sample("ragchat_active_streams") == 1
+        assert response.headers["x-request-id"]
+        release_stream.set()
+        rest = list(lines)
+    assert "data: [DONE]" in rest
+    for _ in range(50):
+        if sample("ragchat_active_streams") == 0:
+            break
+        time.sleep(0.02)
+    assert sample("ragchat_active_streams") == 0
