@@ -22,7 +22,7 @@ from prometheus_client import REGISTRY
 
 from ragchat_gateway.observability import install_observability
 
-# Set by the test thread; the server's loop polls it (an asyncio.Event is not thread-safe).
+# Set by the test thread (an asyncio.Event is not thread-safe); the stream waits on it in a thread.
 release_stream = threading.Event()
 
 
@@ -37,8 +37,7 @@ def build_app() -> FastAPI:
     async def stream() -> StreamingResponse:
         async def events() -> AsyncIterator[bytes]:
             yield b"data: first\n\n"
-            while not release_stream.is_set():
-                await asyncio.sleep(0.01)
+            await asyncio.to_thread(release_stream.wait, 10)
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
