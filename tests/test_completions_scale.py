@@ -121,3 +121,35 @@ def test_a_worker_killed_mid_answer_is_replaced_with_a_reset_and_the_answer_is_s
         assert [m["content"] for m in messages if m["role"] == "assistant"][1:] == [words]  # after the opener
     finally:
         group.stop()
+
+
+def test_sigterm_lets_the_worker_finish_its_answer_then_exit(
+    stack: Stack, fake: FakeLLM, make_key: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    group = start_completion_group(stack, Path(tmp_path_factory.mktemp("sigterm")), fake, gateways=1, workers=1)
+    try:
+        headers = {"Authorization": f"Bearer {make_key('sigterm-' + new_id())}"}
+        api = httpx.Client(base_url=group.gateway_url + "/api/v1", headers=headers, timeout=60)
+        chat = api.post("/chats", json={"name": "sigterm-" + new_id()[:10]}).json()["data"]
+        question = "graceful " + new_id()
+        words = " ".join(f"w{i}" for i in range(40))
+        fake.script(question, answer=words, delay_s=0.03)
+        worker = group.find("inference-worker")[0]
+        datas: list[dict[str, Any]] = []
+        with api.stream("POST", f"/chats/{chat['id']}/completions", json={"question": question}) as response:
+            lines = response.iter_lines()
+            for line in lines:
+                if line.startswith("data: {"):
+                    datas.append(json.loads(line[6:])["data"])
+                    break
+            worker.popen.send_signal(signal.SIGTERM)  # the worker's own process; it stops consuming
+            for line in lines:
+                if line.startswith("data: {"):
+                    datas.append(json.loads(line[6:])["data"])
+        assert worker.popen.wait(timeout=30) == 0
+        answers = [d for d in datas if isinstance(d, dict)]
+        assert not any(d.get("reset") for d in answers)
+        assert "".join(d["answer"] for d in answers if not d.get("final")) == words
+        assert answers[-1]["final"] is True
+    finally:
+        group.stop()

@@ -89,3 +89,25 @@ def test_chunks_are_dropped_when_the_system_prompt_alone_is_too_long() -> None:
     assert len(prompt.chunks) == 1
     assert prompt.prompt_tokens <= 130
     assert "[ID:1]" not in prompt.messages[0].content
+
+
+def test_budget_counted_with_the_local_model_tokenizer() -> None:
+    from ragchat_worker.llm.tokens import GgufTokenCounter, default_gguf_path
+
+    counter = GgufTokenCounter(default_gguf_path())
+    assert 1 <= counter.count("Hello world") <= 4
+    assert counter.count("Hello world " * 50) > counter.count("Hello world " * 10)
+    history = [ChatTurn(role="user" if i % 2 == 0 else "assistant", content="lorem ipsum " * 40) for i in range(20)]
+    prompt = assemble_prompt(
+        template="{knowledge}",
+        question="q",
+        history=history,
+        variables={},
+        chunks=[],
+        quote=False,
+        counter=counter,
+        budget_tokens=500,
+    )
+    assert 0 < len(prompt.messages) - 2 < 20
+    total = sum(counter.count(m.content) + 4 for m in prompt.messages)
+    assert total == prompt.prompt_tokens <= 500
