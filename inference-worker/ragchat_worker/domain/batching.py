@@ -1,63 +1,70 @@
 """Token batching: many small LLM pieces become few stream events.
 
 The first piece goes out at once (time to first token matters most); after that a batch closes
-when it holds ``max_pieces`` pieces or its first piece is ``max_delay_s`` old. The LLM is read by
-its own task, so pieces keep arriving while a batch is being published.
+when it holds ``max_pieces`` pieces or has waited ``max_delay_s``. The LLM is read by its own
+task, so pieces keep arriving while a batch is being published: under load batches fill up by
+themselves, when the model is slow each piece still leaves within ``max_delay_s``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Final
-
-_END: Final = object()
 
 
-async def batch_pieces(pieces: AsyncIterator[str], max_pieces: int, max_delay_s: float) -> AsyncIterator[str]:
-    queue: asyncio.Queue[object] = asyncio.Queue()
-    failure: list[BaseException] = []
+class _Buffer:
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.wake = asyncio.Event()
+        self.ended = False
+        self.failure: BaseException | None = None
+        # Pieces in the buffer that wake the consumer early.
+        self.threshold = 1
 
-    async def pump() -> None:
+    async def fill(self, pieces: AsyncIterator[str]) -> None:
         try:
             async for piece in pieces:
                 if piece:
-                    queue.put_nowait(piece)
+                    self.pieces.append(piece)
+                    if len(self.pieces) >= self.threshold:
+                        self.wake.set()
         except Exception as exc:  # handed to the consumer, raised there
-            failure.append(exc)
+            self.failure = exc
         finally:
-            queue.put_nowait(_END)
+            self.ended = True
+            self.wake.set()
 
-    reader = asyncio.create_task(pump())
-    loop = asyncio.get_running_loop()
+    async def wait(self, threshold: int, timeout_s: float | None) -> None:
+        """Until ``threshold`` pieces are buffered, the source ended, or ``timeout_s`` passed."""
+        if self.ended or len(self.pieces) >= threshold:
+            return
+        self.threshold = threshold
+        self.wake.clear()
+        timer = None if timeout_s is None else asyncio.get_running_loop().call_later(timeout_s, self.wake.set)
+        try:
+            await self.wake.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+async def batch_pieces(pieces: AsyncIterator[str], max_pieces: int, max_delay_s: float) -> AsyncIterator[str]:
+    buffer = _Buffer()
+    reader = asyncio.create_task(buffer.fill(pieces))
     first = True
     try:
-        ended = False
-        while not ended:
-            item = await queue.get()
-            if item is _END:
+        while True:
+            await buffer.wait(1, None)
+            if not buffer.pieces:
                 break
-            batch = [str(item)]
-            deadline = loop.time() + (0.0 if first else max_delay_s)
+            if not first:
+                await buffer.wait(max_pieces, max_delay_s)
             first = False
-            while len(batch) < max_pieces:
-                try:
-                    item = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        item = await asyncio.wait_for(queue.get(), remaining)
-                    except TimeoutError:
-                        break
-                if item is _END:
-                    ended = True
-                    break
-                batch.append(str(item))
+            batch = buffer.pieces[:max_pieces]
+            del buffer.pieces[:max_pieces]
             yield "".join(batch)
-        if failure:
-            raise failure[0]
+        if buffer.failure is not None:
+            raise buffer.failure
     finally:
         if not reader.done():
             reader.cancel()
