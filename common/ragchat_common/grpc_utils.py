@@ -66,6 +66,9 @@ class RetryPolicy:
     def service_config(self) -> str:
         return json.dumps(
             {
+                # Spread calls over every address the name resolves to (a headless Kubernetes
+                # Service lists one per pod); with a single address this is pick-first.
+                "loadBalancingConfig": [{"round_robin": {}}],
                 "methodConfig": [
                     {
                         "name": [{}],
@@ -77,7 +80,7 @@ class RetryPolicy:
                             "retryableStatusCodes": list(self.retryable_status_codes),
                         },
                     }
-                ]
+                ],
             }
         )
 
@@ -221,6 +224,9 @@ class GrpcServer:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),
+                # Clients reconnect (and re-resolve) every few minutes, so new replicas get traffic.
+                ("grpc.max_connection_age_ms", 300_000),
+                ("grpc.max_connection_age_grace_ms", 60_000),
             ],
         )
         self.health = health.aio.HealthServicer()
