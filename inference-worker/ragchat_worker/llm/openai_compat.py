@@ -76,11 +76,8 @@ class OpenAICompatibleLLM:
                     await response.aread()
                     raise LLMError(f"The language model answered HTTP {response.status_code}: {_error_text(response)}")
                 finished = False
-                async for line in response.aiter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
+                async for data in _sse_data(response):
+                    if data == b"[DONE]":
                         return
                     piece, finish_reason = _parse_chunk(data, usage)
                     finished = finished or finish_reason is not None
@@ -96,7 +93,20 @@ class OpenAICompatibleLLM:
             raise LLMError("The language model is unreachable or closed the connection.") from None
 
 
-def _parse_chunk(data: str, usage: LLMUsage) -> tuple[str, str | None]:
+async def _sse_data(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The ``data:`` payloads of an SSE body, split on raw bytes (the hot loop of a fast model)."""
+    pending = b""
+    async for chunk in response.aiter_bytes():
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            if line.startswith(b"data:"):
+                yield line[5:].strip()
+    if pending.startswith(b"data:"):
+        yield pending[5:].strip()
+
+
+def _parse_chunk(data: bytes, usage: LLMUsage) -> tuple[str, str | None]:
     """The text of one streamed chunk and its finish_reason (None while the answer goes on)."""
     try:
         chunk = json.loads(data)
