@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ragchat_common.errors import ErrorCode, RagchatError, RateLimited, error_envelope
+from ragchat_gateway.ratelimit.http import limit_state
 
 log = logging.getLogger(__name__)
 
@@ -59,4 +60,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return error_response(ErrorCode.SERVER, "Internal server error.", 500)
+        # This handler answers outside the middleware stack: add the limiter's headers here.
+        return error_response(ErrorCode.SERVER, "Internal server error.", 500, limit_state(request.scope).headers())

@@ -46,6 +46,10 @@ def build_app(settings: GatewaySettings, limits: KeyLimits = KeyLimits()) -> Fas
     async def missing(_: Auth) -> dict[str, int]:
         raise NotFound("No such chat.")
 
+    @app.get("/crash")
+    async def crash(_: Auth) -> dict[str, int]:
+        raise RuntimeError("a bug")
+
     @app.get("/stream")
     async def stream(request: Request, who: Auth, fail_before_body: bool = False) -> StreamingResponse:
         lease = await acquire_stream_lease(request, who)
@@ -174,3 +178,13 @@ async def test_redis_unreachable_fail_open_admits(namespace: str) -> None:
         stream = await client.get("/stream")
     assert [r.status_code for r in admitted] == [200, 200, 200]
     assert stream.status_code == 200 and stream.text.count("data:") == 3
+
+
+async def test_an_unexpected_error_still_carries_the_headers(namespace: str) -> None:
+    app = build_app(GatewaySettings(namespace=namespace, ratelimit_period_s=3600))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        crashed = await client.get("/crash")
+    assert crashed.status_code == 500
+    assert crashed.json() == {"code": 500, "message": "Internal server error.", "data": None}
+    assert crashed.headers["X-RateLimit-Remaining"] == "149"
