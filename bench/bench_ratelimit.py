@@ -11,11 +11,16 @@ import asyncio
 import os
 import statistics
 import time
+from types import SimpleNamespace
+from typing import Any
 
+import httpx
+from fastapi import Depends, FastAPI, Request
 from redis.asyncio import Redis
 
 from ragchat_common.ids import new_id
 from ragchat_gateway.auth.principal import KeyLimits, Principal
+from ragchat_gateway.ratelimit.http import RateLimitMiddleware, enforce_rate_limit
 from ragchat_gateway.ratelimit.limiter import frozen_clock_key
 from ragchat_gateway.ratelimit.service import RateLimits
 from ragchat_gateway.settings import GatewaySettings
@@ -53,6 +58,50 @@ async def latency(settings: GatewaySettings, requests: int, concurrency: int) ->
         f"added latency, {requests} requests at concurrency {concurrency:>3}: "
         f"p50 {_percentile(ms, 0.50):.3f} ms  p99 {_percentile(ms, 0.99):.3f} ms  "
         f"mean {statistics.fmean(ms):.3f} ms  ({requests / wall:,.0f} decisions/s)"
+    )
+
+
+def _http_app(settings: GatewaySettings, limited: bool) -> Any:
+    """A one-route app wired like the gateway (middleware + limiter in the auth dependency)."""
+    app = FastAPI()
+    app.add_middleware(RateLimitMiddleware)
+    app.state.backends = SimpleNamespace(rate_limits=RateLimits(settings))
+    principal = _principal(KeyLimits(requests_per_minute=10_000_000, burst=0))
+
+    async def authenticate(request: Request) -> Principal:
+        if limited:
+            await enforce_rate_limit(request, principal)
+        return principal
+
+    @app.get("/ping")
+    async def ping(who: Principal = Depends(authenticate)) -> dict[str, str]:
+        return {"tenant": who.tenant_id}
+
+    return app
+
+
+async def http_added_latency(settings: GatewaySettings, requests: int) -> None:
+    """The same route with and without the limiter, in process: the difference is what it adds."""
+    results: dict[bool, list[float]] = {}
+    for limited in (False, True, False, True):  # interleaved, so warm-up does not favour one
+        app = _http_app(settings, limited)
+        samples: list[float] = []
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = await client.get("/ping")
+                samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+        await app.state.backends.rate_limits.close()
+        results[limited] = samples
+    base, with_limiter = results[False], results[True]
+    print(
+        f"HTTP request in process, {requests} sequential: without limiter p50 {_percentile(base, 0.5):.3f} ms "
+        f"p99 {_percentile(base, 0.99):.3f} ms; with limiter p50 {_percentile(with_limiter, 0.5):.3f} ms "
+        f"p99 {_percentile(with_limiter, 0.99):.3f} ms; added p50 "
+        f"{_percentile(with_limiter, 0.5) - _percentile(base, 0.5):+.3f} ms, p99 "
+        f"{_percentile(with_limiter, 0.99) - _percentile(base, 0.99):+.3f} ms"
     )
 
 
@@ -118,6 +167,7 @@ async def main() -> None:
     )
     for concurrency in (1, 16, 64):
         await latency(settings, args.requests, concurrency)
+    await http_added_latency(settings, min(args.requests, 2000))
     await accuracy_frozen(settings, args.replicas, 1000)
     await accuracy_sustained(settings, args.replicas, args.seconds)
     redis = Redis.from_url(settings.redis_url)

@@ -174,3 +174,14 @@ async def test_a_script_missing_from_the_server_cache_falls_back_to_eval(redis: 
     assert first[0] == 7
     assert await redis.script_exists(script.sha) == [True]  # EVAL cached it: EVALSHA from now on
     assert (await script(redis, [], []))[0] == 7
+
+
+async def test_a_frozen_test_clock_keeps_the_bucket_while_real_time_passes(redis: Redis, namespace: str) -> None:
+    # 20 ms per token: with expiry measured on the frozen clock the key would vanish after ~21 ms
+    # of real time and the bucket would wrongly refill.
+    limits = RequestLimits(rate=100, burst=50, period_s=2.0)
+    await _freeze(redis, namespace, await _redis_now_us(redis))
+    assert (await take_request_token(redis, namespace, "f", limits, use_test_clock=True)).admitted
+    await asyncio.sleep(0.1)
+    later = [await take_request_token(redis, namespace, "f", limits, use_test_clock=True) for _ in range(200)]
+    assert sum(d.admitted for d in later) == 149

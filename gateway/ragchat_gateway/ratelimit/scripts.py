@@ -22,9 +22,13 @@ GCRA_LUA = """
 local interval = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local now
+local frozen = false
 if KEYS[2] then
-  local frozen = redis.call('GET', KEYS[2])
-  if frozen then now = tonumber(frozen) end
+  local value = redis.call('GET', KEYS[2])
+  if value then
+    now = tonumber(value)
+    frozen = true
+  end
 end
 if not now then
   local t = redis.call('TIME')
@@ -42,7 +46,11 @@ if capacity <= 0 or allow_at > now then
   if capacity <= 0 then wait = interval end
   return {0, 0, math.ceil(wait), math.ceil(tat - now), now}
 end
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
+-- The key expires exactly when the bucket would be full again (a missing key is a full bucket).
+-- Key expiry runs on real time: under a frozen test clock, keep the key for an hour instead.
+local ttl_ms = math.ceil((new_tat - now) / 1000) + 1
+if frozen then ttl_ms = 3600000 end
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
 local remaining = math.floor((now - allow_at) / interval + 1e-9)
 return {1, remaining, 0, math.ceil(new_tat - now), now}
 """
