@@ -27,9 +27,16 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fake_llm import tokenize
+from motor.motor_asyncio import AsyncIOMotorClient
 
+from ragchat.chat.v1 import chat_pb2
+from ragchat.chat.v1.chat_pb2_grpc import ChatServiceStub
+from ragchat.session.v1 import session_pb2
+from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack, StackConfig
+from ragchat_common.grpc_utils import insecure_channel
+from ragchat_gateway.auth.domain import lookup_key
 
 FIRST_TOKEN_MARK = b'"final": false'
 
@@ -51,9 +58,13 @@ def describe(name: str, samples_s: list[float]) -> str:
 HEADERS_AT: list[float] = []
 
 
+SESSION: dict[str, str] = {}
+
+
 async def ttft_gateway(client: httpx.AsyncClient, url: str, question: str) -> float:
     started = time.perf_counter()
-    async with client.stream("POST", url, json={"question": question, "stream": True}) as response:
+    body = {"question": question, "stream": True, **SESSION}
+    async with client.stream("POST", url, json=body) as response:
         # Headers leave once the session, the question and the job are written (the gateway's part).
         HEADERS_AT.append(time.perf_counter() - started)
         first: float | None = None
@@ -90,6 +101,35 @@ async def run_ttft(call: object, client: httpx.AsyncClient, url: str, total: int
     return samples
 
 
+async def internal_calls(stack: Stack, key: str, chat_id: str, samples: int) -> dict[str, list[float]]:
+    """The gateway's own gRPC calls before a job exists, timed alone (services + database)."""
+    mongo: AsyncIOMotorClient[dict[str, object]] = AsyncIOMotorClient(stack.mongo_url)
+    principal = await lookup_key(mongo["ragchat"], key)
+    mongo.close()
+    assert principal is not None
+    tenant = principal.tenant_id
+    chats = ChatServiceStub(insecure_channel(stack.addresses["chat-service"]))
+    sessions = SessionServiceStub(insecure_channel(stack.addresses["session-service"]))
+    timings: dict[str, list[float]] = {"GetChat": [], "CreateSession": [], "AppendUserMessage": []}
+    for _ in range(samples):
+        started = time.perf_counter()
+        await chats.GetChat(chat_pb2.GetChatRequest(tenant_id=tenant, chat_id=chat_id))
+        timings["GetChat"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        session = await sessions.CreateSession(
+            session_pb2.CreateSessionRequest(tenant_id=tenant, chat_id=chat_id, name="bench", opener="Hi!")
+        )
+        timings["CreateSession"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await sessions.AppendUserMessage(
+            session_pb2.AppendUserMessageRequest(
+                tenant_id=tenant, chat_id=chat_id, session_id=session.id, content="bench question"
+            )
+        )
+        timings["AppendUserMessage"].append(time.perf_counter() - started)
+    return timings
+
+
 async def run_throughput(client: httpx.AsyncClient, url: str, streams: int, question: str) -> tuple[float, int]:
     async def one() -> bytes:
         async with client.stream("POST", url, json={"question": question, "stream": True}) as response:
@@ -116,8 +156,17 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
         HEADERS_AT.clear()
         gw_1 = await run_ttft(ttft_gateway, client, url, args.requests, 1)
         headers_1 = list(HEADERS_AT)
+        # A conversation: the same session each time (no session to create; history up to the cap).
+        session = (await client.post(f"{stack.gateway_url}/api/v1/chats/{chat['id']}/sessions", json={})).json()
+        SESSION["session_id"] = session["data"]["id"]
+        HEADERS_AT.clear()
+        gw_1_session = await run_ttft(ttft_gateway, client, url, args.requests, 1)
+        headers_1_session = list(HEADERS_AT)
+        SESSION.clear()
         llm_n = await run_ttft(ttft_llm, client, llm_url, args.requests, args.concurrency)
         gw_n = await run_ttft(ttft_gateway, client, url, max(args.requests, args.concurrency * 3), args.concurrency)
+
+        calls = await internal_calls(stack, key, chat["id"], min(args.requests, 100))
 
         answer = " ".join(f"tok{i}" for i in range(args.answer_words))
         tokens_per_answer = len(tokenize(answer))
@@ -132,6 +181,12 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
     print(describe("  of which: POST to response headers", headers_1))
     overhead_1 = percentile(gw_1, 50) - percentile(llm_1, 50)
     print(f"{'=> TTFT overhead p50, 1 client':<44} {overhead_1 * 1000:.2f} ms (target <= 10 ms)")
+    print(describe("through ragchat, TTFT, 1 client, same session", gw_1_session))
+    print(describe("  of which: POST to response headers", headers_1_session))
+    overhead_s = percentile(gw_1_session, 50) - percentile(llm_1, 50)
+    print(f"{'=> TTFT overhead p50, 1 client, same session':<44} {overhead_s * 1000:.2f} ms (target <= 10 ms)")
+    for name, samples in calls.items():
+        print(describe(f"  {name} alone (gRPC + database)", samples))
     print(describe(f"LLM alone, TTFT, {args.concurrency} concurrent", llm_n))
     print(describe(f"through ragchat, TTFT, {args.concurrency} concurrent", gw_n))
     overhead_n = percentile(gw_n, 50) - percentile(llm_n, 50)
