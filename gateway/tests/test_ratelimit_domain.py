@@ -103,6 +103,7 @@ async def test_keys_are_independent_and_the_bucket_expires_when_idle(redis: Redi
 async def test_zero_rate_key_is_always_refused(redis: Redis, namespace: str) -> None:
     decision = await take_request_token(redis, namespace, "z", RequestLimits(rate=0, burst=0, period_s=60.0))
     assert not decision.admitted and decision.retry_after_s >= 1
+    assert decision.headers()["X-RateLimit-Remaining"] == "0" and int(decision.headers()["X-RateLimit-Reset"]) > 0
 
 
 async def test_concurrent_takers_never_exceed_capacity(redis: Redis, namespace: str) -> None:

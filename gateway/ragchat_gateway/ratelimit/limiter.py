@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -64,7 +65,7 @@ async def take_request_token(
     """Admits or refuses one request of `key_id` (one Redis round trip)."""
     if limits.rate <= 0:
         # A key limited to zero requests never refills: refuse without asking Redis.
-        return Decision(False, 0, 0, max(1, math.ceil(limits.period_s)), 0)
+        return Decision(False, 0, 0, max(1, math.ceil(limits.period_s)), math.ceil(time.time()))
     keys = [bucket_key(namespace, key_id)]
     if use_test_clock:
         keys.append(frozen_clock_key(namespace))
