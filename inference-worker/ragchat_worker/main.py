@@ -114,7 +114,10 @@ async def serve(settings: WorkerSettings) -> None:
             sink.end(job.message_id, outcome)
 
     consumer = JobConsumer(
-        amqp_url=settings.amqp_url, namespace=settings.namespace, prefetch=settings.prefetch, handle=handle
+        amqp_url=settings.amqp_url,
+        namespace=settings.namespace,
+        prefetch=settings.prefetch if settings.llm_base_url else settings.local_prefetch,
+        handle=handle,
     )
     ops = OpsHttpServer(settings.ops_host, settings.ops_port, ready=lambda: consumer.consuming and not stop.is_set())
     await ops.start()

@@ -7,8 +7,11 @@ class WorkerSettings(ServiceSettings):
     ops_host: str = "127.0.0.1"
     ops_port: int = 9391
 
-    # Jobs handled at once by this process (RabbitMQ prefetch: unacked jobs it may hold).
+    # Jobs handled at once by this process (RabbitMQ prefetch: unacked jobs it may hold) with an
+    # OpenAI-compatible server; the local model generates one answer at a time, so a worker using
+    # it holds only `local_prefetch` jobs and leaves the rest of the queue to other workers.
     prefetch: int = 16
+    local_prefetch: int = 2
 
     # LLM: an OpenAI-compatible server when llm_base_url is set, else the local GGUF model.
     llm_base_url: str = ""
