@@ -91,6 +91,21 @@ class ObservabilityMiddleware:
         started = time.perf_counter()
         status = 500
         streaming = False
+        recorded = False
+
+        def record() -> None:
+            # Once per request, just before its last byte goes out: a client that has the whole
+            # response can already see it counted (and the stream no longer active).
+            nonlocal recorded, streaming
+            if recorded:
+                return
+            recorded = True
+            if streaming:
+                streaming = False
+                metrics.ACTIVE_STREAMS.dec()
+            labels = {"route": self.route_template(scope), "method": scope.get("method", ""), "code": str(status)}
+            metrics.HTTP_REQUESTS.labels(**labels).inc()
+            metrics.HTTP_REQUEST_DURATION.labels(**labels).observe(time.perf_counter() - started)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, streaming
@@ -102,6 +117,8 @@ class ObservabilityMiddleware:
                 if any(k.lower() == b"content-type" and v.startswith(b"text/event-stream") for k, v in headers):
                     streaming = True
                     metrics.ACTIVE_STREAMS.inc()
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                record()
             await send(message)
 
         metrics.HTTP_IN_FLIGHT.inc()
@@ -109,12 +126,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             metrics.HTTP_IN_FLIGHT.dec()
-            if streaming:
-                metrics.ACTIVE_STREAMS.dec()
-            route = self.route_template(scope)
-            labels = {"route": route, "method": scope.get("method", ""), "code": str(status)}
-            metrics.HTTP_REQUESTS.labels(**labels).inc()
-            metrics.HTTP_REQUEST_DURATION.labels(**labels).observe(time.perf_counter() - started)
+            record()  # failed or abandoned responses are counted too
             request_id_var.reset(token)
 
 
