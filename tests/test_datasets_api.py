@@ -270,6 +270,11 @@ def test_parse_chunks_and_retrieval_end_to_end(api: httpx.Client, other: httpx.C
         api.post("/retrieval", json={"question": "How long is the lamp warranty?", "dataset_ids": [dataset["id"]]})
     )
     assert warranty["chunks"][0]["document_id"] == pdf["id"]
+    assert warranty["chunks"][0]["document_name"] == "warranty.pdf"
+    ok(api.put(f"/datasets/{dataset['id']}/documents/{pdf['id']}", json={"name": "lamp-warranty.pdf"}))
+    renamed = ok(api.post("/retrieval", json={"question": "lamp warranty years", "dataset_ids": [dataset["id"]]}))
+    assert renamed["chunks"][0]["document_name"] == "lamp-warranty.pdf"
+    assert {"doc_id": pdf["id"], "doc_name": "lamp-warranty.pdf"}.items() <= renamed["doc_aggs"][0].items()
     restricted = ok(
         api.post(
             "/retrieval",

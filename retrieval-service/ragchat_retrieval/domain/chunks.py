@@ -95,6 +95,7 @@ async def add_chunk(
             "tenant_id": tenant_id,
             "dataset_id": dataset_id,
             "document_id": document_id,
+            "document_name": doc["name"],
             # Tagged with the document's current run so a running parse keeps it.
             "run_id": doc.get("run_id", ""),
             "content": content,

@@ -129,6 +129,18 @@ async def require_datasets(deps: Deps, tenant_id: str, ids: Sequence[str]) -> li
     return datasets
 
 
+async def check_datasets_exist(deps: Deps, tenant_id: str, ids: Sequence[str]) -> None:
+    """NotFound for the first id the tenant does not own; cheap on the search path."""
+    unknown = [i for i in dedupe(ids) if not deps.known_datasets.known(tenant_id, i)]
+    if not unknown:
+        return
+    found = {d["id"] for d in await deps.store.get_datasets(tenant_id, unknown)}
+    deps.known_datasets.remember(tenant_id, list(found))
+    for dataset_id in unknown:
+        if dataset_id not in found:
+            raise NotFound(f"Dataset {dataset_id} not found.")
+
+
 async def list_datasets(
     deps: Deps,
     tenant_id: str,
@@ -200,6 +212,7 @@ async def delete_datasets(
     errors = [f"Dataset {i} not found." for i in wanted if i not in found]
     deleted = 0
     for dataset_id in (i for i in wanted if i in found):
+        deps.known_datasets.forget(tenant_id, dataset_id)
         await deps.vectors.delete(Scope(tenant_id=tenant_id, dataset_ids=[dataset_id]))
         for document_id in await deps.store.document_ids_of(tenant_id, dataset_id):
             await deps.store.delete_file(document_id)

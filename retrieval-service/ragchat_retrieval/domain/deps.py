@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,32 @@ class DocumentLocks:
 
 
 @dataclass
+class KnownDatasets:
+    """Short-lived memory of (tenant, dataset) pairs that exist, so searches skip the database.
+
+    Only positive answers are kept. A dataset deleted on another replica may still be searched
+    for up to `ttl_s`; that search finds nothing, because its vectors are deleted first.
+    """
+
+    ttl_s: float = 5.0
+    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def known(self, tenant_id: str, dataset_id: str) -> bool:
+        expires = self._seen.get((tenant_id, dataset_id))
+        return expires is not None and expires > time.monotonic()
+
+    def remember(self, tenant_id: str, dataset_ids: Sequence[str]) -> None:
+        if len(self._seen) > 100_000:
+            self._seen.clear()
+        expires = time.monotonic() + self.ttl_s
+        for dataset_id in dataset_ids:
+            self._seen[(tenant_id, dataset_id)] = expires
+
+    def forget(self, tenant_id: str, dataset_id: str) -> None:
+        self._seen.pop((tenant_id, dataset_id), None)
+
+
+@dataclass
 class Deps:
     store: Store
     vectors: VectorStore
@@ -46,6 +73,7 @@ class Deps:
     enqueue_parse: EnqueueParse
     limits: Limits = field(default_factory=Limits)
     locks: DocumentLocks = field(default_factory=DocumentLocks)
+    known_datasets: KnownDatasets = field(default_factory=KnownDatasets)
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return await asyncio.to_thread(self.embedder.embed_sync, list(texts))

@@ -166,6 +166,10 @@ async def update_document(
         updated = await deps.store.update_document(tenant_id, document_id, changes)
         if updated is None:
             raise NotFound(f"Document {document_id} not found in dataset {dataset_id}.")
+        if "name" in changes:
+            async with deps.locks.of(document_id):
+                scope = Scope(tenant_id=tenant_id, document_ids=[document_id])
+                await deps.vectors.set_payload(scope, {"document_name": changes["name"]})
         return updated
     return doc
 

@@ -149,7 +149,10 @@ async def fetch_job(deps: Deps, tenant_id: str, document_id: str, run_id: str) -
     doc = await _current(deps, tenant_id, document_id, run_id)
     if doc is None:
         raise NotFound(f"Parse run {run_id} of document {document_id} is not current.")
-    dataset = await get_dataset(deps, tenant_id, doc["dataset_id"])
+    datasets = await deps.store.get_datasets(tenant_id, [doc["dataset_id"]])
+    if not datasets:
+        raise NotFound(f"Dataset {doc['dataset_id']} not found.")
+    dataset = datasets[0]
     config = {**(dataset.get("parser_config") or {}), **(doc.get("parser_config") or {})}
     await deps.store.update_document(
         tenant_id, document_id, {"progress_msg": "Parsing started."}, expect={"run_id": run_id}
@@ -204,6 +207,7 @@ async def index_chunks(
                     "tenant_id": tenant_id,
                     "dataset_id": doc["dataset_id"],
                     "document_id": document_id,
+                    "document_name": doc["name"],
                     "run_id": run_id,
                     "content": c.content,
                     "position": c.position,

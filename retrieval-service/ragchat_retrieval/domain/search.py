@@ -22,7 +22,7 @@ from typing import Any
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_retrieval.domain import text
-from ragchat_retrieval.domain.datasets import require_datasets
+from ragchat_retrieval.domain.datasets import check_datasets_exist
 from ragchat_retrieval.domain.deps import Deps, dedupe
 from ragchat_retrieval.domain.ports import Hit, Scope
 
@@ -120,6 +120,7 @@ def fuse(
                 id=chunk_id,
                 content=content,
                 document_id=str(payload.get("document_id", "")),
+                document_name=str(payload.get("document_name", "")),
                 dataset_id=str(payload.get("dataset_id", "")),
                 similarity=keywords_weight * term + (1.0 - keywords_weight) * vector,
                 vector_similarity=vector,
@@ -135,7 +136,7 @@ def fuse(
 async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     _check(query, deps.embedder.dim)
     dataset_ids = dedupe(query.dataset_ids)
-    await require_datasets(deps, query.tenant_id, dataset_ids)
+    await check_datasets_exist(deps, query.tenant_id, dataset_ids)
     top_k = min(query.top_k or deps.limits.default_top_k, deps.limits.max_top_k)
     top_n = query.top_n or deps.limits.default_top_n
     page = query.page or 1
@@ -154,7 +155,11 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     for chunk in passed:
         counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
     page_chunks = passed[(page - 1) * top_n : page * top_n]
-    names = await deps.store.document_names(query.tenant_id, list(counts))
+    # Names travel in the payload (kept current on rename); the database only fills gaps.
+    names = {c.document_id: c.document_name for c in passed if c.document_name}
+    unnamed = [d for d in counts if d not in names]
+    if unnamed:
+        names.update(await deps.store.document_names(query.tenant_id, unnamed))
     for chunk in page_chunks:
         chunk.document_name = names.get(chunk.document_id, "")
     aggs = sorted(((d, names.get(d, ""), n) for d, n in counts.items()), key=lambda a: -a[2])
