@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints the path of a Python 3.11 that can create virtualenvs, or fails with a clear message.
+# Prints the path of a Python 3.11 (3.11.5 or later) that can create virtualenvs, or fails with a
+# clear message.
 # Looks at $PYTHON, python3.11 / python3 on PATH, pyenv's versions, then the usual system places,
 # so `make` works from a bare `env -i` shell as well as from a developer's pyenv setup.
 set -u
@@ -16,10 +17,11 @@ candidates+=(/usr/local/bin/python3.11 /usr/bin/python3.11)
 for python in "${candidates[@]}"; do
   [ -x "$python" ] || continue
   # pyenv's shims answer for any version; ask the interpreter itself.
-  if "$python" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+  # 3.11.5 at least: pinned packages need it (soupsieve, for one, declares Requires-Python >=3.11.5).
+  if "$python" -c 'import sys, venv, ensurepip; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))' 2>/dev/null; then
     "$python" -c 'import sys; print(sys.executable)'
     exit 0
   fi
 done
-echo "no Python 3.11 with venv and ensurepip found (tried: ${candidates[*]}); install python3.11 and python3.11-venv, or set PYTHON=/path/to/python3.11" >&2
+echo "no Python 3.11.5+ with venv and ensurepip found (tried: ${candidates[*]}); install one (e.g. pyenv install 3.11), or set PYTHON=/path/to/python3.11" >&2
 exit 1
