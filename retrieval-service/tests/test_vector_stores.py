@@ -3,6 +3,7 @@ real, on disk) and qdrant-client (in its local mode, standing in for a Qdrant se
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections.abc import AsyncIterator
@@ -168,3 +169,37 @@ async def test_keyword_idf_is_computed_over_the_searched_tenant_only(store: Vect
     assert after.keys() == before.keys() == {mine[0].id, mine[1].id}
     for chunk_id, score in before.items():
         assert after[chunk_id] == pytest.approx(score, rel=1e-4)
+
+
+async def test_edge_index_builds_in_a_child_process_without_losing_writes(tmp_path: Path) -> None:
+    store = EdgeStore(tmp_path / "edge", DIM, rebuild_delay_s=0.05, rebuild_min_unindexed=50)
+    await store.open()
+    first = [point("t", "d", f"doc{i % 5}", f"chunk {i}", axis(i % DIM, 0.2, random.Random(i))) for i in range(120)]
+    await store.upsert(first)
+    for _ in range(100):  # the build starts once writes settle
+        if store._rebuild_task is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert store._rebuild_task is not None
+    # Writes while the copy is being indexed are replayed onto it.
+    late = point("t", "d", "late", "late chunk", axis(2))
+    await store.upsert([late])
+    await store.delete(Scope(tenant_id="t", document_ids=["doc0"]))
+    hits = await store.search_dense(Scope(tenant_id="t", dataset_ids=["d"]), axis(2), 5)
+    assert hits  # searches keep working during the build
+    await asyncio.wait_for(store._rebuild_task, 60)
+    assert store.rebuilds == 1
+    assert await store.count(Scope(tenant_id="t", document_ids=["late"])) == 1
+    assert await store.count(Scope(tenant_id="t", document_ids=["doc0"])) == 0
+    assert await store.count(Scope(tenant_id="t")) == 120 - 24 + 1
+    await store.close()
+    assert sorted(p.name for p in (tmp_path / "edge").iterdir()) == ["STATE", "gen-000002"]
+
+    reopened = EdgeStore(tmp_path / "edge", DIM)
+    await reopened.open()
+    try:
+        assert await reopened.count(Scope(tenant_id="t")) == 97
+        hits = await reopened.search_dense(Scope(tenant_id="t", dataset_ids=["d"]), axis(2), 3)
+        assert late.id in {h.id for h in hits}
+    finally:
+        await reopened.close()

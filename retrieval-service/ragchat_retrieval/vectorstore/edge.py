@@ -1,14 +1,23 @@
 """The embedded Qdrant engine (qdrant-edge): one shard directory, opened by this process only.
 
-Its API is synchronous: calls run in a small thread pool; writes are serialised. After writes
-a debounced background `optimize()` builds the HNSW index so searches stay fast as data grows.
+Its API is synchronous: calls run in a small thread pool; writes are serialised.
+
+Index builds: qdrant-edge's `optimize()` builds the HNSW index but holds the GIL for its whole
+run, which would freeze this server. So the live shard is never optimized in place. When enough
+points are unindexed, the store copies the shard to a new generation directory, a child
+process (`edge_optimize`) indexes the copy, writes made meanwhile are logged and replayed onto
+it, and the store swaps to it. `STATE` names the generation in use; searches never stop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import shutil
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -51,22 +60,40 @@ def build_filter(scope: Scope) -> q.Filter:
 
 
 class EdgeStore:
-    def __init__(self, path: Path, dim: int, *, hnsw_ef: int = 128, optimize_delay_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        dim: int,
+        *,
+        hnsw_ef: int = 128,
+        rebuild_delay_s: float = 2.0,
+        rebuild_min_unindexed: int = 2000,
+    ) -> None:
         self.path = Path(path)
         self.dim = dim
         self.hnsw_ef = hnsw_ef
-        self.optimize_delay_s = optimize_delay_s
+        self.rebuild_delay_s = rebuild_delay_s
+        # Below this many unindexed points a brute-force scan is as fast as the graph.
+        self.rebuild_min_unindexed = rebuild_min_unindexed
         self._shard: q.EdgeShard | None = None
+        self._generation = 0
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="qdrant-edge")
         self._write_lock = threading.Lock()
-        self._optimize_handle: asyncio.TimerHandle | None = None
-        self._optimizing: asyncio.Future[Any] | None = None
+        self._pending: list[q.UpdateOperation] | None = None  # writes to replay on the copy
+        self._rebuild_handle: asyncio.TimerHandle | None = None
+        self._rebuild_task: asyncio.Task[None] | None = None
+        self._builder: asyncio.subprocess.Process | None = None
+        self.rebuilds = 0
+        # Points written since the index was last built (persisted in STATE across restarts).
+        self._unindexed = 0
 
     def _config(self) -> q.EdgeConfig:
         return q.EdgeConfig(
             vectors={DENSE: q.EdgeVectorParams(size=self.dim, distance=q.Distance.Cosine)},
             sparse_vectors={SPARSE: q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)},
-            hnsw_config=q.HnswIndexConfig(m=16, ef_construct=128, full_scan_threshold=10_000, payload_m=16),
+            hnsw_config=q.HnswIndexConfig(m=16, ef_construct=128, full_scan_threshold=1_000, payload_m=16),
+            # KB of vectors above which a segment gets its graph: ~650 vectors of 384 floats.
+            optimizers=q.EdgeOptimizersConfig(indexing_threshold=1_000),
         )
 
     @property
@@ -75,38 +102,73 @@ class EdgeStore:
             raise RuntimeError("vector store is not open")
         return self._shard
 
+    def _generation_dir(self, generation: int) -> Path:
+        return self.path / f"gen-{generation:06d}"
+
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def _write(self, operation: q.UpdateOperation) -> None:
         with self._write_lock:
             self.shard.update(operation)
+            if self._pending is not None:
+                self._pending.append(operation)
 
     async def open(self) -> None:
         def _open() -> q.EdgeShard:
             self.path.mkdir(parents=True, exist_ok=True)
-            if any(self.path.iterdir()):
-                shard = q.EdgeShard.load(str(self.path))
+            state = self._read_state()
+            if state:
+                self._generation = int(state["generation"])
+                shard = q.EdgeShard.load(str(self._generation_dir(self._generation)))
+                # Unknown after a crash: count everything as unindexed.
+                self._unindexed = int(state.get("unindexed", shard.info().points_count))
             else:
-                shard = q.EdgeShard.create(str(self.path), self._config())
+                self._generation = 1
+                shard = q.EdgeShard.create(str(self._generation_dir(1)), self._config())
+            self._write_state(unindexed=None)
+            # Leftovers of a build interrupted by a crash.
+            for stale in self.path.glob("gen-*"):
+                if stale != self._generation_dir(self._generation):
+                    shutil.rmtree(stale, ignore_errors=True)
             shard.update(q.UpdateOperation.create_field_index("tenant_id", q.KeywordIndexParams(is_tenant=True)))
             for field in KEYWORD_FIELDS:
                 shard.update(q.UpdateOperation.create_field_index(field, q.PayloadSchemaType.Keyword))
             return shard
 
         self._shard = await self._run(_open)
+        self._schedule_rebuild()  # index what an earlier run left unindexed
+
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            state: dict[str, Any] = json.loads((self.path / "STATE").read_text())
+            return state
+        except FileNotFoundError:
+            return {}
+
+    def _write_state(self, unindexed: int | None) -> None:
+        """`unindexed` None: not known yet (a crash before the next clean write counts all)."""
+        state: dict[str, Any] = {"generation": self._generation}
+        if unindexed is not None:
+            state["unindexed"] = unindexed
+        tmp = self.path / "STATE.tmp"
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.path / "STATE")
 
     async def close(self) -> None:
-        if self._optimize_handle is not None:
-            self._optimize_handle.cancel()
-        if self._optimizing is not None:
-            await asyncio.wait([self._optimizing], timeout=60)
+        if self._rebuild_handle is not None:
+            self._rebuild_handle.cancel()
+        if self._builder is not None and self._builder.returncode is None:
+            self._builder.kill()
+        if self._rebuild_task is not None:
+            await asyncio.wait([self._rebuild_task], timeout=30)
         if self._shard is not None:
             shard, self._shard = self._shard, None
 
             def _close() -> None:
                 shard.flush()
                 shard.close()
+                self._write_state(self._unindexed)
 
             await self._run(_close)
         self._pool.shutdown(wait=True)
@@ -124,37 +186,73 @@ class EdgeStore:
             for p in points
         ]
         await self._run(self._write, q.UpdateOperation.upsert_points(edge_points))
-        self._schedule_optimize()
+        self._unindexed += len(edge_points)
+        self._schedule_rebuild()
 
     async def delete(self, scope: Scope) -> None:
         await self._run(self._write, q.UpdateOperation.delete_points_by_filter(build_filter(scope)))
-        self._schedule_optimize()
 
     async def set_payload(self, scope: Scope, payload: dict[str, Any]) -> None:
         await self._run(self._write, q.UpdateOperation.set_payload_by_filter(build_filter(scope), payload))
 
-    def _schedule_optimize(self) -> None:
-        """Debounced: one optimize pass after writes settle (it builds HNSW for big segments)."""
-        loop = asyncio.get_running_loop()
-        if self._optimize_handle is not None:
-            self._optimize_handle.cancel()
-        self._optimize_handle = loop.call_later(self.optimize_delay_s, self._start_optimize)
+    # -- index builds --------------------------------------------------------------------
+    def _schedule_rebuild(self) -> None:
+        """Debounced: consider a build once writes have settled."""
+        if self._rebuild_handle is not None:
+            self._rebuild_handle.cancel()
+        self._rebuild_handle = asyncio.get_running_loop().call_later(self.rebuild_delay_s, self._maybe_rebuild)
 
-    def _start_optimize(self) -> None:
-        if self._optimizing is not None and not self._optimizing.done():
-            self._schedule_optimize()
+    def _maybe_rebuild(self) -> None:
+        if self._shard is None or (self._rebuild_task is not None and not self._rebuild_task.done()):
             return
-        self._optimizing = asyncio.ensure_future(self.optimize())
+        if self._unindexed >= self.rebuild_min_unindexed:
+            self._rebuild_task = asyncio.ensure_future(self.rebuild())
 
-    async def optimize(self) -> None:
-        def _optimize() -> None:
+    async def rebuild(self) -> None:
+        """Index a copy in a child process, replay the writes made meanwhile, swap to it."""
+        target = self._generation_dir(self._generation + 1)
+
+        def _snapshot() -> int:
             with self._write_lock:
-                self.shard.optimize()
+                self.shard.flush()
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(self._generation_dir(self._generation), target)
+                self._pending = []
+                return self._unindexed
+
+        def _swap() -> q.EdgeShard:
+            with self._write_lock:
+                fresh = q.EdgeShard.load(str(target))
+                for operation in self._pending or []:
+                    fresh.update(operation)
+                self._pending = None
+                old, self._shard = self.shard, fresh
+                self._generation += 1
+                self._unindexed -= copied
+                self._write_state(None)
+            return old
 
         try:
-            await self._run(_optimize)
+            copied = await self._run(_snapshot)
+            began = time.monotonic()
+            self._builder = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "ragchat_retrieval.vectorstore.edge_optimize", str(target)
+            )
+            if await self._builder.wait() != 0:
+                raise RuntimeError(f"index build exited with {self._builder.returncode}")
+            old = await self._run(_swap)
+            await self._run(old.close)
+            shutil.rmtree(self._generation_dir(self._generation - 1), ignore_errors=True)
+            self.rebuilds += 1
+            log.info("vector index rebuilt", extra={"seconds": round(time.monotonic() - began, 1)})
         except Exception:
-            log.exception("vector store optimize failed")
+            log.exception("vector index build failed; serving the unindexed shard")
+            self._pending = None
+            shutil.rmtree(target, ignore_errors=True)
+        finally:
+            self._builder = None
+        if self._shard is not None:
+            self._schedule_rebuild()  # writes that arrived during the build may need another
 
     # -- reads ---------------------------------------------------------------------------
     async def search_dense(self, scope: Scope, vector: Sequence[float], limit: int) -> list[Hit]:
