@@ -97,10 +97,26 @@ class StreamHub:
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._control_channel = f"{namespace}:hub:{new_id()}"
+        self._connect_lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Opens the pub/sub connection (a failure here is retried by the reader, not fatal)."""
+        try:
+            await self._ensure_connection()
+        except Exception as exc:
+            log.warning("Redis not reachable at startup; the stream hub keeps retrying", extra={"error": repr(exc)})
         self._reader = asyncio.create_task(self._read_forever(), name="stream-hub-reader")
+
+    async def _ensure_connection(self) -> None:
+        """One pub/sub connection, opened once even when many requests arrive together.
+
+        redis-py reads only once something is subscribed, so the hub holds a channel of its own.
+        """
+        if self._pubsub.connection is not None:
+            return
+        async with self._connect_lock:
+            if self._pubsub.connection is None:
+                await self._pubsub.subscribe(self._control_channel)
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -115,9 +131,7 @@ class StreamHub:
         backoff = 0.1
         while True:
             try:
-                if self._pubsub.connection is None:
-                    # redis-py reads only once something is subscribed: a channel of our own.
-                    await self._pubsub.subscribe(self._control_channel)
+                await self._ensure_connection()
                 message = await self._pubsub.get_message(timeout=None)
                 backoff = 0.1
             except asyncio.CancelledError:
@@ -151,6 +165,7 @@ class StreamHub:
         self._confirmations[channel] = confirmation
         try:
             try:
+                await self._ensure_connection()
                 await self._pubsub.subscribe(channel)
                 await asyncio.wait_for(asyncio.shield(confirmation), SUBSCRIBE_TIMEOUT_S)
             except Exception as exc:

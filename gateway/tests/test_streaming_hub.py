@@ -1,0 +1,95 @@
+"""The stream hub against the machine's real Redis: fan-out, gap filling, keepalive, timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, encode_event, stream_channel, stream_log_key
+from ragchat_gateway.streaming.hub import Keepalive, StreamHub, TimedOut
+from ragchat_worker.redis_sink import RedisEventSink
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[StreamHub]:
+    hub = StreamHub(REDIS_URL, "test-hub-" + secrets.token_hex(4))
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await hub.close()
+
+
+@pytest.fixture
+async def sink(hub: StreamHub) -> AsyncIterator[RedisEventSink]:
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        yield RedisEventSink(redis, hub.namespace, log_max_events=100, log_ttl_s=60)
+    finally:
+        await redis.aclose()
+
+
+def final(seq: int) -> FinalEvent:
+    return FinalEvent(seq=seq, answer="", reference={}, created_at=0.0)
+
+
+async def test_each_subscriber_gets_only_its_own_events_in_order(hub: StreamHub, sink: RedisEventSink) -> None:
+    async def collect(message_id: str, ready: asyncio.Event) -> list[str]:
+        async with hub.subscribe(message_id) as subscription:
+            ready.set()
+            return [e.text async for e in subscription.events(keepalive_s=5, timeout_s=10) if e.type == "delta"]  # type: ignore[union-attr]
+
+    readies = [asyncio.Event() for _ in range(3)]
+    tasks = [asyncio.create_task(collect(f"m{i}", readies[i])) for i in range(3)]
+    await asyncio.gather(*(r.wait() for r in readies))
+    for seq in range(20):
+        for i in range(3):
+            await sink.emit(f"m{i}", [DeltaEvent(seq=seq, text=f"{i}.{seq} ")])
+    for i in range(3):
+        await sink.emit(f"m{i}", [final(20), DoneEvent(seq=21)])
+    results = await asyncio.gather(*tasks)
+    for i, texts in enumerate(results):
+        assert texts == [f"{i}.{seq} " for seq in range(20)]
+
+
+async def test_events_missed_live_are_filled_from_the_log(hub: StreamHub, sink: RedisEventSink) -> None:
+    redis = sink.redis
+    async with hub.subscribe("gap") as subscription:
+        # Seq 0 and 1 reach only the log (as if published before the subscription was active).
+        for seq in (0, 1):
+            await redis.xadd(
+                stream_log_key(hub.namespace, "gap"), {b"e": encode_event(DeltaEvent(seq=seq, text=f"{seq}"))}
+            )
+        await sink.emit("gap", [DeltaEvent(seq=2, text="2"), final(3), DoneEvent(seq=4)])
+        # And one duplicate live event that must be ignored.
+        await redis.publish(stream_channel(hub.namespace, "gap"), encode_event(DeltaEvent(seq=1, text="dup")))
+        events = [e async for e in subscription.events(keepalive_s=5, timeout_s=10)]
+    assert [e.seq for e in events] == [0, 1, 2, 3, 4]  # type: ignore[union-attr]
+    assert [e.text for e in events if isinstance(e, DeltaEvent)] == ["0", "1", "2"]
+
+
+async def test_a_quiet_stream_gets_keepalives_then_catches_up_from_the_log(
+    hub: StreamHub, sink: RedisEventSink
+) -> None:
+    redis = sink.redis
+    async with hub.subscribe("quiet") as subscription:
+        items = subscription.events(keepalive_s=0.1, timeout_s=10)
+        assert isinstance(await anext(items), Keepalive)
+        # Everything lands in the log only (live messages lost): the next quiet period finds it.
+        for event in (DeltaEvent(seq=0, text="late"), final(1), DoneEvent(seq=2)):
+            await redis.xadd(stream_log_key(hub.namespace, "quiet"), {b"e": encode_event(event)})
+        rest = [e async for e in items]
+    assert [getattr(e, "type", None) for e in rest] == ["delta", "final", "done"]
+
+
+async def test_a_stream_that_never_finishes_times_out(hub: StreamHub) -> None:
+    async with hub.subscribe("never") as subscription:
+        items = [e async for e in subscription.events(keepalive_s=0.05, timeout_s=0.2)]
+    assert isinstance(items[-1], TimedOut)
+    assert all(isinstance(e, Keepalive) for e in items[:-1]) and items[:-1]
