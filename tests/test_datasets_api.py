@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
 from ragchat_common.ids import new_id
+from ragchat_gateway.auth.principal import KeyLimits
 from ragchat_retrieval.testing import minimal_pdf
 
 DATASET_KEYS = {
@@ -35,15 +37,21 @@ def client(base_url: str, key: str) -> httpx.Client:
 
 
 @pytest.fixture(scope="module")
-def api(stack: Stack, make_key: Callable[[str], str]) -> Iterator[httpx.Client]:
-    with client(stack.gateway_url, make_key("datasets-" + new_id())) as http:
+def api(stack: Stack, bulk_key: Callable[[str], str]) -> Iterator[httpx.Client]:
+    with client(stack.gateway_url, bulk_key("datasets-" + new_id())) as http:
         yield http
 
 
 @pytest.fixture(scope="module")
-def other(stack: Stack, make_key: Callable[[str], str]) -> Iterator[httpx.Client]:
-    with client(stack.gateway_url, make_key("datasets-other-" + new_id())) as http:
+def other(stack: Stack, bulk_key: Callable[[str], str]) -> Iterator[httpx.Client]:
+    with client(stack.gateway_url, bulk_key("datasets-other-" + new_id())) as http:
         yield http
+
+
+@pytest.fixture(scope="module")
+def bulk_key(stack: Stack) -> Callable[[str], str]:
+    """Keys with a high rate limit: these tests poll and loop (the limiter is tested elsewhere)."""
+    return lambda tenant: mint_key(stack.mongo_url, tenant, KeyLimits(requests_per_minute=100_000, burst=10_000))
 
 
 def ok(response: httpx.Response) -> Any:
@@ -204,10 +212,10 @@ def test_upload_list_download_and_validation(api: httpx.Client, other: httpx.Cli
 
 
 def test_upload_limit_is_per_file_and_configurable(
-    api: httpx.Client, stack: Stack, gateway_group: Callable[..., Stack], make_key: Callable[[str], str]
+    api: httpx.Client, stack: Stack, gateway_group: Callable[..., Stack], bulk_key: Callable[[str], str]
 ) -> None:
     small = gateway_group(1, {"RAGCHAT_MAX_UPLOAD_BYTES": "2048"})
-    with client(small.gateway_url, make_key("upload-limit-" + new_id())) as limited:
+    with client(small.gateway_url, bulk_key("upload-limit-" + new_id())) as limited:
         dataset = new_dataset(limited)
         fits = upload(limited, dataset["id"], ("fits.txt", b"x" * 2000))
         assert fits[0]["size"] == 2000

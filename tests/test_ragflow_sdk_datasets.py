@@ -9,8 +9,10 @@ import pytest
 from ragflow_sdk import RAGFlow
 from ragflow_sdk.modules.document import Document
 
+from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
 from ragchat_common.ids import new_id
+from ragchat_gateway.auth.principal import KeyLimits
 from ragchat_retrieval.testing import minimal_pdf
 
 FILES = [
@@ -35,8 +37,14 @@ def wait_until_parsed(dataset: object, ids: list[str], timeout_s: float = 120) -
 
 
 @pytest.fixture(scope="module")
-def rag(stack: Stack, make_key: Callable[[str], str]) -> RAGFlow:
-    return RAGFlow(api_key=make_key("sdk-datasets-" + new_id()), base_url=stack.gateway_url)
+def bulk_key(stack: Stack) -> Callable[[str], str]:
+    """Keys with a high rate limit: these tests poll and loop (the limiter is tested elsewhere)."""
+    return lambda tenant: mint_key(stack.mongo_url, tenant, KeyLimits(requests_per_minute=100_000, burst=10_000))
+
+
+@pytest.fixture(scope="module")
+def rag(stack: Stack, bulk_key: Callable[[str], str]) -> RAGFlow:
+    return RAGFlow(api_key=bulk_key("sdk-datasets-" + new_id()), base_url=stack.gateway_url)
 
 
 def test_sdk_dataset_lifecycle(rag: RAGFlow) -> None:

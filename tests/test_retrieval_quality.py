@@ -15,11 +15,19 @@ from typing import Any
 import httpx
 import pytest
 
+from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
 from ragchat_common.ids import new_id
+from ragchat_gateway.auth.principal import KeyLimits
 
 DATA = Path(__file__).parent / "data" / "retrieval"
 MODES = {"hybrid": 0.3, "keyword only": 0.0, "dense only": 1.0}  # vector_similarity_weight
+
+
+@pytest.fixture(scope="module")
+def bulk_key(stack: Stack) -> Callable[[str], str]:
+    """Keys with a high rate limit: these tests poll and loop (the limiter is tested elsewhere)."""
+    return lambda tenant: mint_key(stack.mongo_url, tenant, KeyLimits(requests_per_minute=100_000, burst=10_000))
 
 
 def ok(response: httpx.Response) -> Any:
@@ -29,10 +37,10 @@ def ok(response: httpx.Response) -> Any:
 
 
 @pytest.fixture(scope="module")
-def corpus(stack: Stack, make_key: Callable[[str], str]) -> tuple[httpx.Client, str, dict[str, str]]:
+def corpus(stack: Stack, bulk_key: Callable[[str], str]) -> tuple[httpx.Client, str, dict[str, str]]:
     api = httpx.Client(
         base_url=stack.gateway_url + "/api/v1",
-        headers={"Authorization": f"Bearer {make_key('quality-' + new_id())}"},
+        headers={"Authorization": f"Bearer {bulk_key('quality-' + new_id())}"},
         timeout=60,
     )
     dataset = ok(api.post("/datasets", json={"name": "quality-" + new_id()[:8]}))

@@ -16,10 +16,18 @@ import pytest
 
 from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat.retrieval.v1 import retrieval_pb2_grpc
+from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
 from ragchat_common.ids import new_id
+from ragchat_gateway.auth.principal import KeyLimits
 
 SECRET = b"Project Bluefin launches on the ninth of March. The launch code word is periwinkle."
+
+
+@pytest.fixture(scope="module")
+def bulk_key(stack: Stack) -> Callable[[str], str]:
+    """Keys with a high rate limit: these tests poll and loop (the limiter is tested elsewhere)."""
+    return lambda tenant: mint_key(stack.mongo_url, tenant, KeyLimits(requests_per_minute=100_000, burst=10_000))
 
 
 def ok(response: httpx.Response) -> Any:
@@ -40,9 +48,9 @@ def indexed_dataset(api: httpx.Client, filename: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def tenants(stack: Stack, make_key: Callable[[str], str]) -> dict[str, Any]:
+def tenants(stack: Stack, bulk_key: Callable[[str], str]) -> dict[str, Any]:
     def client(name: str) -> httpx.Client:
-        key = make_key(name)
+        key = bulk_key(name)
         return httpx.Client(base_url=stack.gateway_url + "/api/v1", headers={"Authorization": f"Bearer {key}"})
 
     a, b = client("iso-a-" + new_id()), client("iso-b-" + new_id())

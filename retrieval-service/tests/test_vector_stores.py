@@ -72,6 +72,8 @@ async def test_dense_search_is_filtered_by_tenant_and_dataset(store: VectorStore
     assert [h.id for h in hits] == [mine.id]
     assert hits[0].score == pytest.approx(1.0, abs=1e-4)
     assert hits[0].payload["content"] == "lamp warranty"
+    bare = await store.search_dense(Scope(tenant_id="tA", dataset_ids=["d1"]), axis(0), 10, with_payload=False)
+    assert [h.id for h in bare] == [mine.id] and bare[0].payload == {}
 
     both = await store.search_dense(Scope(tenant_id="tA", dataset_ids=["d1", "d2"]), axis(0), 10)
     assert {h.id for h in both} == {mine.id, other_dataset.id}
@@ -108,7 +110,7 @@ async def test_sparse_search_scores_bm25_with_idf_and_returns_dense(store: Vecto
     assert hits[0].id == rare.id  # the rare term outweighs the common one (IDF)
     assert unrelated.id not in {h.id for h in hits}  # no shared term, no hit
     assert all(h.score > 0 for h in hits)
-    assert hits[0].dense is not None and len(hits[0].dense) == DIM
+    assert set(hits[0].sparse_indices or ()) == set(rare.sparse.indices)  # its terms, for coverage
     other_tenant = await store.search_sparse(Scope(tenant_id="u"), text.query_sparse("zephyr"), 10)
     assert other_tenant == []
 
@@ -143,6 +145,8 @@ async def test_scroll_count_by_chunk_ids_and_set_payload(store: VectorStore) -> 
     wanted = [points[3].id, points[7].id]
     found = await store.scroll(Scope(tenant_id="t", chunk_ids=wanted), 10)
     assert {h.id for h in found} == set(wanted)
+    light = await store.scroll(Scope(tenant_id="t", chunk_ids=wanted), 10, fields=["document_id"])
+    assert [h.payload for h in light] == [{"document_id": "doc"}] * 2
     await store.set_payload(Scope(tenant_id="t", chunk_ids=[points[3].id]), {"available": False})
     (hit,) = await store.scroll(Scope(tenant_id="t", chunk_ids=[points[3].id]), 1)
     assert hit.payload["available"] is False and hit.payload["content"] == "chunk 3"

@@ -31,7 +31,7 @@ class Hit:
     id: str
     score: float
     payload: dict[str, Any]
-    dense: list[float] | None = None
+    sparse_indices: list[int] | None = None  # the chunk's keyword terms (sparse search hits)
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,19 @@ class VectorStore(Protocol):
 
     async def delete(self, scope: Scope) -> None: ...
 
-    async def search_dense(self, scope: Scope, vector: Sequence[float], limit: int) -> list[Hit]: ...
-
-    async def search_sparse(self, scope: Scope, vector: SparseVector, limit: int) -> list[Hit]:
-        """BM25 scores (IDF applied by the store); hits carry their dense vector."""
+    async def search_dense(
+        self, scope: Scope, vector: Sequence[float], limit: int, *, with_payload: bool = True
+    ) -> list[Hit]:
+        """Cosine similarity, best first."""
         ...
 
-    async def scroll(self, scope: Scope, limit: int) -> list[Hit]:
-        """Points in scope (payload only), up to `limit`."""
+    async def search_sparse(self, scope: Scope, vector: SparseVector, limit: int) -> list[Hit]:
+        """BM25 scores (IDF over the scope's tenant + datasets), best first; no payload, but
+        each hit carries its sparse indices (its terms)."""
+        ...
+
+    async def scroll(self, scope: Scope, limit: int, fields: Sequence[str] | None = None) -> list[Hit]:
+        """Points in scope with their payload (only `fields` when given), up to `limit`."""
         ...
 
     async def count(self, scope: Scope) -> int: ...

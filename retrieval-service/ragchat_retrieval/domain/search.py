@@ -3,22 +3,24 @@
 Candidates are the union of the dense top_k and the keyword (sparse, IDF-weighted) top_k, both
 filtered by tenant + datasets (+ documents) inside the store. Per candidate:
 
-- vector_similarity: cosine of query and chunk, negatives clipped to 0;
+- vector_similarity: cosine of query and chunk, negatives clipped to 0 (keyword-only candidates
+  get theirs from one more dense query restricted to their ids);
 - term_similarity: BM25 relative to the best candidate, times the share of the query's terms
   the chunk contains — so a chunk matching one common word of a long question stays low, and
-  an absolute threshold keeps its meaning across queries;
+  an absolute threshold keeps its meaning across queries. A chunk outside the keyword top_k
+  gets 0 (it is weaker than every keyword candidate);
 - similarity = w * term + (1 - w) * vector, w = keywords_similarity_weight.
 
-Chunks below similarity_threshold are dropped; the rest are sorted and paged by top_n.
+Chunks below similarity_threshold are dropped; the rest are sorted and paged by top_n. Scoring
+works on ids and scores only; payloads are read for the returned page (and document ids for
+doc_aggs), so a top_k of 1024 costs two index queries, not 2048 payloads.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_retrieval.domain import text
@@ -62,11 +64,7 @@ class SearchResult:
     total: int
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
+DOC_FIELDS = ("document_id", "document_name")
 
 
 def _check(query: SearchQuery, dim: int) -> None:
@@ -85,51 +83,39 @@ def _check(query: SearchQuery, dim: int) -> None:
 
 
 def fuse(
-    query_terms: list[str],
-    query_vector: Sequence[float],
+    query_indices: set[int],
     dense_hits: list[Hit],
     sparse_hits: list[Hit],
     keywords_weight: float,
+    extra_vector_scores: dict[str, float] | None = None,
 ) -> list[ScoredChunk]:
-    """Scores the union of both candidate lists (pure function, unit-tested on its own)."""
-    by_id: dict[str, dict[str, Any]] = {}
-    for hit in dense_hits:
-        by_id[hit.id] = {"payload": hit.payload, "vector": max(0.0, min(1.0, hit.score)), "bm25": None}
+    """Scores the union of both candidate lists (pure function, unit-tested on its own).
+
+    `extra_vector_scores`: cosine of keyword-only candidates, by id.
+    """
+    vector_scores = {h.id: h.score for h in dense_hits}
+    vector_scores.update(extra_vector_scores or {})
     best_bm25 = max((h.score for h in sparse_hits), default=0.0)
-    floor_bm25 = min((h.score for h in sparse_hits), default=0.0)
+    term_scores: dict[str, float] = {}
     for hit in sparse_hits:
-        entry = by_id.get(hit.id)
-        if entry is None:
-            vector = _cosine(query_vector, hit.dense) if hit.dense else 0.0
-            entry = by_id[hit.id] = {"payload": hit.payload, "vector": max(0.0, min(1.0, vector))}
-        entry["bm25"] = hit.score
+        cover = len(query_indices & set(hit.sparse_indices or ())) / len(query_indices) if query_indices else 0.0
+        term_scores[hit.id] = (hit.score / best_bm25) * cover if best_bm25 > 0 else 0.0
     scored: list[ScoredChunk] = []
-    for chunk_id, entry in by_id.items():
-        payload = entry["payload"]
-        content = str(payload.get("content", ""))
-        keywords = [str(k) for k in payload.get("important_keywords") or []]
-        cover = text.coverage(query_terms, content + " " + " ".join(keywords))
-        bm25 = entry.get("bm25")
-        if bm25 is None:
-            # Not among the keyword top_k: at most as good as the weakest keyword candidate.
-            bm25 = floor_bm25 if cover > 0 else 0.0
-        term = (bm25 / best_bm25) * cover if best_bm25 > 0 else 0.0
-        vector = float(entry["vector"])
+    for chunk_id in dict.fromkeys([*(h.id for h in dense_hits), *(h.id for h in sparse_hits)]):
+        vector = max(0.0, min(1.0, vector_scores.get(chunk_id, 0.0)))
+        term = term_scores.get(chunk_id, 0.0)
         scored.append(
             ScoredChunk(
                 id=chunk_id,
-                content=content,
-                document_id=str(payload.get("document_id", "")),
-                document_name=str(payload.get("document_name", "")),
-                dataset_id=str(payload.get("dataset_id", "")),
+                content="",
+                document_id="",
+                dataset_id="",
                 similarity=keywords_weight * term + (1.0 - keywords_weight) * vector,
                 vector_similarity=vector,
                 term_similarity=term,
-                important_keywords=keywords,
-                position=int(payload.get("position", 0) or 0),
             )
         )
-    scored.sort(key=lambda c: (-c.similarity, c.document_id, c.position))
+    scored.sort(key=lambda c: (-c.similarity, c.id))
     return scored
 
 
@@ -141,26 +127,50 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     top_n = query.top_n or deps.limits.default_top_n
     page = query.page or 1
     scope = Scope(tenant_id=query.tenant_id, dataset_ids=dataset_ids, document_ids=dedupe(query.document_ids))
-    query_terms = sorted(set(text.terms(query.query)))
     sparse = text.query_sparse(query.query)
     query_vector = list(query.query_vector) or (await deps.embed([query.query]))[0]
-    dense_task = deps.vectors.search_dense(scope, query_vector, top_k)
+    dense_task = deps.vectors.search_dense(scope, query_vector, top_k, with_payload=False)
     if sparse.indices and query.keywords_similarity_weight > 0:
         dense_hits, sparse_hits = await asyncio.gather(dense_task, deps.vectors.search_sparse(scope, sparse, top_k))
     else:
         dense_hits, sparse_hits = await dense_task, []
-    scored = fuse(query_terms, query_vector, dense_hits, sparse_hits, query.keywords_similarity_weight)
+    dense_ids = {h.id for h in dense_hits}
+    keyword_only = [h.id for h in sparse_hits if h.id not in dense_ids]
+    extra: dict[str, float] = {}
+    if keyword_only:
+        restricted = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, keyword_only)
+        extra = {
+            h.id: h.score
+            for h in await deps.vectors.search_dense(restricted, query_vector, len(keyword_only), with_payload=False)
+        }
+    scored = fuse(set(sparse.indices), dense_hits, sparse_hits, query.keywords_similarity_weight, extra)
     passed = [c for c in scored if c.similarity >= query.similarity_threshold and c.similarity > 0]
-    counts: dict[str, int] = {}
-    for chunk in passed:
-        counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
     page_chunks = passed[(page - 1) * top_n : page * top_n]
-    # Names travel in the payload (kept current on rename); the database only fills gaps.
-    names = {c.document_id: c.document_name for c in passed if c.document_name}
+    if not passed:
+        return SearchResult(chunks=[], doc_aggs=[], total=0)
+    # Document ids of everything that passed (for doc_aggs), full payloads for the page only.
+    ids_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, [c.id for c in passed])
+    light = {h.id: h.payload for h in await deps.vectors.scroll(ids_scope, len(passed), DOC_FIELDS)}
+    page_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, [c.id for c in page_chunks])
+    full = {h.id: h.payload for h in await deps.vectors.scroll(page_scope, len(page_chunks))} if page_chunks else {}
+    counts: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for chunk in passed:
+        payload = light.get(chunk.id, {})
+        document_id = str(payload.get("document_id", ""))
+        counts[document_id] = counts.get(document_id, 0) + 1
+        if payload.get("document_name"):
+            names[document_id] = str(payload["document_name"])
     unnamed = [d for d in counts if d not in names]
-    if unnamed:
+    if unnamed:  # chunks indexed before names travelled in the payload
         names.update(await deps.store.document_names(query.tenant_id, unnamed))
     for chunk in page_chunks:
+        payload = full.get(chunk.id, {})
+        chunk.content = str(payload.get("content", ""))
+        chunk.document_id = str(payload.get("document_id", ""))
+        chunk.dataset_id = str(payload.get("dataset_id", ""))
         chunk.document_name = names.get(chunk.document_id, "")
+        chunk.important_keywords = [str(k) for k in payload.get("important_keywords") or []]
+        chunk.position = int(payload.get("position", 0) or 0)
     aggs = sorted(((d, names.get(d, ""), n) for d, n in counts.items()), key=lambda a: -a[2])
     return SearchResult(chunks=page_chunks, doc_aggs=aggs, total=len(passed))

@@ -255,12 +255,14 @@ class EdgeStore:
             self._schedule_rebuild()  # writes that arrived during the build may need another
 
     # -- reads ---------------------------------------------------------------------------
-    async def search_dense(self, scope: Scope, vector: Sequence[float], limit: int) -> list[Hit]:
+    async def search_dense(
+        self, scope: Scope, vector: Sequence[float], limit: int, *, with_payload: bool = True
+    ) -> list[Hit]:
         request = q.QueryRequest(
             limit=limit,
             query=q.Query.Nearest(list(vector), using=DENSE),
             filter=build_filter(scope),
-            with_payload=True,
+            with_payload=with_payload,
             params=q.SearchParams(hnsw_ef=max(self.hnsw_ef, limit)),
         )
         points = await self._run(self.shard.query, request)
@@ -271,8 +273,8 @@ class EdgeStore:
             limit=limit,
             query=q.Query.Nearest(q.SparseVector(indices=vector.indices, values=vector.values), using=SPARSE),
             filter=build_filter(scope),
-            with_payload=True,
-            with_vector=[DENSE],
+            with_payload=False,
+            with_vector=[SPARSE],
             # IDF over the chunks searched (tenant + datasets), not the whole store: scores stay
             # stable whatever other tenants index, and no statistic leaks across tenants.
             params=q.SearchParams(idf=q.IdfParams(corpus=build_filter(Scope(scope.tenant_id, scope.dataset_ids)))),
@@ -283,18 +285,24 @@ class EdgeStore:
             if p.score <= 0:
                 continue
             vectors = p.vector if isinstance(p.vector, dict) else {}
-            dense = vectors.get(DENSE)
-            hits.append(Hit(id=chunk_id(p.id), score=p.score, payload=dict(p.payload or {}), dense=dense))
+            sparse = vectors.get(SPARSE)
+            indices = list(sparse.indices) if sparse is not None else None
+            hits.append(Hit(id=chunk_id(p.id), score=p.score, payload={}, sparse_indices=indices))
         return hits
 
-    async def scroll(self, scope: Scope, limit: int) -> list[Hit]:
+    async def scroll(self, scope: Scope, limit: int, fields: Sequence[str] | None = None) -> list[Hit]:
+        selector: Any = list(fields) if fields is not None else True
+
         def _scroll() -> list[Hit]:
             hits: list[Hit] = []
             offset: Any = None
             while len(hits) < limit:
                 records, offset = self.shard.scroll(
                     q.ScrollRequest(
-                        limit=min(1000, limit - len(hits)), offset=offset, filter=build_filter(scope), with_payload=True
+                        limit=min(1000, limit - len(hits)),
+                        offset=offset,
+                        filter=build_filter(scope),
+                        with_payload=selector,
                     )
                 )
                 hits.extend(Hit(id=chunk_id(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)

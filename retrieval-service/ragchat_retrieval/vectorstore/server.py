@@ -40,12 +40,6 @@ def build_filter(scope: Scope) -> models.Filter:
     return models.Filter(must=must, must_not=must_not or None)
 
 
-def _flat(vector: Any) -> list[float] | None:
-    if isinstance(vector, list) and vector and not isinstance(vector[0], list):
-        return [float(x) for x in vector]
-    return None
-
-
 class QdrantServerStore:
     """`url` for a server; `location=":memory:"` or `path=` for qdrant-client's local mode."""
 
@@ -132,14 +126,16 @@ class QdrantServerStore:
     async def set_payload(self, scope: Scope, payload: dict[str, Any]) -> None:
         await self.client.set_payload(self.collection, payload=payload, points=build_filter(scope), wait=True)
 
-    async def search_dense(self, scope: Scope, vector: Sequence[float], limit: int) -> list[Hit]:
+    async def search_dense(
+        self, scope: Scope, vector: Sequence[float], limit: int, *, with_payload: bool = True
+    ) -> list[Hit]:
         response = await self.client.query_points(
             self.collection,
             query=list(vector),
             using=DENSE,
             query_filter=build_filter(scope),
             limit=limit,
-            with_payload=True,
+            with_payload=with_payload,
             search_params=models.SearchParams(hnsw_ef=max(self.hnsw_ef, limit)),
         )
         return [Hit(id=chunk_id(p.id), score=p.score, payload=dict(p.payload or {})) for p in response.points]
@@ -151,8 +147,8 @@ class QdrantServerStore:
             using=SPARSE,
             query_filter=build_filter(scope),
             limit=limit,
-            with_payload=True,
-            with_vectors=[DENSE],
+            with_payload=False,
+            with_vectors=[SPARSE],
             # IDF over the chunks searched (tenant + datasets): see the edge adapter.
             search_params=models.SearchParams(
                 idf=models.IdfCorpusParams(corpus=build_filter(Scope(scope.tenant_id, scope.dataset_ids)))
@@ -163,18 +159,13 @@ class QdrantServerStore:
             if p.score <= 0:
                 continue
             vectors = p.vector if isinstance(p.vector, dict) else {}
-            dense = vectors.get(DENSE)
-            hits.append(
-                Hit(
-                    id=chunk_id(p.id),
-                    score=p.score,
-                    payload=dict(p.payload or {}),
-                    dense=_flat(dense),
-                )
-            )
+            sparse = vectors.get(SPARSE)
+            indices = list(sparse.indices) if isinstance(sparse, models.SparseVector) else None
+            hits.append(Hit(id=chunk_id(p.id), score=p.score, payload={}, sparse_indices=indices))
         return hits
 
-    async def scroll(self, scope: Scope, limit: int) -> list[Hit]:
+    async def scroll(self, scope: Scope, limit: int, fields: Sequence[str] | None = None) -> list[Hit]:
+        selector: Any = list(fields) if fields is not None else True
         hits: list[Hit] = []
         offset: Any = None
         while len(hits) < limit:
@@ -183,7 +174,7 @@ class QdrantServerStore:
                 scroll_filter=build_filter(scope),
                 limit=min(1000, limit - len(hits)),
                 offset=offset,
-                with_payload=True,
+                with_payload=selector,
             )
             hits.extend(Hit(id=chunk_id(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)
             if offset is None or not records:
