@@ -6,18 +6,21 @@ stack's chat, session and retrieval services; the LLM is tests/fake_llm.py over 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 from fake_llm import CompletionEnv, FakeLLM, shared_completion_env
 
 from ragchat_cli.stack import Stack, StackConfig
 from ragchat_common.ids import new_id
+from ragchat_common.jobs import dead_letter_queue
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +139,26 @@ def test_keepalive_comments_while_the_model_is_slow(api: httpx.Client, fake: Fak
     assert parts[-2:] == ['data: {"code": 0, "message": "", "data": true}', "data: [DONE]"]
 
 
-def test_error_mid_stream_is_an_error_event_then_both_terminators(api: httpx.Client, fake: FakeLLM) -> None:
+def dead_lettered(env: CompletionEnv) -> int:
+    """Jobs in the group's dead-letter queue."""
+
+    async def count() -> int:
+        connection = await aio_pika.connect(env.group.config.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(dead_letter_queue(env.group.config.namespace), passive=True)
+            return int(queue.declaration_result.message_count or 0)
+
+    return asyncio.run(count())
+
+
+def test_error_mid_stream_is_an_error_event_then_both_terminators(
+    api: httpx.Client, fake: FakeLLM, env: CompletionEnv
+) -> None:
     chat = make_chat(api)
     question = "fails " + new_id()
     fake.script(question, answer="alpha beta gamma delta epsilon", fail_after=3, delay_s=0.02)
+    dead_before = dead_lettered(env)
     response, raw = raw_stream(api, chat["id"], {"question": question})
     assert response.status_code == 200
     parts = blocks(raw)
@@ -150,9 +169,13 @@ def test_error_mid_stream_is_an_error_event_then_both_terminators(api: httpx.Cli
     assert error["data"]["reference"] == {}
     streamed = "".join(data_of(b)["data"]["answer"] for b in parts[:-3])
     assert streamed == "alpha beta gamma"
-    # Nothing half-stored: the session has the question only.
+    # Nothing half-stored: the session has the question only; the failed job was dead-lettered.
     session = session_of(api, chat["id"], error["data"]["session_id"])
     assert [m["role"] for m in session["messages"]] == ["assistant", "user"]  # opener, question
+    deadline = time.monotonic() + 5
+    while dead_lettered(env) == dead_before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert dead_lettered(env) == dead_before + 1
 
 
 def test_non_stream_aggregates_the_same_answer(api: httpx.Client, fake: FakeLLM) -> None:
@@ -166,6 +189,16 @@ def test_non_stream_aggregates_the_same_answer(api: httpx.Client, fake: FakeLLM)
     session = session_of(api, chat["id"], data["session_id"])
     assert session["messages"][-1]["content"] == "A complete answer."
     assert session["messages"][-1]["id"] == data["id"]
+    # The chat's generation settings reached the model.
+    sent = fake.requests_mentioning(question)[-1]
+    llm = chat["llm"]
+    assert (sent["model"], sent["max_tokens"], sent["temperature"], sent["top_p"]) == (
+        llm["model_name"],
+        llm["max_tokens"],
+        llm["temperature"],
+        llm["top_p"],
+    )
+    assert (sent["presence_penalty"], sent["frequency_penalty"]) == (llm["presence_penalty"], llm["frequency_penalty"])
 
 
 def test_existing_session_gets_history_and_every_event_carries_its_id(api: httpx.Client, fake: FakeLLM) -> None:
