@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_retrieval.domain import text
@@ -148,11 +149,17 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     page_chunks = passed[(page - 1) * top_n : page * top_n]
     if not passed:
         return SearchResult(chunks=[], doc_aggs=[], total=0)
-    # Document ids of everything that passed (for doc_aggs), full payloads for the page only.
-    ids_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, [c.id for c in passed])
-    light = {h.id: h.payload for h in await deps.vectors.scroll(ids_scope, len(passed), DOC_FIELDS)}
-    page_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, [c.id for c in page_chunks])
-    full = {h.id: h.payload for h in await deps.vectors.scroll(page_scope, len(page_chunks))} if page_chunks else {}
+    # Full payloads for the page; document ids only for the rest that passed (for doc_aggs).
+    page_ids = [c.id for c in page_chunks]
+    full: dict[str, dict[str, Any]] = {}
+    if page_ids:
+        page_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, page_ids)
+        full = {h.id: h.payload for h in await deps.vectors.scroll(page_scope, len(page_ids))}
+    light: dict[str, dict[str, Any]] = dict(full)
+    rest = [c.id for c in passed if c.id not in full]
+    if rest:
+        rest_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, rest)
+        light.update({h.id: h.payload for h in await deps.vectors.scroll(rest_scope, len(rest), DOC_FIELDS)})
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
     for chunk in passed:
