@@ -85,12 +85,12 @@ def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
     return nodes
 
 
-def _imports(folder: Path) -> dict[str, str]:
-    """Top-level module -> one file importing it, over the package's code (not its tests)."""
+def _imports(folder: Path, tests: bool = False) -> dict[str, str]:
+    """Top-level module -> one file importing it, over the package's code, or only its tests."""
     found: dict[str, str] = {}
     for path in folder.rglob("*.py"):
         relative = path.relative_to(folder)
-        if relative.parts[0] in ("tests", "build") or ".egg-info" in str(relative):
+        if (relative.parts[0] == "tests") != tests or relative.parts[0] == "build":
             continue
         if relative.parts[0] == "ragchat":  # generated gRPC stubs
             continue
@@ -106,13 +106,10 @@ def _imports(folder: Path) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("folder", PACKAGES)
-def test_every_import_is_declared(folder: str) -> None:
-    project = tomllib.loads((ROOT / folder / "pyproject.toml").read_text())["project"]
-    available = _closure(_normalise(project["name"]))
+def _undeclared(imports: dict[str, str], available: frozenset[str]) -> list[str]:
     providers = metadata.packages_distributions()
     missing = []
-    for module, where in sorted(_imports(ROOT / folder).items()):
+    for module, where in sorted(imports.items()):
         if module in sys.stdlib_module_names or FIRST_PARTY.match(module) or module == "__future__":
             continue
         distributions = {_normalise(d) for d in providers.get(module, [])}
@@ -120,4 +117,26 @@ def test_every_import_is_declared(folder: str) -> None:
             missing.append(f"{module} (imported in {where}) is not installed at all")
         elif not distributions & available:
             missing.append(f"{module} (imported in {where}): add {' or '.join(sorted(distributions))}")
+    return missing
+
+
+@pytest.mark.parametrize("folder", PACKAGES)
+def test_every_import_is_declared(folder: str) -> None:
+    project = tomllib.loads((ROOT / folder / "pyproject.toml").read_text())["project"]
+    missing = _undeclared(_imports(ROOT / folder), _closure(_normalise(project["name"])))
     assert not missing, f"{folder}/pyproject.toml lacks dependencies:\n" + "\n".join(missing)
+
+
+def test_tests_scripts_and_benchmarks_import_only_what_make_install_installs() -> None:
+    # deploy/requirements-check.txt: what `make deploy-check` adds for scripts/validate_deploy.py.
+    lists = [ROOT / "requirements-dev.txt", ROOT / "deploy" / "requirements-check.txt"]
+    lines = [line for path in lists if path.exists() for line in path.read_text().splitlines()]
+    tools = [_requirement_name(line) for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    available = frozenset().union(*(_closure(name) for name in [*_own_pyprojects(), *tools]))
+    folders = [*(ROOT / folder / "tests" for folder in PACKAGES), *(ROOT / f for f in ("tests", "scripts", "bench"))]
+    imports: dict[str, str] = {}
+    for folder in folders:
+        imports.update(_imports(folder))
+    local = {path.stem for folder in folders for path in folder.glob("*.py")}  # helpers beside the tests
+    missing = _undeclared({m: w for m, w in imports.items() if m not in local}, available)
+    assert not missing, "requirements-dev.txt lacks:\n" + "\n".join(missing)
