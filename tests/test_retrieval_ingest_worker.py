@@ -85,10 +85,20 @@ async def test_queued_parse_waits_for_a_worker_and_sigterm_exits_cleanly(small_s
     assert "warm shutdown" in small_stack.logs("ingest-worker").lower()
 
     stub, dataset_id, doc_id = await upload_and_parse(small_stack, "queued.txt", b"Queued while no worker runs.")
+    _, cancelled_dataset, cancelled_id = await upload_and_parse(small_stack, "cancelled.txt", b"Never parsed.")
     await asyncio.sleep(1.5)
     waiting = await document(stub, dataset_id, doc_id)
     assert waiting.run == "RUNNING" and waiting.progress == 0  # queued, not lost, not failed
+    stopped = await stub.StopParsing(
+        pb.ParseRequest(tenant_id=TENANT, dataset_id=cancelled_dataset, document_ids=[cancelled_id])
+    )
+    assert stopped.success_count == 1
 
     small_stack.restart(worker)
     done = await wait_run(stub, dataset_id, doc_id, "DONE")
     assert done.chunk_count == 1 and done.progress == 1
+    # The cancelled run's task was still queued: the worker finds it stale and leaves it alone.
+    await asyncio.sleep(1.0)
+    cancelled = await document(stub, cancelled_dataset, cancelled_id)
+    assert cancelled.run == "CANCEL" and cancelled.chunk_count == 0
+    assert "cancelled" in cancelled.progress_msg.lower()
