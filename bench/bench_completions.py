@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--streams", type=int, default=32, help="concurrent streams of the throughput run")
-    parser.add_argument("--answer-words", type=int, default=2000, help="words per answer in the throughput run")
+    parser.add_argument("--answer-words", type=int, default=8000, help="words per answer in the throughput run")
     args = parser.parse_args()
 
     # The fake LLM runs in a process of its own, so it does not share the client's interpreter.
