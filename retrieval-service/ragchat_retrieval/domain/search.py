@@ -66,6 +66,7 @@ class SearchResult:
 
 
 DOC_FIELDS = ("document_id", "document_name")
+INLINE_PAYLOAD_MAX = 32
 
 
 def _check(query: SearchQuery, dim: int) -> None:
@@ -130,7 +131,9 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     scope = Scope(tenant_id=query.tenant_id, dataset_ids=dataset_ids, document_ids=dedupe(query.document_ids))
     sparse = text.query_sparse(query.query)
     query_vector = list(query.query_vector) or (await deps.embed([query.query]))[0]
-    dense_task = deps.vectors.search_dense(scope, query_vector, top_k, with_payload=False)
+    # Few candidates: payloads come with the dense hits, saving a second read.
+    inline = top_k <= INLINE_PAYLOAD_MAX
+    dense_task = deps.vectors.search_dense(scope, query_vector, top_k, with_payload=inline)
     if sparse.indices and query.keywords_similarity_weight > 0:
         dense_hits, sparse_hits = await asyncio.gather(dense_task, deps.vectors.search_sparse(scope, sparse, top_k))
     else:
@@ -151,10 +154,11 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
         return SearchResult(chunks=[], doc_aggs=[], total=0)
     # Full payloads for the page; document ids only for the rest that passed (for doc_aggs).
     page_ids = [c.id for c in page_chunks]
-    full: dict[str, dict[str, Any]] = {}
-    if page_ids:
-        page_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, page_ids)
-        full = {h.id: h.payload for h in await deps.vectors.scroll(page_scope, len(page_ids))}
+    full: dict[str, dict[str, Any]] = {h.id: h.payload for h in dense_hits if h.payload and h.id in page_ids}
+    missing = [i for i in page_ids if i not in full]
+    if missing:
+        page_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, missing)
+        full.update({h.id: h.payload for h in await deps.vectors.scroll(page_scope, len(missing))})
     light: dict[str, dict[str, Any]] = dict(full)
     rest = [c.id for c in passed if c.id not in full]
     if rest:
