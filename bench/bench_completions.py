@@ -164,7 +164,9 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
         headers_1_session = list(HEADERS_AT)
         SESSION.clear()
         llm_n = await run_ttft(ttft_llm, client, llm_url, args.requests, args.concurrency)
+        HEADERS_AT.clear()
         gw_n = await run_ttft(ttft_gateway, client, url, max(args.requests, args.concurrency * 3), args.concurrency)
+        headers_n = list(HEADERS_AT)
 
         calls = await internal_calls(stack, key, chat["id"], min(args.requests, 100))
 
@@ -189,6 +191,7 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
         print(describe(f"  {name} alone (gRPC + database)", samples))
     print(describe(f"LLM alone, TTFT, {args.concurrency} concurrent", llm_n))
     print(describe(f"through ragchat, TTFT, {args.concurrency} concurrent", gw_n))
+    print(describe("  of which: POST to response headers", headers_n))
     overhead_n = percentile(gw_n, 50) - percentile(llm_n, 50)
     print(f"{f'=> TTFT overhead p50, {args.concurrency} concurrent':<44} {overhead_n * 1000:.2f} ms")
     total_tokens = streams * tokens_per_answer

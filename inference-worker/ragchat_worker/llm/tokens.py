@@ -7,6 +7,7 @@ tables); ``tiktoken:<encoding>`` is used instead when its tables are in the loca
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 from pathlib import Path
@@ -29,15 +30,20 @@ def default_gguf_path() -> str:
 class GgufTokenCounter:
     """Counts tokens with a GGUF model's vocabulary (loaded alone: fast, no weights)."""
 
-    def __init__(self, model_path: str, llama: Any | None = None) -> None:
+    def __init__(self, model_path: str, llama: Any | None = None, cache_size: int = 16_384) -> None:
         if llama is None:
             from llama_cpp import Llama
 
             llama = Llama(model_path=model_path, vocab_only=True, verbose=False)
         self._llama = llama
         self._lock = threading.Lock()
+        # A conversation's history comes back with every turn: each message is counted once.
+        self.count = functools.lru_cache(maxsize=cache_size)(self._count)  # type: ignore[method-assign]
 
     def count(self, text: str) -> int:
+        return self._count(text)
+
+    def _count(self, text: str) -> int:
         if not text:
             return 0
         with self._lock:
