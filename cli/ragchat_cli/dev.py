@@ -44,7 +44,15 @@ DEMO_DATASET = "lumio-demo"
 DEMO_CHAT = "Lumio support assistant"
 DEMO_QUESTION = "How long is the warranty on a Lumio lamp?"
 # Where a broker binary may live when it is not on PATH (Debian puts rabbitmq-server in sbin).
-EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/lib/rabbitmq/bin")
+EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
+# The server script itself: Debian's /usr/sbin/rabbitmq-server wraps it to switch to the
+# `rabbitmq` user, who cannot write to a state dir under a private home or temp folder.
+RABBITMQ_SCRIPT_DIRS = ("/usr/lib/rabbitmq/bin",)
+
+
+# Started on demand by a RabbitMQ node of ours, but machine-wide and shared by every Erlang node:
+# not ours to stop.
+SHARED_DAEMONS = frozenset({"epmd"})
 
 
 class DevError(RuntimeError):
@@ -106,9 +114,16 @@ def stack_pids(state_dir: Path) -> list[int]:
             environ = (entry / "environ").read_bytes()
         except OSError:  # gone meanwhile, or not ours to read
             continue
-        if marker in environ.split(b"\0"):
+        if marker in environ.split(b"\0") and _command_name(entry) not in SHARED_DAEMONS:
             found.append(int(entry.name))
     return found
+
+
+def _command_name(proc_dir: Path) -> str:
+    try:
+        return (proc_dir / "comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -190,10 +205,11 @@ def _answers(url: str, default_port: int) -> bool:
     return tcp_answers(parts.hostname or "127.0.0.1", parts.port or default_port)
 
 
-def _find_binary(name: str) -> str | None:
-    return shutil.which(name) or next(
-        (str(Path(d) / name) for d in EXTRA_BIN_DIRS if os.access(Path(d) / name, os.X_OK)), None
-    )
+def _find_binary(name: str, first_in: tuple[str, ...] = ()) -> str | None:
+    def in_dirs(dirs: tuple[str, ...]) -> str | None:
+        return next((str(Path(d) / name) for d in dirs if os.access(Path(d) / name, os.X_OK)), None)
+
+    return in_dirs(first_in) or shutil.which(name) or in_dirs(EXTRA_BIN_DIRS)
 
 
 def redis_url(stack: Stack, state_dir: Path) -> str:
@@ -226,7 +242,7 @@ def amqp_url(stack: Stack, state_dir: Path) -> str:
         return configured
     if _answers(DEFAULT_AMQP_URL, 5672):
         return DEFAULT_AMQP_URL
-    binary = _find_binary("rabbitmq-server")
+    binary = _find_binary("rabbitmq-server", first_in=RABBITMQ_SCRIPT_DIRS)
     if binary is None:
         raise DevError("RabbitMQ does not answer on 127.0.0.1:5672 and rabbitmq-server is not installed")
     port, dist_port = free_port(), free_port()
