@@ -3,6 +3,8 @@
 # binaries exist. Production points RAGCHAT_REDIS_URL / RAGCHAT_AMQP_URL elsewhere instead.
 set -u
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Debian installs the servers in sbin, which a bare PATH (CI, env -i) may leave out.
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 wait_for() { for _ in $(seq 1 60); do answers "$1" && return 0; sleep 1; done; return 1; }
 
 if ! answers 6379; then
