@@ -85,6 +85,7 @@ def test_stream_framing_byte_for_byte(api: httpx.Client, fake: FakeLLM) -> None:
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["x-accel-buffering"] == "no"
+    assert response.headers["connection"] == "keep-alive"
     assert "x-ratelimit-limit" in response.headers
 
     parts = [b for b in blocks(raw) if b != ": ping"]
