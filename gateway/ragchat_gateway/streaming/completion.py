@@ -27,7 +27,8 @@ from ragchat_common.structs import from_struct
 from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.backends import Backends
 from ragchat_gateway.streaming import sse
-from ragchat_gateway.streaming.hub import Keepalive, Subscription, TimedOut
+from ragchat_gateway.streaming.hub import Keepalive, StreamHub, Subscription, TimedOut
+from ragchat_gateway.streaming.publisher import JobPublisher
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,6 @@ class PreparedCompletion:
     exits: AsyncExitStack
     keepalive_s: float
     timeout_s: float
-    created_session: bool = False
 
     async def close(self) -> None:
         await self.exits.aclose()
@@ -151,7 +151,7 @@ class PreparedCompletion:
         return self.subscription.events(keepalive_s=self.keepalive_s, timeout_s=self.timeout_s)
 
 
-def _jobs_and_streams(backends: Backends) -> tuple[Any, Any]:
+def _jobs_and_streams(backends: Backends) -> tuple[JobPublisher, StreamHub]:
     if backends.jobs is None or backends.streams is None:
         raise Unavailable("Completions are not available yet; please retry.")
     return backends.jobs, backends.streams
@@ -247,7 +247,6 @@ async def prepare_chat_completion(
         exits=exits,
         keepalive_s=settings.sse_ping_s,
         timeout_s=settings.completion_timeout_s,
-        created_session=created,
     )
 
 
