@@ -42,7 +42,7 @@ class RetrievalSettings(GrpcServiceSettings):
     default_top_k: int = 1024
     default_top_n: int = 6
     # HNSW search breadth (higher: better recall, slower).
-    hnsw_ef: int = 200
+    hnsw_ef: int = 128
 
     @property
     def resolved_qdrant_path(self) -> Path:
