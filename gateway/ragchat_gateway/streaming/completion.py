@@ -8,6 +8,7 @@ Nothing is written before the broker and the stream hub are known to be reachabl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -177,11 +178,36 @@ def chat_snapshot(chat: chat_pb2.Chat) -> ChatSnapshot:
     return ChatSnapshot(dataset_ids=list(chat.dataset_ids), llm=from_struct(chat.llm), prompt=from_struct(chat.prompt))
 
 
+# Publishes whose confirm is still awaited after the answer began (kept referenced until done).
+_pending_confirms: set[asyncio.Task[None]] = set()
+
+
+def _log_late_confirm(task: asyncio.Task[None]) -> None:
+    _pending_confirms.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a job's publish was not confirmed although a worker answers it")
+
+
 async def _publish(backends: Backends, job: CompletionJob, exits: AsyncExitStack) -> Subscription:
+    """Subscribes, publishes, and returns once RabbitMQ confirmed the job or a worker answers it.
+
+    The confirm of a persistent message waits for the broker's disk; a worker often starts
+    answering before that, and its first event is proof enough that the job arrived.
+    """
     jobs, streams = _jobs_and_streams(backends)
     # Subscribed (and confirmed) BEFORE the job exists, so the first token cannot be missed.
     subscription: Subscription = await exits.enter_async_context(streams.subscribe(job.message_id))
-    await jobs.publish(job)
+    confirm = asyncio.create_task(jobs.publish(job))
+    answering = asyncio.create_task(subscription.arrived.wait())
+    try:
+        await asyncio.wait({confirm, answering}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        answering.cancel()
+        if not confirm.done():  # also when the client left: the job goes out all the same
+            _pending_confirms.add(confirm)
+            confirm.add_done_callback(_log_late_confirm)
+    if confirm.done():
+        confirm.result()  # Unavailable when RabbitMQ refused or is gone: nothing was answered
     return subscription
 
 

@@ -39,8 +39,15 @@ class TimedOut:
 
 
 class Subscription:
-    def __init__(self, hub: StreamHub, message_id: str, queue: asyncio.Queue[bytes]) -> None:
-        self.hub, self.message_id, self.queue = hub, message_id, queue
+    def __init__(self, hub: StreamHub, message_id: str) -> None:
+        self.hub, self.message_id = hub, message_id
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+        # Set once the first live event arrived: the job has reached a worker.
+        self.arrived = asyncio.Event()
+
+    def deliver(self, payload: bytes) -> None:
+        self.queue.put_nowait(payload)
+        self.arrived.set()
 
     async def events(
         self, *, keepalive_s: float, timeout_s: float, next_seq: int = 0
@@ -93,7 +100,7 @@ class StreamHub:
         # Its own client: the pub/sub connection is held for the process's lifetime.
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2.0, socket_keepalive=True)
         self._pubsub = self.redis.pubsub()
-        self._queues: dict[str, asyncio.Queue[bytes]] = {}
+        self._subscriptions: dict[str, Subscription] = {}
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._control_channel = f"{namespace}:hub:{new_id()}"
@@ -147,9 +154,9 @@ class StreamHub:
             channel = message["channel"]
             name = channel.decode() if isinstance(channel, bytes) else str(channel)
             if kind == "message":
-                queue = self._queues.get(name)
-                if queue is not None:
-                    queue.put_nowait(message["data"])
+                subscription = self._subscriptions.get(name)
+                if subscription is not None:
+                    subscription.deliver(message["data"])
             elif kind == "subscribe":
                 confirmation = self._confirmations.pop(name, None)
                 if confirmation is not None and not confirmation.done():
@@ -159,9 +166,9 @@ class StreamHub:
     async def subscribe(self, message_id: str) -> AsyncIterator[Subscription]:
         """Subscribed (confirmed by Redis) on entry; unsubscribed on exit. Unavailable if Redis is down."""
         channel = stream_channel(self.namespace, message_id)
-        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        subscription = Subscription(self, message_id)
         confirmation: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queues[channel] = queue
+        self._subscriptions[channel] = subscription
         self._confirmations[channel] = confirmation
         try:
             try:
@@ -171,9 +178,9 @@ class StreamHub:
             except Exception as exc:
                 log.warning("stream subscription failed", extra={"error": repr(exc)})
                 raise Unavailable("The stream broker (Redis) is unavailable; please retry.") from None
-            yield Subscription(self, message_id, queue)
+            yield subscription
         finally:
-            self._queues.pop(channel, None)
+            self._subscriptions.pop(channel, None)
             self._confirmations.pop(channel, None)
             with suppress(Exception):
                 await self._pubsub.unsubscribe(channel)
