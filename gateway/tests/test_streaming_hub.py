@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
+import subprocess
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
+from ragchat_cli.stack import free_port, tcp_answers
+from ragchat_common.errors import Unavailable
 from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, encode_event, stream_channel, stream_log_key
 from ragchat_gateway.streaming.hub import Keepalive, StreamHub, TimedOut
-from ragchat_worker.redis_sink import RedisEventSink
+from ragchat_worker.redis_sink import RedisEventSink, connect_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -93,3 +98,57 @@ async def test_a_stream_that_never_finishes_times_out(hub: StreamHub) -> None:
         items = [e async for e in subscription.events(keepalive_s=0.05, timeout_s=0.2)]
     assert isinstance(items[-1], TimedOut)
     assert all(isinstance(e, Keepalive) for e in items[:-1]) and items[:-1]
+
+
+async def test_the_hub_survives_a_redis_restart() -> None:
+    """An own redis-server (never the machine's shared one) is stopped and started again."""
+
+    port = free_port()
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed"
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(200):
+            if tcp_answers("127.0.0.1", port):
+                return proc
+            time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    proc = start()
+    url = f"redis://127.0.0.1:{port}/0"
+    hub = StreamHub(url, "test-hub-restart")
+    await hub.start()
+    redis = connect_redis(url)  # as the worker connects
+    sink = RedisEventSink(redis, hub.namespace, log_max_events=100, log_ttl_s=60)
+    try:
+        async with hub.subscribe("before") as subscription:
+            await sink.emit("before", [DeltaEvent(seq=0, text="a"), final(1), DoneEvent(seq=2)])
+            assert [e.seq async for e in subscription.events(keepalive_s=5, timeout_s=5)] == [0, 1, 2]  # type: ignore[union-attr]
+
+        proc.kill()
+        proc.wait(10)
+        with pytest.raises(Unavailable):
+            async with hub.subscribe("down"):
+                pass
+
+        proc = start()
+        for _ in range(100):  # the reader reconnects with a short backoff
+            try:
+                async with hub.subscribe("after") as subscription:
+                    await sink.emit("after", [DeltaEvent(seq=0, text="b"), final(1), DoneEvent(seq=2)])
+                    events = [e async for e in subscription.events(keepalive_s=0.2, timeout_s=5)]
+                break
+            except Unavailable:
+                await asyncio.sleep(0.1)
+        assert [getattr(e, "seq", None) for e in events] == [0, 1, 2]
+    finally:
+        await hub.close()
+        await redis.aclose()
+        proc.kill()
+        proc.wait(10)

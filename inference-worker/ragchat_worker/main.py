@@ -8,8 +8,6 @@ import signal
 from contextlib import suppress
 from typing import Any
 
-from redis.asyncio import Redis
-
 from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
 from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_common.grpc_utils import insecure_channel
@@ -25,7 +23,7 @@ from ragchat_worker.llm.local import LocalLlamaLLM
 from ragchat_worker.llm.openai_compat import OpenAICompatibleLLM
 from ragchat_worker.llm.tokens import GgufTokenCounter, TiktokenCounter, default_gguf_path
 from ragchat_worker.metering import MeteredSink, sample_queue
-from ragchat_worker.redis_sink import RedisEventSink
+from ragchat_worker.redis_sink import RedisEventSink, connect_redis
 from ragchat_worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -79,7 +77,7 @@ async def serve(settings: WorkerSettings) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     llm = await asyncio.to_thread(build_llm, settings)
-    redis = Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=2.0)
+    redis = connect_redis(settings.redis_url)
     retrieval_channel = insecure_channel(settings.retrieval_service_addr)
     session_channel = insecure_channel(settings.session_service_addr)
     sink = MeteredSink(

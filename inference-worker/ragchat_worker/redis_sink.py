@@ -5,8 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 from ragchat_common.events import LOG_FIELD, StreamEvent, decode_event, encode_event, stream_channel, stream_log_key
+
+
+def connect_redis(url: str) -> Redis:
+    """A client that retries on a dropped connection (a Redis restart), so no job fails for it.
+
+    A retried batch may be written twice; gateways relay each seq once, so that is harmless.
+    """
+    return Redis.from_url(
+        url,
+        socket_timeout=5.0,
+        socket_connect_timeout=2.0,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=5),
+        retry_on_error=[ConnectionError, TimeoutError],
+    )
 
 
 class RedisEventSink:
