@@ -44,7 +44,9 @@ def chat(rag: RAGFlow) -> Any:
         assert not any(d.run == "FAIL" for d in docs), [(d.name, d.progress_msg) for d in docs]
         assert time.monotonic() < deadline, [(d.name, d.run) for d in docs]
         time.sleep(0.3)
-    return rag.create_chat("ask-chat-" + new_id()[:8], dataset_ids=[dataset.id])
+    chat = rag.create_chat("ask-chat-" + new_id()[:8], dataset_ids=[dataset.id])
+    chat.document_ids = {d.name: d.id for d in docs}  # for the tests below
+    return chat
 
 
 def stored_answer(chat: Any, session_id: str) -> dict[str, Any]:
@@ -89,3 +91,14 @@ def test_ask_stream_deltas_join_to_the_stored_answer(chat: Any, env: CompletionE
     assert joined == f"The Eiffel tower is in Paris [ID:{n}], on the Champ de Mars."
     assert len(messages) > 2
     assert stored_answer(chat, session.id)["content"] == joined
+
+
+def test_doc_ids_restrict_retrieval_and_quote_false_keeps_markers_out(chat: Any, env: CompletionEnv) -> None:
+    fake: FakeLLM = env.fake
+    question = "Where is the Eiffel tower, among bees? " + new_id()[:6]
+    session = chat.create_session()
+    message = next(session.ask(question, stream=False, doc_ids=[chat.document_ids["bees.txt"]], quote=False))
+    assert message.reference and {c["document_name"] for c in message.reference} == {"bees.txt"}
+    system = fake.requests_mentioning(question)[-1]["messages"][0]["content"]
+    assert "waggle dance" in system and "Eiffel tower stands" not in system
+    assert "Cite your sources" not in system  # quote=False: no citation rules
