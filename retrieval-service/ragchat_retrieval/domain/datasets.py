@@ -110,6 +110,8 @@ async def create_dataset(
 async def get_datasets(deps: Deps, tenant_id: str, ids: Sequence[str]) -> tuple[list[Dataset], list[str]]:
     """The tenant's datasets among `ids` (in the order asked) and the ids it does not own."""
     wanted = dedupe(ids)
+    if not wanted:
+        return [], []
     found = {d["id"]: d for d in await deps.store.get_datasets(tenant_id, wanted)}
     datasets = await _with_counts(deps, tenant_id, [found[i] for i in wanted if i in found])
     return datasets, [i for i in wanted if i not in found]
