@@ -25,7 +25,7 @@ from typing import IO
 import httpx
 import pytest
 
-from ragchat_cli.dev import DEMO_CHAT, stack_pids
+from ragchat_cli.dev import DEMO_CHAT, pid_alive, stack_pids
 from ragchat_cli.stack import free_port
 
 START_TIMEOUT_S = 240.0
@@ -90,14 +90,6 @@ def start_runner(state_dir: Path, port: int, namespace: str, *args: str) -> Runn
     return runner
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.fixture
 def runners() -> Iterator[list[Runner]]:
     """Runners a test started; whatever a failing test leaves running is stopped here."""
@@ -156,7 +148,7 @@ def test_dev_prints_a_working_key_and_stops_every_process(tmp_path: Path, runner
     children = stack_pids(runner.state_dir)
     assert len(children) >= 6  # SecantusDB and five services at least
     assert runner.stop(signal.SIGTERM) == 0
-    assert [pid for pid in children if _alive(pid)] == []
+    assert [pid for pid in children if pid_alive(pid)] == []
     assert stack_pids(runner.state_dir) == []
     assert not (state_dir / "endpoints.json").exists()
 
@@ -176,7 +168,7 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_start(tmp_path: Path, runners: 
     runners.append(second)
     assert second.wait_for(r"api key: (ragchat-\S+)").group(1) == key  # kept, and still valid
     assert re.search(r"stopped \d+ processes left over", second.err)
-    assert [pid for pid in orphans if _alive(pid)] == []
+    assert [pid for pid in orphans if pid_alive(pid)] == []
     assert second.stop(signal.SIGINT) == 0
     assert stack_pids(second.state_dir) == []
 

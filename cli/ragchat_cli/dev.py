@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ragchat_cli.endpoints import DEFAULT_MONGO_DB
 from ragchat_cli.stack import Stack, StackConfig, free_port, tcp_answers
 
 DEFAULT_GATEWAY_PORT = 9380
@@ -90,15 +91,26 @@ def default_state_dir() -> Path:
 # -- processes of a stack, also those a crashed run left behind ---------------------------
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...); [] when gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return []
+
+
+def pid_alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return bool(fields) and fields[0] != "Z"  # a zombie has exited already
+
+
 def _ancestors() -> set[int]:
     """This process and its parents (a shell that exported RAGCHAT_STATE_DIR is not a leftover)."""
     pids, pid = set(), os.getpid()
     while pid > 1 and pid not in pids:
         pids.add(pid)
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[1])
-        except (OSError, ValueError, IndexError):
-            break
+        fields = _stat(pid)
+        pid = int(fields[1]) if len(fields) > 1 else 0
     return pids
 
 
@@ -126,14 +138,6 @@ def _command_name(proc_dir: Path) -> str:
         return ""
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie has exited already
-
-
 def stop_leftovers(state_dir: Path, grace_s: float = 10.0) -> tuple[int, list[int]]:
     """Stops what an earlier run that died without cleaning up left running.
 
@@ -148,9 +152,9 @@ def stop_leftovers(state_dir: Path, grace_s: float = 10.0) -> tuple[int, list[in
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, sig)
         deadline = time.monotonic() + grace_s
-        while any(_pid_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        while any(pid_alive(pid) for pid in pids) and time.monotonic() < deadline:
             time.sleep(0.1)
-        pids = [pid for pid in pids if _pid_alive(pid)]
+        pids = [pid for pid in pids if pid_alive(pid)]
     return found, pids
 
 
@@ -269,13 +273,17 @@ def amqp_url(stack: Stack, state_dir: Path) -> str:
 # -- what the user gets: endpoints, a key, demo data ------------------------------------------
 
 
+def _mongo_db() -> str:
+    return os.environ.get("RAGCHAT_MONGO_DB") or DEFAULT_MONGO_DB
+
+
 def write_endpoints(stack: Stack, path: Path) -> None:
     env = stack.service_env()
     record = {
         "gateway_url": stack.gateway_url,
         "gateway_urls": stack.gateway_urls,
         "mongo_url": stack.mongo_url,
-        "mongo_db": os.environ.get("RAGCHAT_MONGO_DB") or "ragchat",
+        "mongo_db": _mongo_db(),
         "redis_url": stack.config.redis_url,
         "amqp_url": stack.config.amqp_url,
         "namespace": stack.config.namespace,
@@ -294,6 +302,10 @@ def _api(gateway_url: str, key: str) -> httpx.Client:
     return httpx.Client(base_url=f"{gateway_url}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=30.0)
 
 
+class DemoSkipped(RuntimeError):
+    """A demo step could not be done (e.g. that API is not there yet); the stack still runs."""
+
+
 def _ok(response: httpx.Response) -> Any:
     """The ``data`` of a success envelope; raises DemoSkipped with the server's message otherwise."""
     call = f"{response.request.method} {response.request.url.path}"
@@ -307,10 +319,6 @@ def _ok(response: httpx.Response) -> Any:
     return body.get("data")
 
 
-class DemoSkipped(RuntimeError):
-    """A demo step could not be done (e.g. that API is not there yet); the stack still runs."""
-
-
 def demo_key(stack: Stack, state_dir: Path) -> str:
     """The demo tenant's key: the one kept from an earlier run while it still works, else a new one."""
     path = state_dir / DEMO_KEY_FILE
@@ -321,7 +329,7 @@ def demo_key(stack: Stack, state_dir: Path) -> str:
             return kept
     from ragchat_cli.keys import mint_key  # imports the gateway's auth domain: only when needed
 
-    key = mint_key(stack.mongo_url, DEMO_TENANT, db_name=os.environ.get("RAGCHAT_MONGO_DB") or "ragchat")
+    key = mint_key(stack.mongo_url, DEMO_TENANT, db_name=_mongo_db())
     path.touch()
     path.chmod(0o600)  # before the key is in it
     path.write_text(key + "\n")
