@@ -44,6 +44,13 @@ DEMO_TENANT = "demo"
 DEMO_DATASET = "lumio-demo"
 DEMO_CHAT = "Lumio support assistant"
 DEMO_QUESTION = "How long is the warranty on a Lumio lamp?"
+# Short and direct: the local default model is small (135M parameters) and follows a plain
+# instruction far better than the long general-purpose default prompt.
+DEMO_PROMPT = (
+    "Facts about the Lumio desk lamp:\n{knowledge}\n\n"
+    "Answer the question in one or two sentences, using only these facts. "
+    "If the facts do not answer it, say that you do not know."
+)
 # Where a broker binary may live when it is not on PATH (Debian puts rabbitmq-server in sbin).
 EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
 # The server script itself: Debian's /usr/sbin/rabbitmq-server wraps it to switch to the
@@ -376,7 +383,12 @@ def _demo_chat(api: httpx.Client, dataset_id: str | None) -> str:
         "name": DEMO_CHAT,
         "description": "Answers questions about the Lumio desk lamp from the demo dataset.",
         "dataset_ids": wanted,
-        "prompt": {"opener": "Hi! Ask me anything about the Lumio desk lamp."},
+        "prompt": {
+            "prompt": DEMO_PROMPT,
+            "opener": "Hi! Ask me anything about the Lumio desk lamp.",
+            "show_quote": False,  # citation marks are beyond the small model
+        },
+        "llm": {"frequency_penalty": 0.0, "presence_penalty": 0.0},
     }
     return str(_ok(api.post("/chats", json=body))["id"])
 
