@@ -35,9 +35,13 @@ from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat.retrieval.v1 import retrieval_pb2_grpc
 from ragchat_cli.stack import Stack, StackConfig
 from ragchat_common.grpc_utils import insecure_channel
+from ragchat_common.ids import new_id
 from ragchat_common.structs import to_struct
 from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.ingest import run_chunk_id
+from ragchat_retrieval.domain.ports import ChunkPoint, Scope, SparseVector
+from ragchat_retrieval.settings import RetrievalSettings
+from ragchat_retrieval.vectorstore.edge import EdgeStore
 
 TENANT = "bench-tenant"
 DIM = 384
@@ -219,6 +223,33 @@ async def bench_search(
     )
 
 
+async def bench_engine_in_process(vectors: np.ndarray, queries: np.ndarray, hnsw_ef: int) -> None:
+    """The same vectors in a private embedded engine inside this process: the engine's share of
+    the gRPC figure (no RPC, no service code)."""
+    store = EdgeStore(
+        Path(tempfile.mkdtemp(prefix="bench-engine-")) / "qdrant", DIM, hnsw_ef=hnsw_ef, rebuild_delay_s=3600
+    )
+    await store.open()
+    ids = [new_id() for _ in range(len(vectors))]
+    for b in range(0, len(vectors), 1000):
+        batch = range(b, min(b + 1000, len(vectors)))
+        payload = {"tenant_id": TENANT, "dataset_id": "d", "document_id": "doc", "run_id": "r", "content": "x"}
+        await store.upsert([ChunkPoint(ids[i], vectors[i].tolist(), SparseVector([1], [1.0]), payload) for i in batch])
+    await store.rebuild()
+    latencies, recalls = [], []
+    for q in queries:
+        began = time.perf_counter()
+        hits = await store.search_dense(Scope(TENANT, ["d"]), q.tolist(), 10)
+        latencies.append((time.perf_counter() - began) * 1000)
+        exact = {ids[i] for i in np.argsort(-(vectors @ q))[:10]}
+        recalls.append(len(exact & {h.id for h in hits}) / 10)
+    await store.close()
+    print(
+        f"{len(vectors):>7} chunks  engine alone, in process (no gRPC): p50 {percentile(latencies, 50):6.2f} ms"
+        f"  p99 {percentile(latencies, 99):6.2f} ms  recall@10 {statistics.mean(recalls):.3f}"
+    )
+
+
 async def main(args: argparse.Namespace, stack: Stack) -> None:
     rng = np.random.default_rng(7)
     channel = insecure_channel(stack.addresses["retrieval-service"])
@@ -244,6 +275,8 @@ async def main(args: argparse.Namespace, stack: Stack) -> None:
         waited = await wait_until_indexed(stack.config.state_dir, before)
         print(f"{len(bulk.ids):>7} chunks  background HNSW build (child process) done {waited:.0f} s after the load")
         await bench_search(stub, bulk, queries, texts)
+        if args.in_process:
+            await bench_engine_in_process(bulk.vectors, queries, RetrievalSettings().hnsw_ef)
     await channel.close()
 
 
@@ -252,6 +285,7 @@ def run() -> None:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--ingest-docs", type=int, default=20)
+    parser.add_argument("--in-process", action="store_true", help="also time the engine alone, in this process")
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
     config = StackConfig(

@@ -83,6 +83,7 @@ class EdgeStore:
         self._rebuild_handle: asyncio.TimerHandle | None = None
         self._rebuild_task: asyncio.Task[None] | None = None
         self._builder: asyncio.subprocess.Process | None = None
+        self._rebuild_lock = asyncio.Lock()
         self.rebuilds = 0
         # Points written since the index was last built (persisted in STATE across restarts).
         self._unindexed = 0
@@ -203,13 +204,17 @@ class EdgeStore:
         self._rebuild_handle = asyncio.get_running_loop().call_later(self.rebuild_delay_s, self._maybe_rebuild)
 
     def _maybe_rebuild(self) -> None:
-        if self._shard is None or (self._rebuild_task is not None and not self._rebuild_task.done()):
+        if self._shard is None or self._rebuild_lock.locked():
             return
         if self._unindexed >= self.rebuild_min_unindexed:
             self._rebuild_task = asyncio.ensure_future(self.rebuild())
 
     async def rebuild(self) -> None:
         """Index a copy in a child process, replay the writes made meanwhile, swap to it."""
+        async with self._rebuild_lock:  # one build at a time
+            await self._rebuild()
+
+    async def _rebuild(self) -> None:
         target = self._generation_dir(self._generation + 1)
 
         def _snapshot() -> int:
@@ -235,11 +240,11 @@ class EdgeStore:
         try:
             copied = await self._run(_snapshot)
             began = time.monotonic()
-            self._builder = await asyncio.create_subprocess_exec(
+            builder = self._builder = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "ragchat_retrieval.vectorstore.edge_optimize", str(target)
             )
-            if await self._builder.wait() != 0:
-                raise RuntimeError(f"index build exited with {self._builder.returncode}")
+            if await builder.wait() != 0:
+                raise RuntimeError(f"index build exited with {builder.returncode}")
             old = await self._run(_swap)
             await self._run(old.close)
             shutil.rmtree(self._generation_dir(self._generation - 1), ignore_errors=True)
