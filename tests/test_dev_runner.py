@@ -111,6 +111,7 @@ def test_dev_prints_a_working_key_and_stops_every_process(tmp_path: Path, runner
     url = runner.wait_for(r"gateway: (\S+)").group(1)
     key = runner.wait_for(r"api key: (ragchat-\S+)").group(1)
     assert url == f"http://127.0.0.1:{port}"
+    runner.wait_for(r"dataset: lumio-demo \(\w{32}\), 4 documents about the Lumio lamp, 4 indexed")
 
     assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
     listed = httpx.get(f"{url}/api/v1/chats", headers={"Authorization": f"Bearer {key}"}, timeout=30)

@@ -348,6 +348,7 @@ class Demo:
     chat_id: str | None = None
     dataset_id: str | None = None
     documents: int = 0
+    indexed: int = 0  # documents parsed (run DONE) when the banner is printed
 
 
 def _demo_dataset(api: httpx.Client) -> tuple[str, int]:
@@ -369,6 +370,20 @@ def _demo_dataset(api: httpx.Client) -> tuple[str, int]:
     document_ids = [str(doc["id"]) for doc in uploaded]
     _ok(api.post(f"/datasets/{dataset_id}/chunks", json={"document_ids": document_ids}))
     return dataset_id, len(document_ids)
+
+
+def _wait_indexed(api: httpx.Client, dataset_id: str, timeout_s: float) -> int:
+    """Waits until no demo document is still being parsed, so the printed question finds them.
+
+    Returns how many are indexed (run DONE); a document that failed says why in its progress_msg.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        docs = _ok(api.get(f"/datasets/{dataset_id}/documents", params={"page_size": 100}))["docs"]
+        runs = [doc.get("run") for doc in docs]
+        if all(run in ("DONE", "FAIL", "CANCEL") for run in runs) or time.monotonic() > deadline:
+            return runs.count("DONE")
+        time.sleep(0.5)
 
 
 def _demo_chat(api: httpx.Client, dataset_id: str | None) -> str:
@@ -393,13 +408,14 @@ def _demo_chat(api: httpx.Client, dataset_id: str | None) -> str:
     return str(_ok(api.post("/chats", json=body))["id"])
 
 
-def load_demo(gateway_url: str, key: str) -> Demo:
-    """Demo dataset (parsed in the background) and a chat over it; each step is skipped with a warning
-    when it cannot be done, since the stack is useful without it."""
+def load_demo(gateway_url: str, key: str, index_timeout_s: float = 120.0) -> Demo:
+    """Demo dataset (indexed, or given up on after ``index_timeout_s``) and a chat over it; each step
+    is skipped with a warning when it cannot be done, since the stack is useful without it."""
     demo = Demo()
     with _api(gateway_url, key) as api:
         try:
             demo.dataset_id, demo.documents = _demo_dataset(api)
+            demo.indexed = _wait_indexed(api, demo.dataset_id, index_timeout_s)
         except (DemoSkipped, httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
             _note(f"warning: demo dataset not loaded: {exc}")
         try:
@@ -417,7 +433,10 @@ def banner(stack: Stack, key: str | None, demo: Demo) -> str:
         f"  api key: {key or '(none: see the warning above)'}",
     ]
     if demo.dataset_id:
-        lines.append(f"  dataset: {DEMO_DATASET} ({demo.dataset_id}), {demo.documents} documents about the Lumio lamp")
+        lines.append(
+            f"  dataset: {DEMO_DATASET} ({demo.dataset_id}), {demo.documents} documents about the Lumio lamp, "
+            f"{demo.indexed} indexed"
+        )
     if demo.chat_id:
         lines.append(f"  chat:    {DEMO_CHAT} ({demo.chat_id})")
     if key and demo.chat_id:
