@@ -224,13 +224,14 @@ class Stack:
 
     def _spawn(self, spec: ServiceSpec, env: dict[str, str], port: int | None, log_path: Path) -> Process:
         full_env = {**os.environ, **env}
-        popen = subprocess.Popen(
-            list(spec.command) or [sys.executable, "-m", spec.module, *spec.extra_args],
-            env=full_env,
-            stdout=log_path.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+            popen = subprocess.Popen(
+                list(spec.command) or [sys.executable, "-m", spec.module, *spec.extra_args],
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         proc = Process(spec, popen, port, log_path, env)
         self.processes.append(proc)
         return proc
