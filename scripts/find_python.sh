@@ -9,8 +9,11 @@ candidates=()
 for name in python3.11 python3; do
   found=$(command -v "$name" 2>/dev/null) && candidates+=("$found")
 done
-for dir in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.11*/bin; do
-  [ -x "$dir/python3.11" ] && candidates+=("$dir/python3.11")
+for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv /opt/pyenv /usr/local/pyenv; do
+  [ -n "$root" ] || continue
+  for dir in "$root"/versions/3.11*/bin; do
+    [ -x "$dir/python3.11" ] && candidates+=("$dir/python3.11")
+  done
 done
 candidates+=(/usr/local/bin/python3.11 /usr/bin/python3.11)
 
