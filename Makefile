@@ -16,7 +16,7 @@ PACKAGES := common gateway chat-service session-service retrieval-service infere
 # CI-friendly output: one dot per test, a line per skip/failure (-ra in pyproject), slowest tests.
 PYTEST_ARGS ?= -q --durations=15
 
-.PHONY: help install llama-wheel models proto proto-check docs lint format services deploy-check test run clean
+.PHONY: help install llama-wheel models proto docs lint format services deploy-check test run clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
