@@ -102,3 +102,27 @@ def test_doc_ids_restrict_retrieval_and_quote_false_keeps_markers_out(chat: Any,
     system = fake.requests_mentioning(question)[-1]["messages"][0]["content"]
     assert "waggle dance" in system and "Eiffel tower stands" not in system
     assert "Cite your sources" not in system  # quote=False: no citation rules
+
+
+def test_a_deleted_dataset_leaves_the_chats_other_datasets_searchable(rag: RAGFlow, env: CompletionEnv) -> None:
+    def indexed_dataset(name: str, blob: bytes) -> Any:
+        dataset = rag.create_dataset(name=name + new_id()[:8])
+        [document] = dataset.upload_documents([{"display_name": name + ".txt", "blob": blob}])
+        dataset.async_parse_documents([document.id])
+        deadline = time.monotonic() + 120
+        while (doc := dataset.list_documents(id=document.id)[0]).run != "DONE":
+            assert doc.run != "FAIL", doc.progress_msg
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        return dataset
+
+    kept = indexed_dataset("lighthouse", b"The Corrib lighthouse keeper lights the lamp at dusk every evening.")
+    doomed = indexed_dataset("comet", b"The comet Varro returns to the inner solar system every 71 years.")
+    chat = rag.create_chat("two-kb-" + new_id()[:8], dataset_ids=[kept.id, doomed.id])
+    rag.delete_datasets(ids=[doomed.id])
+
+    question = "When does the Corrib lighthouse keeper light the lamp? " + new_id()[:6]
+    env.fake.script(question, answer="At dusk {cite}.", cite="lighthouse")
+    message = next(chat.create_session().ask(question, stream=False))
+    assert [c["document_name"] for c in message.reference] == ["lighthouse.txt"]
+    assert message.content == "At dusk [ID:0]."

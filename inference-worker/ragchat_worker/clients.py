@@ -20,23 +20,18 @@ class GrpcRetriever:
         self.stub, self.timeout_s = stub, timeout_s
 
     async def search(self, query: SearchQuery) -> list[RetrievedChunk]:
-        request = retrieval_pb2.SearchRequest(
-            tenant_id=query.tenant_id,
-            dataset_ids=query.dataset_ids,
-            document_ids=query.document_ids,
-            query=query.query,
-            similarity_threshold=query.similarity_threshold,
-            keywords_similarity_weight=query.keywords_similarity_weight,
-            top_k=query.top_k,
-            top_n=query.top_n,
-        )
         try:
-            reply = await rpc(self.stub.Search(request, timeout=self.timeout_s), "retrieval-service")
+            reply = await self._search(query, list(query.dataset_ids))
         except NotFound:
-            # A dataset deleted since the chat was read: nothing to retrieve from it.
-            return []
-        except RagchatError as exc:
-            raise RetrievalFailed(f"Retrieval failed: {exc.message}") from None
+            # A dataset was deleted since the chat was read: search the ones that still exist
+            # rather than answering from nothing.
+            existing = await self._existing_datasets(query.tenant_id, list(query.dataset_ids))
+            if not existing or len(existing) == len(set(query.dataset_ids)):
+                return []
+            try:
+                reply = await self._search(query, existing)
+            except NotFound:
+                return []
         return [
             RetrievedChunk(
                 id=c.id,
@@ -50,6 +45,32 @@ class GrpcRetriever:
             )
             for c in reply.chunks
         ]
+
+    async def _search(self, query: SearchQuery, dataset_ids: list[str]) -> retrieval_pb2.SearchResponse:
+        request = retrieval_pb2.SearchRequest(
+            tenant_id=query.tenant_id,
+            dataset_ids=dataset_ids,
+            document_ids=query.document_ids,
+            query=query.query,
+            similarity_threshold=query.similarity_threshold,
+            keywords_similarity_weight=query.keywords_similarity_weight,
+            top_k=query.top_k,
+            top_n=query.top_n,
+        )
+        try:
+            return await rpc(self.stub.Search(request, timeout=self.timeout_s), "retrieval-service")
+        except NotFound:
+            raise
+        except RagchatError as exc:
+            raise RetrievalFailed(f"Retrieval failed: {exc.message}") from None
+
+    async def _existing_datasets(self, tenant_id: str, dataset_ids: list[str]) -> list[str]:
+        request = retrieval_pb2.GetDatasetsRequest(tenant_id=tenant_id, ids=dataset_ids)
+        try:
+            reply = await rpc(self.stub.GetDatasets(request, timeout=self.timeout_s), "retrieval-service")
+        except RagchatError as exc:
+            raise RetrievalFailed(f"Retrieval failed: {exc.message}") from None
+        return [d.id for d in reply.datasets]
 
 
 class GrpcAnswerStore:
