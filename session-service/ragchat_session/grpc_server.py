@@ -107,10 +107,23 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
     async def AppendUserMessage(
         self, request: session_pb2.AppendUserMessageRequest, context: grpc.aio.ServicerContext
     ) -> session_pb2.AppendUserMessageResponse:
-        appended = await sessions.append_user_message(
-            self.store, request.tenant_id, request.chat_id, request.session_id, request.content
-        )
+        if request.HasField("new_session"):
+            new = request.new_session
+            appended = await sessions.start_session_with_question(
+                self.store,
+                request.tenant_id,
+                request.chat_id,
+                request.content,
+                name=_optional(new, "name"),
+                user_id=_optional(new, "user_id"),
+                opener=new.opener,
+            )
+        else:
+            appended = await sessions.append_user_message(
+                self.store, request.tenant_id, request.chat_id, request.session_id, request.content
+            )
         return session_pb2.AppendUserMessageResponse(
+            session_id=appended.session_id,
             user_message_id=appended.user_message_id,
             answer_id=appended.answer_id,
             history=[message_pb(m) for m in appended.history],

@@ -114,17 +114,31 @@ class SessionStore:
 
     async def push_message(
         self, tenant_id: str, chat_id: str, session_id: str, message: Message, now_ms: int
-    ) -> Session | None:
-        """Appends a message (trimming to the newest N); returns the session as it was before."""
-        doc = await self.collection.find_one_and_update(
+    ) -> list[Message] | None:
+        """Appends a message (trimming to the newest N); returns the messages before it, None if no session.
+
+        An update then a read of the messages, not one findAndModify: SecantusDB writes a
+        findAndModify by scanning the whole collection (tens of ms at a few thousand sessions).
+        """
+        result = await self.collection.update_one(
             self._scope(tenant_id, chat_id, session_id),
             {
                 "$push": {"messages": {"$each": [message.to_doc()], "$slice": -self.max_messages}},
                 "$set": {"update_time": now_ms, "expire_at": self._expire_at()},
             },
-            return_document=ReturnDocument.BEFORE,
         )
-        return None if doc is None else _to_session(doc)
+        if not result.matched_count:
+            return None
+        # The write matched the tenant's session, so its id alone finds it (the cheaper lookup).
+        doc = await self.collection.find_one({"_id": session_id}, {"messages": 1})
+        if doc is None:  # deleted in between
+            return None
+        messages = [Message.from_doc(m) for m in doc.get("messages", [])]
+        # Messages appended concurrently after this one are not its history.
+        for index in range(len(messages) - 1, -1, -1):
+            if messages[index].id == message.id:
+                return messages[:index]
+        return messages
 
     async def push_message_once(
         self, tenant_id: str, chat_id: str, session_id: str, message: Message, now_ms: int

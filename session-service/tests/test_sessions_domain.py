@@ -131,6 +131,40 @@ async def test_question_answer_cycle_history_and_idempotent_answer(store: Sessio
         await sessions.store_answer(store, T1, chat, new_id(), new_id(), "x", None)
 
 
+async def test_a_new_session_starts_with_the_question_in_one_write(store: SessionStore) -> None:
+    chat = new_id()
+    appended = await sessions.start_session_with_question(
+        store, T1, chat, "What is X?", name="About X", user_id="u1", opener="Hi"
+    )
+    assert [(m.role, m.content) for m in appended.history] == [("assistant", "Hi")]
+    stored = await sessions.get_session(store, T1, chat, appended.session_id)
+    assert (stored.name, stored.user_id) == ("About X", "u1")
+    assert [(m.id, m.role, m.content) for m in stored.messages[1:]] == [
+        (appended.user_message_id, "user", "What is X?")
+    ]
+    assert await sessions.store_answer(store, T1, chat, appended.session_id, appended.answer_id, "X.", {})
+    plain = await sessions.start_session_with_question(store, T1, chat, "Q")
+    assert plain.history == [] and plain.session_id != appended.session_id
+    assert (await sessions.get_session(store, T1, chat, plain.session_id)).name == "New session"
+    with pytest.raises(InvalidArgument, match=r"`name` can not be empty\."):
+        await sessions.start_session_with_question(store, T1, chat, "Q", name=" ")
+    with pytest.raises(NotFound):  # the new session is the tenant's and chat's own
+        await sessions.get_session(store, T2, chat, plain.session_id)
+
+
+async def test_concurrent_questions_each_get_the_history_before_their_own(store: SessionStore) -> None:
+    chat = new_id()  # the fixture's store keeps 5 messages
+    session = await sessions.create_session(store, T1, chat, opener="Hi")
+    appended = await asyncio.gather(
+        *(sessions.append_user_message(store, T1, chat, session.id, f"q{index}") for index in range(3))
+    )
+    stored = [m.content for m in (await sessions.get_session(store, T1, chat, session.id)).messages]
+    assert sorted(stored[1:]) == ["q0", "q1", "q2"]
+    for index, question in enumerate(appended):
+        before = stored[: stored.index(f"q{index}")]
+        assert [m.content for m in question.history] == before
+
+
 async def test_history_is_capped_on_write(store: SessionStore) -> None:
     chat = new_id()  # the fixture's store keeps 5 messages
     session = await sessions.create_session(store, T1, chat, opener="Hi")

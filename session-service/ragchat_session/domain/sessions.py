@@ -31,6 +31,24 @@ def _valid_name(name: str) -> str:
     return name
 
 
+def _new_session(
+    tenant_id: str, chat_id: str, name: str | None, user_id: str | None, opener: str, questions: list[Message]
+) -> Session:
+    name = DEFAULT_SESSION_NAME if name is None else _valid_name(name)
+    now = now_ms()
+    messages = [Message(id=new_id(), role="assistant", content=opener, created_at=now_s())] if opener else []
+    return Session(
+        id=new_id(),
+        tenant_id=tenant_id,
+        chat_id=chat_id,
+        name=name,
+        user_id=user_id or "",
+        create_time=now,
+        update_time=now,
+        messages=messages + questions,
+    )
+
+
 async def create_session(
     store: SessionStore,
     tenant_id: str,
@@ -41,19 +59,7 @@ async def create_session(
     opener: str = "",
 ) -> Session:
     """A new session; a non-empty (already rendered) opener becomes its first message."""
-    name = DEFAULT_SESSION_NAME if name is None else _valid_name(name)
-    now = now_ms()
-    messages = [Message(id=new_id(), role="assistant", content=opener, created_at=now_s())] if opener else []
-    session = Session(
-        id=new_id(),
-        tenant_id=tenant_id,
-        chat_id=chat_id,
-        name=name,
-        user_id=user_id or "",
-        create_time=now,
-        update_time=now,
-        messages=messages,
-    )
+    session = _new_session(tenant_id, chat_id, name, user_id, opener, [])
     await store.insert(session)
     return session
 
@@ -118,10 +124,29 @@ async def append_user_message(
 ) -> AppendedQuestion:
     """Stores the question and reserves the answer's id; returns the history before the question."""
     question = Message(id=new_id(), role="user", content=content, created_at=now_s())
-    before = await store.push_message(tenant_id, chat_id, session_id, question, now_ms())
-    if before is None:
+    history = await store.push_message(tenant_id, chat_id, session_id, question, now_ms())
+    if history is None:
         raise _not_found(session_id)
-    return AppendedQuestion(user_message_id=question.id, answer_id=new_id(), history=before.messages)
+    return AppendedQuestion(session_id=session_id, user_message_id=question.id, answer_id=new_id(), history=history)
+
+
+async def start_session_with_question(
+    store: SessionStore,
+    tenant_id: str,
+    chat_id: str,
+    content: str,
+    *,
+    name: str | None = None,
+    user_id: str | None = None,
+    opener: str = "",
+) -> AppendedQuestion:
+    """``create_session`` and ``append_user_message`` in one write: the new session holds the question."""
+    question = Message(id=new_id(), role="user", content=content, created_at=now_s())
+    session = _new_session(tenant_id, chat_id, name, user_id, opener, [question])
+    await store.insert(session)
+    return AppendedQuestion(
+        session_id=session.id, user_message_id=question.id, answer_id=new_id(), history=session.messages[:-1]
+    )
 
 
 async def store_answer(

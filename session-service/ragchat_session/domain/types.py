@@ -68,6 +68,7 @@ class SessionPage:
 
 @dataclass(frozen=True)
 class AppendedQuestion:
+    session_id: str
     user_message_id: str
     answer_id: str
     history: list[Message]  # the messages before the question, oldest first

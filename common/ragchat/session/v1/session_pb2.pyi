@@ -144,26 +144,40 @@ class DeleteChatSessionsResponse(_message.Message):
     def __init__(self, deleted: _Optional[int] = ...) -> None: ...
 
 class AppendUserMessageRequest(_message.Message):
-    __slots__ = ("tenant_id", "chat_id", "session_id", "content")
+    __slots__ = ("tenant_id", "chat_id", "session_id", "content", "new_session")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     CHAT_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_SESSION_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     chat_id: str
     session_id: str
     content: str
-    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., session_id: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
+    new_session: NewSession
+    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., session_id: _Optional[str] = ..., content: _Optional[str] = ..., new_session: _Optional[_Union[NewSession, _Mapping]] = ...) -> None: ...
+
+class NewSession(_message.Message):
+    __slots__ = ("name", "user_id", "opener")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPENER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    user_id: str
+    opener: str
+    def __init__(self, name: _Optional[str] = ..., user_id: _Optional[str] = ..., opener: _Optional[str] = ...) -> None: ...
 
 class AppendUserMessageResponse(_message.Message):
-    __slots__ = ("user_message_id", "answer_id", "history")
+    __slots__ = ("user_message_id", "answer_id", "history", "session_id")
     USER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     ANSWER_ID_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     user_message_id: str
     answer_id: str
     history: _containers.RepeatedCompositeFieldContainer[Message]
-    def __init__(self, user_message_id: _Optional[str] = ..., answer_id: _Optional[str] = ..., history: _Optional[_Iterable[_Union[Message, _Mapping]]] = ...) -> None: ...
+    session_id: str
+    def __init__(self, user_message_id: _Optional[str] = ..., answer_id: _Optional[str] = ..., history: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., session_id: _Optional[str] = ...) -> None: ...
 
 class StoreAnswerRequest(_message.Message):
     __slots__ = ("tenant_id", "chat_id", "session_id", "answer_id", "content", "reference")
