@@ -221,29 +221,20 @@ async def prepare_chat_completion(
     quote = request.quote if request.quote is not None else bool(snapshot.prompt.get("show_quote", True))
     await _check_reachable(backends)
 
-    timeout = settings.grpc_timeout_s
-    session_id = request.session_id
-    created = False
-    if session_id is None:
-        name = (request.name or request.question).strip()[:SESSION_NAME_MAX] or "New session"
-        opener = fill_placeholders(str(snapshot.prompt.get("opener") or ""), variables)
-        create = session_pb2.CreateSessionRequest(
-            tenant_id=principal.tenant_id, chat_id=request.chat_id, name=name, opener=opener
-        )
-        if request.user_id is not None:
-            create.user_id = request.user_id
-        session = await rpc(backends.session.CreateSession(create, timeout=timeout), "session-service")
-        session_id, created = session.id, True
-
-    appended = await rpc(
-        backends.session.AppendUserMessage(
-            session_pb2.AppendUserMessageRequest(
-                tenant_id=principal.tenant_id, chat_id=request.chat_id, session_id=session_id, content=request.question
-            ),
-            timeout=timeout,
-        ),
-        "session-service",
+    append = session_pb2.AppendUserMessageRequest(
+        tenant_id=principal.tenant_id, chat_id=request.chat_id, content=request.question
     )
+    created = request.session_id is None
+    if request.session_id is None:
+        # One call and one write: the session is created holding the question.
+        append.new_session.name = (request.name or request.question).strip()[:SESSION_NAME_MAX] or "New session"
+        append.new_session.opener = fill_placeholders(str(snapshot.prompt.get("opener") or ""), variables)
+        if request.user_id is not None:
+            append.new_session.user_id = request.user_id
+    else:
+        append.session_id = request.session_id
+    appended = await rpc(backends.session.AppendUserMessage(append, timeout=settings.grpc_timeout_s), "session-service")
+    session_id = appended.session_id or append.session_id
     job = CompletionJob(
         message_id=appended.answer_id,
         tenant_id=principal.tenant_id,
