@@ -117,10 +117,16 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
                 name=_optional(new, "name"),
                 user_id=_optional(new, "user_id"),
                 opener=new.opener,
+                answer_id=request.answer_id,
             )
         else:
             appended = await sessions.append_user_message(
-                self.store, request.tenant_id, request.chat_id, request.session_id, request.content
+                self.store,
+                request.tenant_id,
+                request.chat_id,
+                request.session_id,
+                request.content,
+                answer_id=request.answer_id,
             )
         return session_pb2.AppendUserMessageResponse(
             session_id=appended.session_id,

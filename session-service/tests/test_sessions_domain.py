@@ -143,8 +143,11 @@ async def test_a_new_session_starts_with_the_question_in_one_write(store: Sessio
         (appended.user_message_id, "user", "What is X?")
     ]
     assert await sessions.store_answer(store, T1, chat, appended.session_id, appended.answer_id, "X.", {})
-    plain = await sessions.start_session_with_question(store, T1, chat, "Q")
-    assert plain.history == [] and plain.session_id != appended.session_id
+    chosen = new_id()
+    plain = await sessions.start_session_with_question(store, T1, chat, "Q", answer_id=chosen)
+    assert plain.history == [] and plain.session_id != appended.session_id and plain.answer_id == chosen
+    followup = await sessions.append_user_message(store, T1, chat, plain.session_id, "Q2", answer_id=chosen + "2")
+    assert followup.answer_id == chosen + "2" and [m.content for m in followup.history] == ["Q"]
     assert (await sessions.get_session(store, T1, chat, plain.session_id)).name == "New session"
     with pytest.raises(InvalidArgument, match=r"`name` can not be empty\."):
         await sessions.start_session_with_question(store, T1, chat, "Q", name=" ")

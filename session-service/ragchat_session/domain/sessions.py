@@ -120,14 +120,17 @@ async def delete_chat_sessions(store: SessionStore, tenant_id: str, chat_ids: li
 
 
 async def append_user_message(
-    store: SessionStore, tenant_id: str, chat_id: str, session_id: str, content: str
+    store: SessionStore, tenant_id: str, chat_id: str, session_id: str, content: str, *, answer_id: str = ""
 ) -> AppendedQuestion:
-    """Stores the question and reserves the answer's id; returns the history before the question."""
+    """Stores the question and reserves the answer's id (``answer_id``, or a new one); returns the
+    history before the question."""
     question = Message(id=new_id(), role="user", content=content, created_at=now_s())
     history = await store.push_message(tenant_id, chat_id, session_id, question, now_ms())
     if history is None:
         raise _not_found(session_id)
-    return AppendedQuestion(session_id=session_id, user_message_id=question.id, answer_id=new_id(), history=history)
+    return AppendedQuestion(
+        session_id=session_id, user_message_id=question.id, answer_id=answer_id or new_id(), history=history
+    )
 
 
 async def start_session_with_question(
@@ -139,13 +142,17 @@ async def start_session_with_question(
     name: str | None = None,
     user_id: str | None = None,
     opener: str = "",
+    answer_id: str = "",
 ) -> AppendedQuestion:
     """``create_session`` and ``append_user_message`` in one write: the new session holds the question."""
     question = Message(id=new_id(), role="user", content=content, created_at=now_s())
     session = _new_session(tenant_id, chat_id, name, user_id, opener, [question])
     await store.insert(session)
     return AppendedQuestion(
-        session_id=session.id, user_message_id=question.id, answer_id=new_id(), history=session.messages[:-1]
+        session_id=session.id,
+        user_message_id=question.id,
+        answer_id=answer_id or new_id(),
+        history=session.messages[:-1],
     )
 
 

@@ -144,18 +144,20 @@ class DeleteChatSessionsResponse(_message.Message):
     def __init__(self, deleted: _Optional[int] = ...) -> None: ...
 
 class AppendUserMessageRequest(_message.Message):
-    __slots__ = ("tenant_id", "chat_id", "session_id", "content", "new_session")
+    __slots__ = ("tenant_id", "chat_id", "session_id", "content", "new_session", "answer_id")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     CHAT_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     NEW_SESSION_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_ID_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     chat_id: str
     session_id: str
     content: str
     new_session: NewSession
-    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., session_id: _Optional[str] = ..., content: _Optional[str] = ..., new_session: _Optional[_Union[NewSession, _Mapping]] = ...) -> None: ...
+    answer_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., session_id: _Optional[str] = ..., content: _Optional[str] = ..., new_session: _Optional[_Union[NewSession, _Mapping]] = ..., answer_id: _Optional[str] = ...) -> None: ...
 
 class NewSession(_message.Message):
     __slots__ = ("name", "user_id", "opener")
