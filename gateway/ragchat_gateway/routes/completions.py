@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
@@ -26,9 +28,11 @@ router = APIRouter(tags=["completions"])
 async def _complete(request: Request, principal: Principal, backends: Backends, chat_id: str, body: object) -> Response:
     completion = parse_completion_request(body, chat_id)
     if completion.stream:
-        # The slot is taken before anything is written: the 11th stream is a clean 429.
-        lease = await acquire_stream_lease(request, principal)
-        prepared = await prepare_chat_completion(backends, principal, completion)
+        # The slot is taken before anything is written: the 11th stream is a clean 429. The chat
+        # is read meanwhile (a read only), so the two round trips overlap.
+        leasing = asyncio.ensure_future(acquire_stream_lease(request, principal))
+        prepared = await prepare_chat_completion(backends, principal, completion, admission=leasing)
+        lease = leasing.result()
         return StreamingResponse(
             lease.guard(ragflow_sse(prepared)), media_type=sse.SSE_MEDIA_TYPE, headers=sse.SSE_HEADERS
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,15 +188,14 @@ def _log_late_confirm(task: asyncio.Task[None]) -> None:
         log.error("a job's publish was not confirmed although a worker answers it")
 
 
-async def _publish(backends: Backends, job: CompletionJob, exits: AsyncExitStack) -> Subscription:
-    """Subscribes, publishes, and returns once RabbitMQ confirmed the job or a worker answers it.
+async def _publish(backends: Backends, job: CompletionJob, subscription: Subscription) -> None:
+    """Publishes (the caller is subscribed already) and returns once RabbitMQ confirmed the job
+    or a worker answers it.
 
     The confirm of a persistent message waits for the broker's disk; a worker often starts
     answering before that, and its first event is proof enough that the job arrived.
     """
-    jobs, streams = _jobs_and_streams(backends)
-    # Subscribed (and confirmed) BEFORE the job exists, so the first token cannot be missed.
-    subscription: Subscription = await exits.enter_async_context(streams.subscribe(job.message_id))
+    jobs, _ = _jobs_and_streams(backends)
     confirm = asyncio.create_task(jobs.publish(job))
     answering = asyncio.create_task(subscription.arrived.wait())
     try:
@@ -208,21 +207,54 @@ async def _publish(backends: Backends, job: CompletionJob, exits: AsyncExitStack
             confirm.add_done_callback(_log_late_confirm)
     if confirm.done():
         confirm.result()  # Unavailable when RabbitMQ refused or is gone: nothing was answered
-    return subscription
+
+
+async def _read_chat(
+    backends: Backends, principal: Principal, chat_id: str, admission: Awaitable[object] | None
+) -> chat_pb2.Chat:
+    """GetChat, concurrently with ``admission`` (e.g. the stream slot), whose refusal comes first."""
+    if admission is None:
+        return await get_chat(backends, principal, chat_id)
+    reading = asyncio.ensure_future(get_chat(backends, principal, chat_id))
+    try:
+        await admission
+    except BaseException:
+        reading.cancel()  # a read only: nothing to undo
+        with suppress(BaseException):
+            await reading
+        raise
+    return await reading
+
+
+async def _settle(task: asyncio.Future[Subscription]) -> None:
+    """Lets a subscription started in ``task`` finish or stop, so its exit stack can close it."""
+    if not task.done():
+        task.cancel()
+    with suppress(BaseException):
+        await task
 
 
 async def prepare_chat_completion(
-    backends: Backends, principal: Principal, request: CompletionRequest
+    backends: Backends,
+    principal: Principal,
+    request: CompletionRequest,
+    *,
+    admission: Awaitable[object] | None = None,
 ) -> PreparedCompletion:
+    """``admission`` (the stream slot) is awaited alongside GetChat, before anything is written."""
     settings = backends.settings
-    chat = await get_chat(backends, principal, request.chat_id)
+    chat = await _read_chat(backends, principal, request.chat_id, admission)
     snapshot = chat_snapshot(chat)
     variables = resolve_variables(snapshot.prompt, request.variables)
     quote = request.quote if request.quote is not None else bool(snapshot.prompt.get("show_quote", True))
     await _check_reachable(backends)
+    _, streams = _jobs_and_streams(backends)
 
+    # The gateway names the answer, so it subscribes to the answer's stream (before the job
+    # exists, so no early token is lost) while session-service writes the question.
+    message_id = new_id()
     append = session_pb2.AppendUserMessageRequest(
-        tenant_id=principal.tenant_id, chat_id=request.chat_id, content=request.question
+        tenant_id=principal.tenant_id, chat_id=request.chat_id, content=request.question, answer_id=message_id
     )
     created = request.session_id is None
     if request.session_id is None:
@@ -233,28 +265,38 @@ async def prepare_chat_completion(
             append.new_session.user_id = request.user_id
     else:
         append.session_id = request.session_id
-    appended = await rpc(backends.session.AppendUserMessage(append, timeout=settings.grpc_timeout_s), "session-service")
-    session_id = appended.session_id or append.session_id
-    job = CompletionJob(
-        message_id=appended.answer_id,
-        tenant_id=principal.tenant_id,
-        chat_id=request.chat_id,
-        session_id=session_id,
-        question=request.question,
-        history=[ChatTurn(role=m.role, content=m.content) for m in appended.history if m.role in ("user", "assistant")],
-        chat=snapshot,
-        variables=variables,
-        quote=quote,
-        doc_ids=request.doc_ids,
-        store=True,
-        created_at=time.time(),
-    )
     exits = AsyncExitStack()
+    subscribing = asyncio.ensure_future(exits.enter_async_context(streams.subscribe(message_id)))
+    session_id = ""
     try:
-        subscription = await _publish(backends, job, exits)
+        appended = await rpc(
+            backends.session.AppendUserMessage(append, timeout=settings.grpc_timeout_s), "session-service"
+        )
+        session_id = appended.session_id or append.session_id
+        job = CompletionJob(
+            message_id=appended.answer_id,
+            tenant_id=principal.tenant_id,
+            chat_id=request.chat_id,
+            session_id=session_id,
+            question=request.question,
+            history=[
+                ChatTurn(role=m.role, content=m.content) for m in appended.history if m.role in ("user", "assistant")
+            ],
+            chat=snapshot,
+            variables=variables,
+            quote=quote,
+            doc_ids=request.doc_ids,
+            store=True,
+            created_at=time.time(),
+        )
+        subscription = await subscribing
+        if appended.answer_id != message_id:
+            raise InternalError("session-service did not keep the answer id.")
+        await _publish(backends, job, subscription)
     except BaseException:
+        await _settle(subscribing)
         await exits.aclose()
-        if created:
+        if created and session_id:
             await _forget_session(backends, principal, request.chat_id, session_id)
         raise
     return PreparedCompletion(
@@ -309,9 +351,12 @@ async def prepare_stateless_completion(
         store=False,
         created_at=time.time(),
     )
+    _, streams = _jobs_and_streams(backends)
     exits = AsyncExitStack()
     try:
-        subscription = await _publish(backends, job, exits)
+        # Subscribed (and confirmed) BEFORE the job exists, so the first token cannot be missed.
+        subscription = await exits.enter_async_context(streams.subscribe(job.message_id))
+        await _publish(backends, job, subscription)
     except BaseException:
         await exits.aclose()
         raise
