@@ -43,6 +43,9 @@ class RetrievalSettings(GrpcServiceSettings):
     default_top_n: int = 6
     # HNSW search breadth (higher: better recall, slower).
     hnsw_ef: int = 128
+    # Searches whose tenant/dataset/document filter leaves at most about this many chunks scan
+    # them exactly instead of walking the graph (~1 ms at 10k; exact recall where HNSW is weakest).
+    exact_search_max_points: int = 12_000
 
     @property
     def resolved_qdrant_path(self) -> Path:

@@ -207,3 +207,51 @@ async def test_edge_index_builds_in_a_child_process_without_losing_writes(tmp_pa
         assert late.id in {h.id for h in hits}
     finally:
         await reopened.close()
+
+
+async def test_edge_scans_small_filtered_sets_exactly_and_rebuilds_on_new_settings(tmp_path: Path) -> None:
+    """Below `exact_search_max_points` (after the tenant/dataset filter) the planner scans instead of
+    walking the graph; a store reopened with another threshold rebuilds its index once."""
+    dim, rng = 128, random.Random(3)  # 3000 x 128 floats: above the size that gets a graph
+    vectors = [unit([rng.gauss(0, 1) for _ in range(dim)]) for _ in range(3000)]
+    points = [point("t", "d", "doc", f"chunk {i}", v) for i, v in enumerate(vectors)]
+    queries = [unit([rng.gauss(0, 1) for _ in range(dim)]) for _ in range(20)]
+    scope = Scope(tenant_id="t", dataset_ids=["d"])
+
+    async def recall(store: EdgeStore) -> float:
+        found = 0
+        for query in queries:
+            scores = [sum(a * b for a, b in zip(vector, query, strict=True)) for vector in vectors]
+            exact = sorted(range(len(vectors)), key=lambda i: -scores[i])[:10]
+            hits = await store.search_dense(scope, query, 10, with_payload=False)
+            found += len({points[i].id for i in exact} & {h.id for h in hits})
+        return found / (10 * len(queries))
+
+    graph_only = EdgeStore(tmp_path / "edge", dim, hnsw_ef=10, exact_search_max_points=0, rebuild_delay_s=3600)
+    await graph_only.open()
+    await graph_only.upsert(points)
+    await graph_only.rebuild()
+    assert graph_only.shard.info().indexed_vectors_count >= len(points)
+    assert await recall(graph_only) < 0.99  # a narrow walk of the graph is approximate
+    await graph_only.close()
+
+    scanning = EdgeStore(tmp_path / "edge", dim, hnsw_ef=10, exact_search_max_points=5000, rebuild_delay_s=0.05)
+    await scanning.open()
+    for _ in range(100):
+        if scanning._rebuild_task is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert scanning._rebuild_task is not None, "new settings did not start a build"
+    await asyncio.wait_for(scanning._rebuild_task, 60)
+    assert scanning.rebuilds == 1
+    assert await recall(scanning) == 1.0
+    await scanning.close()
+
+    again = EdgeStore(tmp_path / "edge", dim, hnsw_ef=10, exact_search_max_points=5000, rebuild_delay_s=0.05)
+    await again.open()
+    try:
+        await asyncio.sleep(0.3)
+        assert again._rebuild_task is None  # settings unchanged: no build
+        assert await recall(again) == 1.0
+    finally:
+        await again.close()

@@ -16,7 +16,13 @@ def open_vector_store(settings: RetrievalSettings) -> VectorStore:
             url=settings.qdrant_url,
             api_key=settings.qdrant_api_key or None,
             hnsw_ef=settings.hnsw_ef,
+            exact_search_max_points=settings.exact_search_max_points,
         )
     from ragchat_retrieval.vectorstore.edge import EdgeStore
 
-    return EdgeStore(settings.resolved_qdrant_path, settings.embedding_dim, hnsw_ef=settings.hnsw_ef)
+    return EdgeStore(
+        settings.resolved_qdrant_path,
+        settings.embedding_dim,
+        hnsw_ef=settings.hnsw_ef,
+        exact_search_max_points=settings.exact_search_max_points,
+    )

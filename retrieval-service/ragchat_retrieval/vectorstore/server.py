@@ -53,11 +53,14 @@ class QdrantServerStore:
         location: str | None = None,
         path: str | None = None,
         hnsw_ef: int = 128,
+        exact_search_max_points: int = 12_000,
         timeout_s: int = 10,
     ) -> None:
         self.dim = dim
         self.collection = collection
         self.hnsw_ef = hnsw_ef
+        # As in the embedded engine: small filtered sets are scanned exactly (threshold in KB).
+        self.full_scan_threshold_kb = max(1, exact_search_max_points * dim * 4 // 1024)
         self._client_args: dict[str, Any] = {"url": url, "api_key": api_key, "location": location, "path": path}
         self._timeout_s = timeout_s
         self._client: AsyncQdrantClient | None = None
@@ -80,7 +83,9 @@ class QdrantServerStore:
                     self.collection,
                     vectors_config={DENSE: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)},
                     sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-                    hnsw_config=models.HnswConfigDiff(m=16, ef_construct=128, payload_m=16),
+                    hnsw_config=models.HnswConfigDiff(
+                        m=16, ef_construct=128, payload_m=16, full_scan_threshold=self.full_scan_threshold_kb
+                    ),
                 )
                 await self._client.create_payload_index(
                     self.collection,
