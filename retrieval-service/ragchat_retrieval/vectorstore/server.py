@@ -19,7 +19,9 @@ def point_id(chunk_id: str) -> str:
 
 
 def chunk_id(pid: Any) -> str:
-    return uuid.UUID(str(pid)).hex
+    # Point ids are the canonical UUID form of 32-hex chunk ids (point_id); dropping the dashes is
+    # ~10x cheaper than parsing, which shows at top_k 1024 (two lists of hits per search).
+    return str(pid).replace("-", "")
 
 
 def build_filter(scope: Scope) -> models.Filter:
