@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
+from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -12,6 +14,9 @@ import httpx
 from ragchat_worker.domain.types import GenerationParams, LLMError, LLMUsage, PromptMessage, TokenCounter
 
 log = logging.getLogger(__name__)
+
+# Seconds to wait for the end of the body after ``[DONE]`` (normally already received).
+DRAIN_AFTER_DONE_S = 0.5
 
 
 class OpenAICompatibleLLM:
@@ -76,8 +81,10 @@ class OpenAICompatibleLLM:
                     await response.aread()
                     raise LLMError(f"The language model answered HTTP {response.status_code}: {_error_text(response)}")
                 finished = False
-                async for data in _sse_data(response):
+                events = _sse_data(response)
+                async for data in events:
                     if data == b"[DONE]":
+                        await _read_to_end(events)
                         return
                     piece, finish_reason = _parse_chunk(data, usage)
                     finished = finished or finish_reason is not None
@@ -91,6 +98,21 @@ class OpenAICompatibleLLM:
         except httpx.HTTPError as exc:
             log.warning("LLM request failed", extra={"error": repr(exc)})
             raise LLMError("The language model is unreachable or closed the connection.") from None
+
+
+async def _read_to_end(events: AsyncIterator[bytes]) -> None:
+    """Reads what follows ``[DONE]`` (the body's end), so the connection goes back to the pool.
+
+    A body left unread closes the connection, and the next answer would wait for a new one.
+    A server that keeps the body open after ``[DONE]`` gets ``DRAIN_AFTER_DONE_S``, then the close.
+    """
+
+    async def drain() -> None:
+        async for _ in events:
+            pass
+
+    with suppress(Exception):
+        await asyncio.wait_for(drain(), DRAIN_AFTER_DONE_S)
 
 
 async def _sse_data(response: httpx.Response) -> AsyncIterator[bytes]:
