@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from ragchat_gateway.backends import Backends
 
 
-def get_backends(request: Request) -> Backends:
+async def get_backends(request: Request) -> Backends:
+    # async: FastAPI would run a plain `def` dependency in its thread pool (a hop per request).
     backends: Backends = request.app.state.backends
     return backends
 
