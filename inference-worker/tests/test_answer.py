@@ -201,3 +201,27 @@ async def test_a_finished_job_seen_again_does_nothing() -> None:
     llm = ScriptedLLM(["again"])
     assert await answer_job(job(), deps(llm, Retriever(CHUNKS), sink, store)) is Outcome.ALREADY_DONE
     assert len(sink.events) == count and llm.calls == []
+
+
+async def test_retrieval_runs_while_the_stream_log_is_read() -> None:
+    searched = asyncio.Event()
+
+    class SearchFirst(Retriever):
+        async def search(self, query: SearchQuery) -> list[RetrievedChunk]:
+            searched.set()
+            return await super().search(query)
+
+    class LogAfterSearch(MemorySink):
+        async def last_event(self, message_id: str) -> StreamEvent | None:
+            # Answers only once the search has started: one after the other would never get here.
+            await asyncio.wait_for(searched.wait(), 5)
+            return await super().last_event(message_id)
+
+    sink, store = LogAfterSearch(), Store()
+    llm = ScriptedLLM(["It is", " in Paris."])
+    assert await answer_job(job(), deps(llm, SearchFirst(CHUNKS), sink, store)) is Outcome.ANSWERED
+    assert store.answers["m1"][0] == "It is in Paris."
+    # A finished job seen again: the search it started is dropped, nothing is generated or sent.
+    count, again = len(sink.events), ScriptedLLM(["again"])
+    assert await answer_job(job(), deps(again, SearchFirst(CHUNKS), sink, store)) is Outcome.ALREADY_DONE
+    assert len(sink.events) == count and again.calls == []

@@ -7,10 +7,12 @@ re-finishes when the answer was already stored, or does nothing when the stream 
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -129,6 +131,19 @@ async def retrieve(job: CompletionJob, retriever: Retriever) -> list[RetrievedCh
 
 async def answer_job(job: CompletionJob, deps: AnswerDeps) -> Outcome:
     """Answers the job; every outcome leaves a finished stream (unless Redis itself is down)."""
+    # Retrieval (a read) runs while the stream log says whether this job was seen before;
+    # nothing is generated or sent until that is known.
+    searching = asyncio.ensure_future(retrieve(job, deps.retriever))
+    try:
+        return await _answer(job, deps, searching)
+    finally:
+        if not searching.done():  # not needed after all (seen before, or failed early)
+            searching.cancel()
+        with suppress(BaseException):
+            await searching
+
+
+async def _answer(job: CompletionJob, deps: AnswerDeps, searching: asyncio.Future[list[RetrievedChunk]]) -> Outcome:
     stream = _Stream(deps.sink, job.message_id, 0)
     previous = await deps.sink.last_event(job.message_id)
     if previous is not None:
@@ -139,7 +154,7 @@ async def answer_job(job: CompletionJob, deps: AnswerDeps) -> Outcome:
     try:
         if previous is not None and await _finish_stored(job, deps, stream):
             return Outcome.ANSWERED
-        await _generate(job, deps, stream)
+        await _generate(job, deps, stream, searching)
     except (LLMError, RetrievalFailed, StorageFailed) as exc:
         message = str(exc.args[0]) if exc.args else "The answer could not be generated."
         log.warning("completion failed", extra={"message_id": job.message_id, "reason": message})
@@ -173,9 +188,11 @@ async def _finish_stored(job: CompletionJob, deps: AnswerDeps, stream: _Stream) 
     return True
 
 
-async def _generate(job: CompletionJob, deps: AnswerDeps, stream: _Stream) -> None:
+async def _generate(
+    job: CompletionJob, deps: AnswerDeps, stream: _Stream, searching: asyncio.Future[list[RetrievedChunk]]
+) -> None:
     prompt_config = job.chat.prompt
-    chunks = await retrieve(job, deps.retriever)
+    chunks = await searching
     params = generation_params(job, deps.llm, deps.default_max_tokens)
     empty_response = str(_setting(prompt_config, "empty_response", ""))
     usage = LLMUsage()
