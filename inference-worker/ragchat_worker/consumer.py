@@ -27,7 +27,8 @@ from ragchat_worker.domain.answer import Outcome
 
 log = logging.getLogger(__name__)
 
-JobHandler = Callable[[CompletionJob], Awaitable[Outcome]]
+# Called with the job and whether the broker hands it out for the first time.
+JobHandler = Callable[[CompletionJob, bool], Awaitable[Outcome]]
 
 
 class JobConsumer:
@@ -75,7 +76,8 @@ class JobConsumer:
             await message.reject(requeue=False)
             return
         try:
-            outcome = await self.handle(job)
+            # redelivered is False only for a job never handed out before (None: unknown).
+            outcome = await self.handle(job, message.redelivered is False)
         except asyncio.CancelledError:
             # Stopping with the job unfinished: hand it back to the queue for another worker.
             await asyncio.shield(self._settle(message, requeue=True))

@@ -98,11 +98,11 @@ async def serve(settings: WorkerSettings) -> None:
         default_max_tokens=settings.default_max_tokens,
     )
 
-    async def handle(job: CompletionJob) -> Outcome:
+    async def handle(job: CompletionJob, first_delivery: bool) -> Outcome:
         sink.begin(job.message_id, job.created_at or None)
         outcome = "failed"
         try:
-            result = await answer_job(job, deps)
+            result = await answer_job(job, deps, first_delivery=first_delivery)
             outcome = "failed" if result is Outcome.FAILED else "completed"
             return result
         except asyncio.CancelledError:

@@ -225,3 +225,43 @@ async def test_retrieval_runs_while_the_stream_log_is_read() -> None:
     count, again = len(sink.events), ScriptedLLM(["again"])
     assert await answer_job(job(), deps(again, SearchFirst(CHUNKS), sink, store)) is Outcome.ALREADY_DONE
     assert len(sink.events) == count and again.calls == []
+
+
+async def test_a_first_delivery_reads_the_stream_log_while_the_answer_starts() -> None:
+    llm = ScriptedLLM(["It is", " in Paris."])
+
+    class LogAfterLLM(MemorySink):
+        async def last_event(self, message_id: str) -> StreamEvent | None:
+            # Answers only once the model was asked: one after the other would never get here.
+            for _ in range(1000):
+                if llm.calls:
+                    return await super().last_event(message_id)
+                await asyncio.sleep(0.001)
+            raise AssertionError("the stream log was read before the answer started")
+
+    sink, store = LogAfterLLM(), Store()
+    assert await answer_job(job(), deps(llm, Retriever(CHUNKS), sink, store), first_delivery=True) is Outcome.ANSWERED
+    assert [e.type for e in sink.events][-2:] == ["final", "done"]
+    assert [e.seq for e in sink.events] == list(range(len(sink.events)))
+    assert "".join(e.text for e in sink.events if e.type == "delta") == store.answers["m1"][0] == "It is in Paris."
+
+
+@pytest.mark.parametrize("finished", [False, True])
+async def test_a_first_delivery_that_ran_before_after_all_is_answered_as_a_redelivery(finished: bool) -> None:
+    # The broker's flag said "first delivery", but the stream log has an earlier run.
+    sink, store = MemorySink(), Store()
+    first = ScriptedLLM(["one ", "two ", "three"], fail_after=None if finished else 2)
+    await answer_job(job(), deps(first, Retriever(CHUNKS), sink, store))
+    if not finished:
+        sink.events = [e for e in sink.events if e.type == "delta"]
+    before = list(sink.events)
+    again = ScriptedLLM(["fresh ", "answer"])
+    outcome = await answer_job(job(), deps(again, Retriever(CHUNKS), sink, store), first_delivery=True)
+    if finished:
+        assert outcome is Outcome.ALREADY_DONE and sink.events == before  # nothing sent twice
+        return
+    assert outcome is Outcome.ANSWERED
+    assert sink.events[: len(before)] == before and sink.events[len(before)].type == "reset"
+    assert [e.seq for e in sink.events] == list(range(len(sink.events)))
+    after = "".join(e.text for e in sink.events[len(before) :] if e.type == "delta")
+    assert after == sink.events[-2].answer == store.answers["m1"][0] == "fresh answer"  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ import enum
 import logging
 import time
 from collections.abc import Sequence
-from contextlib import suppress
+from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -74,11 +74,26 @@ class StorageFailed(Exception):
     """The answer could not be stored (session-service unavailable)."""
 
 
-class _Stream:
-    """Numbers the events of one message and sends them."""
+class _SeenBefore(Exception):
+    """The stream log already had events of this job, found only after its answer started."""
 
-    def __init__(self, sink: EventSink, message_id: str, first_seq: int) -> None:
+    def __init__(self, previous: StreamEvent) -> None:
+        super().__init__(previous.type)
+        self.previous = previous
+
+
+class _Stream:
+    """Numbers the events of one message and sends them.
+
+    With ``seen`` (the pending read of the message's stream log), nothing is sent before that read
+    says the log was empty; otherwise every send raises ``_SeenBefore``.
+    """
+
+    def __init__(
+        self, sink: EventSink, message_id: str, first_seq: int, seen: asyncio.Future[StreamEvent | None] | None = None
+    ) -> None:
         self.sink, self.message_id, self.seq = sink, message_id, first_seq
+        self.seen = seen
 
     def next_seq(self) -> int:
         seq = self.seq
@@ -86,6 +101,11 @@ class _Stream:
         return seq
 
     async def send(self, *events: StreamEvent) -> None:
+        if self.seen is not None:
+            previous = await self.seen
+            if previous is not None:
+                raise _SeenBefore(previous)
+            self.seen = None
         await self.sink.emit(self.message_id, events)
 
 
@@ -129,23 +149,45 @@ async def retrieve(job: CompletionJob, retriever: Retriever) -> list[RetrievedCh
     )
 
 
-async def answer_job(job: CompletionJob, deps: AnswerDeps) -> Outcome:
-    """Answers the job; every outcome leaves a finished stream (unless Redis itself is down)."""
-    # Retrieval (a read) runs while the stream log says whether this job was seen before;
-    # nothing is generated or sent until that is known.
+async def answer_job(job: CompletionJob, deps: AnswerDeps, *, first_delivery: bool = False) -> Outcome:
+    """Answers the job; every outcome leaves a finished stream (unless Redis itself is down).
+
+    The stream log tells whether the job ran before. Usually it is read first; on a
+    ``first_delivery`` (the broker never handed the job out before) it is read while the answer
+    starts instead, and nothing is sent until it is known: should it show an earlier run after
+    all, that start is dropped and the job is answered as a redelivery.
+    """
+    # Retrieval (a read) runs while the stream log is read.
     searching = asyncio.ensure_future(retrieve(job, deps.retriever))
+    seen = asyncio.ensure_future(deps.sink.last_event(job.message_id)) if first_delivery else None
     try:
-        return await _answer(job, deps, searching)
+        if seen is not None:
+            try:
+                return await _answer(job, deps, searching, seen)
+            except _SeenBefore:
+                log.warning("a first delivery had run before; answering it as a redelivery")
+        return await _answer(job, deps, searching, None)
     finally:
-        if not searching.done():  # not needed after all (seen before, or failed early)
-            searching.cancel()
-        with suppress(BaseException):
-            await searching
+        for task in (searching, seen):
+            if task is not None and not task.done():  # not needed after all
+                task.cancel()
+            if task is not None:
+                with suppress(BaseException):
+                    await task
 
 
-async def _answer(job: CompletionJob, deps: AnswerDeps, searching: asyncio.Future[list[RetrievedChunk]]) -> Outcome:
-    stream = _Stream(deps.sink, job.message_id, 0)
-    previous = await deps.sink.last_event(job.message_id)
+async def _answer(
+    job: CompletionJob,
+    deps: AnswerDeps,
+    searching: asyncio.Future[list[RetrievedChunk]],
+    seen: asyncio.Future[StreamEvent | None] | None,
+) -> Outcome:
+    if seen is not None:
+        stream = _Stream(deps.sink, job.message_id, 0, seen)
+        previous = None
+    else:
+        stream = _Stream(deps.sink, job.message_id, 0)
+        previous = await deps.sink.last_event(job.message_id)
     if previous is not None:
         if previous.type == "done":
             return Outcome.ALREADY_DONE
@@ -155,6 +197,8 @@ async def _answer(job: CompletionJob, deps: AnswerDeps, searching: asyncio.Futur
         if previous is not None and await _finish_stored(job, deps, stream):
             return Outcome.ANSWERED
         await _generate(job, deps, stream, searching)
+    except _SeenBefore:
+        raise
     except (LLMError, RetrievalFailed, StorageFailed) as exc:
         message = str(exc.args[0]) if exc.args else "The answer could not be generated."
         log.warning("completion failed", extra={"message_id": job.message_id, "reason": message})
@@ -217,11 +261,12 @@ async def _generate(
         citations = CitationStream(len(prompt.chunks), enabled=job.quote)
         parts: list[str] = []
         pieces = deps.llm.stream(prompt.messages, params, usage)
-        async for batch in batch_pieces(pieces, deps.flush_pieces, deps.flush_delay_s):
-            text = citations.feed(batch)
-            if text:
-                parts.append(text)
-                await stream.send(DeltaEvent(seq=stream.next_seq(), text=text))
+        async with aclosing(batch_pieces(pieces, deps.flush_pieces, deps.flush_delay_s)) as batches:
+            async for batch in batches:
+                text = citations.feed(batch)
+                if text:
+                    parts.append(text)
+                    await stream.send(DeltaEvent(seq=stream.next_seq(), text=text))
         tail = citations.flush()
         if tail:
             parts.append(tail)

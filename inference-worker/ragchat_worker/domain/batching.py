@@ -9,7 +9,7 @@ themselves, when the model is slow each piece still leaves within ``max_delay_s`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 
 class _Buffer:
@@ -48,7 +48,7 @@ class _Buffer:
                 timer.cancel()
 
 
-async def batch_pieces(pieces: AsyncIterator[str], max_pieces: int, max_delay_s: float) -> AsyncIterator[str]:
+async def batch_pieces(pieces: AsyncIterator[str], max_pieces: int, max_delay_s: float) -> AsyncGenerator[str, None]:
     buffer = _Buffer()
     reader = asyncio.create_task(buffer.fill(pieces))
     first = True
