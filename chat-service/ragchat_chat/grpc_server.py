@@ -67,7 +67,14 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         return chat_pb(chat)
 
     async def GetChat(self, request: chat_pb2.GetChatRequest, context: grpc.aio.ServicerContext) -> chat_pb2.Chat:
-        return chat_pb(await chats.get_chat(self.store, self.datasets, request.tenant_id, request.chat_id))
+        chat = await chats.get_chat(
+            self.store,
+            self.datasets,
+            request.tenant_id,
+            request.chat_id,
+            current_names=not request.skip_dataset_names,
+        )
+        return chat_pb(chat)
 
     async def ListChats(
         self, request: chat_pb2.ListChatsRequest, context: grpc.aio.ServicerContext

@@ -134,6 +134,10 @@ async def test_dataset_ownership_and_names(store: ChatStore, datasets: Any, mode
     assert (await chats.get_chat(store, datasets, T1, chat.id)).datasets[0].name == "Manuals v2"
     datasets.fail = True  # retrieval down: the chat is still readable with the stored names
     assert (await chats.get_chat(store, datasets, T1, chat.id)).datasets[0].name == "Manuals"
+    # Without the name look-up (a completion needs only the ids): the stored names, no call.
+    datasets.fail = False
+    quick = await chats.get_chat(store, datasets, T1, chat.id, current_names=False)
+    assert quick.dataset_ids == [mine] and quick.datasets[0].name == "Manuals"
 
 
 async def test_update_merges_and_leaves_the_rest(store: ChatStore, datasets: Any, models: Any) -> None:

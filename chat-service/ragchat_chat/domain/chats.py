@@ -160,11 +160,14 @@ async def with_current_datasets(directory: DatasetDirectory, chats: list[Chat]) 
     return resolved
 
 
-async def get_chat(store: ChatStore, directory: DatasetDirectory, tenant_id: str, chat_id: str) -> Chat:
+async def get_chat(
+    store: ChatStore, directory: DatasetDirectory, tenant_id: str, chat_id: str, *, current_names: bool = True
+) -> Chat:
+    """The tenant's chat; ``current_names=False`` skips the dataset name look-up (one call less)."""
     chat = await store.get(tenant_id, chat_id)
     if chat is None:
         raise chat_not_found(chat_id)
-    return await _with_current_datasets(directory, chat)
+    return await _with_current_datasets(directory, chat) if current_names else chat
 
 
 async def list_chats(store: ChatStore, directory: DatasetDirectory, tenant_id: str, query: ChatQuery) -> ChatPage:

@@ -170,7 +170,8 @@ async def _check_reachable(backends: Backends) -> None:
 
 
 async def get_chat(backends: Backends, principal: Principal, chat_id: str) -> chat_pb2.Chat:
-    request = chat_pb2.GetChatRequest(tenant_id=principal.tenant_id, chat_id=chat_id)
+    # A completion needs the dataset ids only, not their current names (a call to retrieval-service).
+    request = chat_pb2.GetChatRequest(tenant_id=principal.tenant_id, chat_id=chat_id, skip_dataset_names=True)
     return await rpc(backends.chat.GetChat(request, timeout=backends.settings.grpc_timeout_s), "chat-service")
 
 

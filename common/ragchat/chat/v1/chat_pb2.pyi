@@ -82,12 +82,14 @@ class UpdateChatRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., spec: _Optional[_Union[ChatSpec, _Mapping]] = ...) -> None: ...
 
 class GetChatRequest(_message.Message):
-    __slots__ = ("tenant_id", "chat_id")
+    __slots__ = ("tenant_id", "chat_id", "skip_dataset_names")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     CHAT_ID_FIELD_NUMBER: _ClassVar[int]
+    SKIP_DATASET_NAMES_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     chat_id: str
-    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ...) -> None: ...
+    skip_dataset_names: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., skip_dataset_names: _Optional[bool] = ...) -> None: ...
 
 class ListChatsRequest(_message.Message):
     __slots__ = ("tenant_id", "page", "page_size", "orderby", "desc", "id", "name")
