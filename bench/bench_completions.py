@@ -110,10 +110,15 @@ async def internal_calls(stack: Stack, key: str, chat_id: str, samples: int) -> 
     tenant = principal.tenant_id
     chats = ChatServiceStub(insecure_channel(stack.addresses["chat-service"]))
     sessions = SessionServiceStub(insecure_channel(stack.addresses["session-service"]))
-    timings: dict[str, list[float]] = {"GetChat": [], "CreateSession": [], "AppendUserMessage": []}
+    timings: dict[str, list[float]] = {
+        "GetChat": [],
+        "CreateSession": [],
+        "AppendUserMessage": [],
+        "AppendUserMessage, new session": [],  # what a completion without session_id does
+    }
     for _ in range(samples):
         started = time.perf_counter()
-        await chats.GetChat(chat_pb2.GetChatRequest(tenant_id=tenant, chat_id=chat_id))
+        await chats.GetChat(chat_pb2.GetChatRequest(tenant_id=tenant, chat_id=chat_id, skip_dataset_names=True))
         timings["GetChat"].append(time.perf_counter() - started)
         started = time.perf_counter()
         session = await sessions.CreateSession(
@@ -127,6 +132,11 @@ async def internal_calls(stack: Stack, key: str, chat_id: str, samples: int) -> 
             )
         )
         timings["AppendUserMessage"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        first = session_pb2.AppendUserMessageRequest(tenant_id=tenant, chat_id=chat_id, content="bench question")
+        first.new_session.name, first.new_session.opener = "bench", "Hi!"
+        await sessions.AppendUserMessage(first)
+        timings["AppendUserMessage, new session"].append(time.perf_counter() - started)
     return timings
 
 
