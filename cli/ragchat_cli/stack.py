@@ -23,11 +23,41 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
-def free_port() -> int:
+def _ephemeral_ports() -> range:
+    """The kernel's range for the local ports of outgoing connections."""
+    try:
+        low, high = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A loopback port that is free now and stays likely free until a service binds it.
+
+    Chosen at random outside the ephemeral range: a port from that range (what binding port 0
+    gives) can be taken meanwhile as the local port of any outgoing connection on the machine,
+    and a random pick makes stacks started at the same time unlikely to choose the same one.
+    """
+    ephemeral = _ephemeral_ports()
+    outside = range(10000, ephemeral.start) if ephemeral.start > 11000 else range(ephemeral.stop, 65536)
+    for _ in range(100):
+        port = secrets.choice(outside)
+        if _bindable(port):
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # everything tried was busy
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        found: int = sock.getsockname()[1]
+        return found
 
 
 def tcp_answers(host: str, port: int, timeout: float = 1.0) -> bool:
