@@ -2,8 +2,8 @@
 
 Every ``*/ragchat_*/settings.py`` is read: its pydantic-settings classes give the variables
 (``RAGCHAT_`` + field name) and defaults, and the comment lines right above a field give its
-description. ``--write`` replaces the block between the markers in README.md; without it the
-block is printed. ``cli/tests/test_readme.py`` fails when README.md is behind the code.
+description. ``--write`` replaces the block between the markers in README.md, ``--check`` exits 1 when that
+block is behind the code; without either the block is printed.
 """
 
 from __future__ import annotations
@@ -135,8 +135,13 @@ def readme_block(text: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update README.md in place")
+    parser.add_argument("--check", action="store_true", help="exit 1 when README.md is behind the code")
     args = parser.parse_args()
     table = render()
+    if args.check:
+        current = readme_block(README.read_text()) == table
+        print("README.md configuration table is " + ("current" if current else "stale: run `make docs`"))
+        return 0 if current else 1
     if not args.write:
         print(table)
         return 0
