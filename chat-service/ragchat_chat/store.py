@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ragchat_chat.domain.types import Chat, ChatPage, ChatQuery, DatasetRef
+from ragchat_common.mongo import find_page
 
 COLLECTION = "chats"
 
@@ -105,15 +106,14 @@ class ChatStore:
             where["_id"] = query.id
         if query.name is not None:
             where["name"] = query.name
-        direction = DESCENDING if query.desc else ASCENDING
-        total = await self.collection.count_documents(where)
-        cursor = (
-            self.collection.find(where)
-            .sort([(query.orderby, direction), ("_id", direction)])
-            .skip((query.page - 1) * query.page_size)
-            .limit(query.page_size)
+        docs, total = await find_page(
+            self.collection,
+            where,
+            sort_key=query.orderby,
+            desc=query.desc,
+            skip=(query.page - 1) * query.page_size,
+            limit=query.page_size,
         )
-        docs = await cursor.to_list(length=query.page_size)
         return ChatPage(chats=[_to_chat(d) for d in docs], total=total)
 
     async def existing_ids(self, tenant_id: str, ids: list[str]) -> set[str]:

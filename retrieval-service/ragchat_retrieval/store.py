@@ -14,6 +14,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from ragchat_common.errors import InvalidArgument, Unavailable
+from ragchat_common.mongo import find_page
 
 Doc = dict[str, Any]
 
@@ -36,10 +37,9 @@ class StoreUnavailable(Unavailable):
         super().__init__("The dataset store is unavailable; please retry.")
 
 
-def _sort(orderby: str, desc: bool) -> list[tuple[str, int]]:
-    direction = DESCENDING if desc else ASCENDING
-    key = {"name": "name_lower"}.get(orderby, orderby)
-    return [(key, direction), ("_id", direction)]
+def _dataset_sort_key(orderby: str) -> str:
+    # Dataset names sort ignoring case, as they are unique ignoring case.
+    return {"name": "name_lower"}.get(orderby, orderby)
 
 
 def _public(doc: Mapping[str, Any] | None) -> Doc | None:
@@ -112,9 +112,10 @@ class Store:
             query["_id"] = id
         if name:
             query["name_lower"] = name.lower()
-        total = await self.db[DATASETS].count_documents(query)
-        cursor = self.db[DATASETS].find(query).sort(_sort(orderby, desc)).skip(skip).limit(limit)
-        return await _collect(cursor), total
+        rows, total = await find_page(
+            self.db[DATASETS], query, sort_key=_dataset_sort_key(orderby), desc=desc, skip=skip, limit=limit
+        )
+        return [doc for doc in map(_public, rows) if doc is not None], total
 
     async def delete_dataset(self, tenant_id: str, dataset_id: str) -> bool:
         result = await self.db[DATASETS].delete_one({"tenant_id": tenant_id, "_id": dataset_id})
@@ -184,12 +185,8 @@ class Store:
             time_range["$lte"] = create_time_to
         if time_range:
             query["create_time"] = time_range
-        total = await self.db[DOCUMENTS].count_documents(query)
-        order = _sort("name" if orderby == "name" else orderby, desc)
-        if orderby == "name":
-            order = [("name", order[0][1]), order[1]]
-        cursor = self.db[DOCUMENTS].find(query).sort(order).skip(skip).limit(limit)
-        return await _collect(cursor), total
+        rows, total = await find_page(self.db[DOCUMENTS], query, sort_key=orderby, desc=desc, skip=skip, limit=limit)
+        return [doc for doc in map(_public, rows) if doc is not None], total
 
     async def document_ids_of(self, tenant_id: str, dataset_id: str) -> list[str]:
         cursor = self.db[DOCUMENTS].find({"tenant_id": tenant_id, "dataset_id": dataset_id}, {"_id": 1})

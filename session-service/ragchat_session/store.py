@@ -11,8 +11,9 @@ import datetime as dt
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 
+from ragchat_common.mongo import find_page
 from ragchat_session.domain.types import Message, Session, SessionPage, SessionQuery
 
 COLLECTION = "sessions"
@@ -90,15 +91,14 @@ class SessionStore:
             where["name"] = query.name
         if query.user_id is not None:
             where["user_id"] = query.user_id
-        direction = DESCENDING if query.desc else ASCENDING
-        total = await self.collection.count_documents(where)
-        cursor = (
-            self.collection.find(where)
-            .sort([(query.orderby, direction), ("_id", direction)])
-            .skip((query.page - 1) * query.page_size)
-            .limit(query.page_size)
+        docs, total = await find_page(
+            self.collection,
+            where,
+            sort_key=query.orderby,
+            desc=query.desc,
+            skip=(query.page - 1) * query.page_size,
+            limit=query.page_size,
         )
-        docs = await cursor.to_list(length=query.page_size)
         return SessionPage(sessions=[_to_session(d) for d in docs], total=total)
 
     async def existing_ids(self, tenant_id: str, chat_id: str, ids: list[str]) -> set[str]:
