@@ -164,8 +164,9 @@ async def test_a_thousand_streams_cancelled_at_random_points_leave_no_lease(
     async def one() -> None:
         async with concurrency:
             progress: dict[str, Any] = {}
-            # a third leave before or while the headers come, the rest somewhere in the stream
-            delay = rng.uniform(0.0, 0.08) if rng.random() < 0.33 else rng.uniform(0.08, 3.0)
+            # 40 % leave before or while the headers come (they come in ~10-80 ms, depending on
+            # load), the rest somewhere in the stream
+            delay = rng.uniform(0.0, 0.05) if rng.random() < 0.4 else rng.uniform(0.08, 3.0)
             task = asyncio.create_task(streams.open(progress))
             done, _ = await asyncio.wait({task}, timeout=delay)
             if not done:
@@ -200,7 +201,8 @@ async def test_a_thousand_streams_cancelled_at_random_points_leave_no_lease(
     )
     assert sum(outcomes.values()) == 1000
     assert set(outcomes) <= {"cancelled mid-stream", "cancelled before the headers", "read to the end"}, outcomes
-    assert outcomes["cancelled mid-stream"] >= 150 and outcomes["cancelled before the headers"] >= 100
+    # Both ways of leaving were exercised (how many leave before the headers depends on load).
+    assert outcomes["cancelled mid-stream"] >= 150 and outcomes["cancelled before the headers"] >= 50
     # The peak exceeds the 40 open client streams: a gateway still preparing an abandoned
     # request holds its slot until it notices the client is gone. 0 at the end, 10 min before
     # any lease could expire: every slot was released, none leaked.
