@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from ragchat_common.errors import (
     Unavailable,
     error_for_code,
 )
+from ragchat_common.grpc_handlers import StreamBehaviour, UnaryBehaviour, rewrap_handler
 from ragchat_common.metrics import GrpcMetricsInterceptor
 from ragchat_common.ops_http import OpsHttpServer
 from ragchat_common.settings import ServiceSettings
@@ -143,63 +144,42 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        method = handler_call_details.method
-        if handler.unary_unary:
-            inner = handler.unary_unary
+        method: str = handler_call_details.method
+        return rewrap_handler(
+            handler,
+            lambda inner: _translating_unary(inner, method),
+            lambda inner: _translating_stream(inner, method),
+        )
 
-            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                try:
-                    return await inner(request, context)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    if isinstance(exc, grpc.aio.AbortError):
-                        raise
-                    await _abort_for(exc, context, method)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary_unary,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream:
-            inner_stream = handler.unary_stream
+def _is_translated(exc: BaseException) -> bool:
+    # Cancellation and an abort already under way pass through untouched.
+    return isinstance(exc, Exception) and not isinstance(exc, grpc.aio.AbortError)
 
-            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                try:
-                    async for item in inner_stream(request, context):
-                        yield item
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    if isinstance(exc, grpc.aio.AbortError):
-                        raise
-                    await _abort_for(exc, context, method)
 
-            return grpc.unary_stream_rpc_method_handler(
-                unary_stream,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_unary:
-            inner_su = handler.stream_unary
+def _translating_unary(inner: UnaryBehaviour, method: str) -> UnaryBehaviour:
+    async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await inner(request, context)
+        except BaseException as exc:
+            if not _is_translated(exc):
+                raise
+            await _abort_for(exc, context, method)
 
-            async def stream_unary(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-                try:
-                    return await inner_su(request_iterator, context)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    if isinstance(exc, grpc.aio.AbortError):
-                        raise
-                    await _abort_for(exc, context, method)
+    return call
 
-            return grpc.stream_unary_rpc_method_handler(
-                stream_unary,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
+
+def _translating_stream(inner: StreamBehaviour, method: str) -> StreamBehaviour:
+    async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        try:
+            async for item in inner(request, context):
+                yield item
+        except BaseException as exc:
+            if not _is_translated(exc):
+                raise
+            await _abort_for(exc, context, method)
+
+    return call
 
 
 class GrpcServer:
