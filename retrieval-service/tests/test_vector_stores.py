@@ -16,6 +16,7 @@ from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.ports import ChunkPoint, Scope, VectorStore
 from ragchat_retrieval.vectorstore.edge import EdgeStore
 from ragchat_retrieval.vectorstore.server import QdrantServerStore
+from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
 DIM = 8
 # qdrant-client's local mode says it ignores payload indexes and HNSW params; that is expected here.
@@ -227,7 +228,10 @@ async def test_edge_scans_small_filtered_sets_exactly_and_rebuilds_on_new_settin
             found += len({points[i].id for i in exact} & {h.id for h in hits})
         return found / (10 * len(queries))
 
-    graph_only = EdgeStore(tmp_path / "edge", dim, hnsw_ef=10, exact_search_max_points=0, rebuild_delay_s=3600)
+    def narrow(exact_search_max_points: int) -> IndexTuning:
+        return IndexTuning(hnsw_ef=10, exact_search_max_points=exact_search_max_points)
+
+    graph_only = EdgeStore(tmp_path / "edge", dim, tuning=narrow(0), rebuild_delay_s=3600)
     await graph_only.open()
     await graph_only.upsert(points)
     await graph_only.rebuild()
@@ -235,7 +239,7 @@ async def test_edge_scans_small_filtered_sets_exactly_and_rebuilds_on_new_settin
     assert await recall(graph_only) < 0.99  # a narrow walk of the graph is approximate
     await graph_only.close()
 
-    scanning = EdgeStore(tmp_path / "edge", dim, hnsw_ef=10, exact_search_max_points=5000, rebuild_delay_s=0.05)
+    scanning = EdgeStore(tmp_path / "edge", dim, tuning=narrow(5000), rebuild_delay_s=0.05)
     await scanning.open()
     for _ in range(100):
         if scanning._rebuild_task is not None:
@@ -247,11 +251,60 @@ async def test_edge_scans_small_filtered_sets_exactly_and_rebuilds_on_new_settin
     assert await recall(scanning) == 1.0
     await scanning.close()
 
-    again = EdgeStore(tmp_path / "edge", dim, hnsw_ef=10, exact_search_max_points=5000, rebuild_delay_s=0.05)
+    again = EdgeStore(tmp_path / "edge", dim, tuning=narrow(5000), rebuild_delay_s=0.05)
     await again.open()
     try:
         await asyncio.sleep(0.3)
         assert again._rebuild_task is None  # settings unchanged: no build
         assert await recall(again) == 1.0
     finally:
+        await again.close()
+
+
+async def test_edge_quantized_search_rescores_to_exact_scores_and_switching_it_rebuilds_once(tmp_path: Path) -> None:
+    """Searches run on an int8 copy of the vectors but return the order and cosine of the full
+    vectors (rescoring); turning quantization on rebuilds once, turning it off needs no build."""
+    dim, rng = 128, random.Random(5)  # 1.5 MB of vectors: above the size that gets indexed
+    vectors = [unit([rng.gauss(0, 1) for _ in range(dim)]) for _ in range(3000)]
+    points = [point("t", "d", "doc", f"chunk {i}", v) for i, v in enumerate(vectors)]
+    queries = [unit([rng.gauss(0, 1) for _ in range(dim)]) for _ in range(10)]
+    scope = Scope(tenant_id="t", dataset_ids=["d"])
+
+    async def assert_exact(store: EdgeStore) -> None:
+        for query in queries:
+            scores = {p.id: sum(a * b for a, b in zip(p.dense, query, strict=True)) for p in points}
+            best = sorted(scores, key=lambda i: -scores[i])[:10]
+            hits = await store.search_dense(scope, query, 10, with_payload=False)
+            assert [h.id for h in hits] == best
+            for hit in hits:  # int8 scores would be off by ~1e-2
+                assert hit.score == pytest.approx(scores[hit.id], abs=1e-5)
+
+    def quantized_on_disk(store: EdgeStore) -> bool:
+        return any(store.path.glob("gen-*/segments/*/vector_storage-dense/quantized.data"))
+
+    async def opened(quantize: bool) -> EdgeStore:
+        store = EdgeStore(tmp_path / "edge", dim, tuning=IndexTuning(quantize=quantize), rebuild_delay_s=0.05)
+        await store.open()
+        await asyncio.sleep(0.3)  # past the debounce: a needed build has started
+        if store._rebuild_task is not None:
+            await asyncio.wait_for(store._rebuild_task, 60)
+        return store
+
+    plain = EdgeStore(tmp_path / "edge", dim, tuning=IndexTuning(quantize=False), rebuild_delay_s=3600)
+    await plain.open()
+    await plain.upsert(points)
+    await plain.rebuild()
+    assert not quantized_on_disk(plain)
+    await assert_exact(plain)
+    await plain.close()
+
+    quantized = await opened(quantize=True)
+    assert quantized.rebuilds == 1 and quantized_on_disk(quantized)
+    await assert_exact(quantized)
+    await quantized.close()
+
+    for quantize in (True, False):  # unchanged, then off: the int8 copy stays and is ignored
+        again = await opened(quantize)
+        assert again.rebuilds == 0
+        await assert_exact(again)
         await again.close()

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from ragchat_retrieval.domain.ports import VectorStore
 from ragchat_retrieval.settings import RetrievalSettings
+from ragchat_retrieval.vectorstore.tuning import IndexTuning
+
+
+def index_tuning(settings: RetrievalSettings) -> IndexTuning:
+    return IndexTuning(
+        hnsw_ef=settings.hnsw_ef,
+        exact_search_max_points=settings.exact_search_max_points,
+        quantize=settings.vector_quantization,
+        oversampling=settings.quantization_oversampling,
+    )
 
 
 def open_vector_store(settings: RetrievalSettings) -> VectorStore:
+    tuning = index_tuning(settings)
     if settings.qdrant_url:
         from ragchat_retrieval.vectorstore.server import QdrantServerStore
 
@@ -15,14 +26,12 @@ def open_vector_store(settings: RetrievalSettings) -> VectorStore:
             collection=settings.qdrant_collection,
             url=settings.qdrant_url,
             api_key=settings.qdrant_api_key or None,
-            hnsw_ef=settings.hnsw_ef,
-            exact_search_max_points=settings.exact_search_max_points,
+            tuning=tuning,
         )
     from ragchat_retrieval.vectorstore.edge import EdgeStore
 
     return EdgeStore(
         settings.resolved_qdrant_path,
         settings.embedding_dim,
-        hnsw_ef=settings.hnsw_ef,
-        exact_search_max_points=settings.exact_search_max_points,
+        tuning=tuning,
     )

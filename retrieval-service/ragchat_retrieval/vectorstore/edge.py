@@ -28,14 +28,11 @@ from typing import Any
 import qdrant_edge as q
 
 from ragchat_retrieval.domain.ports import DENSE, SPARSE, ChunkPoint, Hit, Scope, SparseVector
+from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
 log = logging.getLogger(__name__)
 
 KEYWORD_FIELDS = ("dataset_id", "document_id", "run_id")
-# m 32 lifts recall a little where the graph is used but triples the build time and doubles the
-# search time at 100k chunks (measured); small sets are scanned exactly instead (see below).
-HNSW_M = 16
-HNSW_EF_CONSTRUCT = 128
 
 
 def point_id(chunk_id: str) -> str:
@@ -43,9 +40,9 @@ def point_id(chunk_id: str) -> str:
 
 
 def chunk_id(pid: Any) -> str:
-    # Point ids are the canonical UUID form of 32-hex chunk ids (point_id); dropping the dashes is
-    # ~10x cheaper than parsing, which shows at top_k 1024 (two lists of hits per search).
-    return str(pid).replace("-", "")
+    # Point ids are the canonical UUID form of 32-hex chunk ids (point_id); the engine hands them
+    # back as uuid.UUID, whose hex is the chunk id (cheaper than str, which shows at top_k 1024).
+    return pid.hex if isinstance(pid, uuid.UUID) else str(pid).replace("-", "")
 
 
 def build_filter(scope: Scope) -> q.Filter:
@@ -72,15 +69,13 @@ class EdgeStore:
         path: Path,
         dim: int,
         *,
-        hnsw_ef: int = 128,
-        exact_search_max_points: int = 12_000,
+        tuning: IndexTuning = IndexTuning(),
         rebuild_delay_s: float = 2.0,
         rebuild_min_unindexed: int = 2000,
     ) -> None:
         self.path = Path(path)
         self.dim = dim
-        self.hnsw_ef = hnsw_ef
-        self.exact_search_max_points = exact_search_max_points
+        self.tuning = tuning
         self.rebuild_delay_s = rebuild_delay_s
         # Below this many unindexed points a brute-force scan is as fast as the graph.
         self.rebuild_min_unindexed = rebuild_min_unindexed
@@ -100,27 +95,40 @@ class EdgeStore:
         self._reindex = False
 
     def _config(self) -> q.EdgeConfig:
+        t = self.tuning
         return q.EdgeConfig(
             vectors={DENSE: q.EdgeVectorParams(size=self.dim, distance=q.Distance.Cosine)},
             sparse_vectors={SPARSE: q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)},
             hnsw_config=q.HnswIndexConfig(
-                m=HNSW_M,
-                ef_construct=HNSW_EF_CONSTRUCT,
-                full_scan_threshold=self._full_scan_threshold_kb(),
-                payload_m=HNSW_M,
+                m=t.hnsw_m,
+                ef_construct=t.hnsw_ef_construct,
+                full_scan_threshold=t.full_scan_threshold_kb(self.dim),
+                payload_m=t.hnsw_m,
+            ),
+            # Off: None keeps a quantization the shard already has; searches ignore it then.
+            quantization_config=(
+                q.ScalarQuantizationConfig(type=q.ScalarType.Int8, quantile=0.99, memory=q.Memory.Cached)
+                if t.quantize
+                else None
             ),
             # KB of vectors above which a segment gets its graph: ~650 vectors of 384 floats.
             optimizers=q.EdgeOptimizersConfig(indexing_threshold=1_000),
+            # Payloads (chunk texts) stay in the page cache: read from cold pages, the payloads of
+            # a top 10 cost more than the vector search itself (measured at 100k chunks).
+            payload_memory=q.Memory.Cached,
+            # Queries run one at a time on the event loop, holding the GIL (see _query): a pool
+            # of one saves the fan-out across segments and its thread wake-ups (measured ~0.3 ms
+            # of a 100k-chunk top 10 on 2 cores).
+            max_search_threads=1,
         )
 
-    def _full_scan_threshold_kb(self) -> int:
-        """The engine's query planner scans (exactly) instead of walking the graph when a search's
-        filtered cardinality is below this many KB of vectors; the same size bounds the per-tenant
-        and per-dataset graphs (payload_m). Up to ~10k points a scan costs about a millisecond,
-        and it is where the graph's recall is weakest: the top 10 of a small set reach into
-        near-tied, barely related chunks that an ef-128 walk misses (recall@10 0.93 at 10k on the
-        bench's data, 1.0 exact)."""
-        return max(1, self.exact_search_max_points * self.dim * 4 // 1024)
+    def _search_params(self, limit: int) -> q.SearchParams:
+        quantization = (
+            q.QuantizationSearchParams(rescore=True, oversampling=self.tuning.oversampling)
+            if self.tuning.quantize
+            else q.QuantizationSearchParams(ignore=True)
+        )
+        return q.SearchParams(hnsw_ef=self.tuning.ef(limit), quantization=quantization)
 
     @property
     def shard(self) -> q.EdgeShard:
@@ -147,7 +155,7 @@ class EdgeStore:
             if state:
                 self._generation = int(state["generation"])
                 directory = self._generation_dir(self._generation)
-                settings_changed = self._stored_hnsw_params(directory) != self._hnsw_params()
+                settings_changed = self._stored_index_params(directory) != self._index_params()
                 self._reindex = settings_changed or bool(state.get("reindex"))
                 # The current settings are written to disk; the next build applies them.
                 shard = q.EdgeShard.load(str(directory), self._config())
@@ -169,21 +177,28 @@ class EdgeStore:
         self._shard = await self._run(_open)
         self._schedule_rebuild()  # index what an earlier run left unindexed
 
-    def _hnsw_params(self) -> dict[str, int]:
+    def _index_params(self) -> dict[str, Any]:
         """The index settings a build applies, as the shard's edge_config.json stores them."""
+        t = self.tuning
         return {
-            "m": HNSW_M,
-            "ef_construct": HNSW_EF_CONSTRUCT,
-            "full_scan_threshold": self._full_scan_threshold_kb(),
-            "payload_m": HNSW_M,
+            "m": t.hnsw_m,
+            "ef_construct": t.hnsw_ef_construct,
+            "full_scan_threshold": t.full_scan_threshold_kb(self.dim),
+            "payload_m": t.hnsw_m,
+            "quantization": "int8" if t.quantize else None,
         }
 
-    def _stored_hnsw_params(self, directory: Path) -> dict[str, Any]:
+    def _stored_index_params(self, directory: Path) -> dict[str, Any]:
         try:
-            stored = json.loads((directory / "edge_config.json").read_text()).get("hnsw_config") or {}
+            stored = json.loads((directory / "edge_config.json").read_text())
         except (FileNotFoundError, ValueError):
             return {}
-        return {k: stored.get(k) for k in self._hnsw_params()}
+        hnsw = stored.get("hnsw_config") or {}
+        params = {k: hnsw.get(k) for k in ("m", "ef_construct", "full_scan_threshold", "payload_m")}
+        # Switched off, a quantization already built stays on disk and searches ignore it.
+        scalar = (stored.get("quantization_config") or {}).get("scalar") or {}
+        params["quantization"] = scalar.get("type") if self.tuning.quantize else None
+        return params
 
     def _read_state(self) -> dict[str, Any]:
         try:
@@ -324,7 +339,7 @@ class EdgeStore:
             query=q.Query.Nearest(list(vector), using=DENSE),
             filter=build_filter(scope),
             with_payload=with_payload,
-            params=q.SearchParams(hnsw_ef=max(self.hnsw_ef, limit)),
+            params=self._search_params(limit),
         )
         points = self._query(request)
         return [Hit(id=chunk_id(p.id), score=p.score, payload=dict(p.payload or {})) for p in points]

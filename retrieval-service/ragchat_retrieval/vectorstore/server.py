@@ -10,6 +10,7 @@ from qdrant_client import AsyncQdrantClient, models
 
 from ragchat_common.errors import Unavailable
 from ragchat_retrieval.domain.ports import DENSE, SPARSE, ChunkPoint, Hit, Scope, SparseVector
+from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
 KEYWORD_FIELDS = ("dataset_id", "document_id", "run_id")
 
@@ -54,15 +55,12 @@ class QdrantServerStore:
         api_key: str | None = None,
         location: str | None = None,
         path: str | None = None,
-        hnsw_ef: int = 128,
-        exact_search_max_points: int = 12_000,
+        tuning: IndexTuning = IndexTuning(),
         timeout_s: int = 10,
     ) -> None:
         self.dim = dim
         self.collection = collection
-        self.hnsw_ef = hnsw_ef
-        # As in the embedded engine: small filtered sets are scanned exactly (threshold in KB).
-        self.full_scan_threshold_kb = max(1, exact_search_max_points * dim * 4 // 1024)
+        self.tuning = tuning
         self._client_args: dict[str, Any] = {"url": url, "api_key": api_key, "location": location, "path": path}
         self._timeout_s = timeout_s
         self._client: AsyncQdrantClient | None = None
@@ -86,7 +84,19 @@ class QdrantServerStore:
                     vectors_config={DENSE: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)},
                     sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                     hnsw_config=models.HnswConfigDiff(
-                        m=16, ef_construct=128, payload_m=16, full_scan_threshold=self.full_scan_threshold_kb
+                        m=self.tuning.hnsw_m,
+                        ef_construct=self.tuning.hnsw_ef_construct,
+                        payload_m=self.tuning.hnsw_m,
+                        full_scan_threshold=self.tuning.full_scan_threshold_kb(self.dim),
+                    ),
+                    quantization_config=(
+                        models.ScalarQuantization(
+                            scalar=models.ScalarQuantizationConfig(
+                                type=models.ScalarType.INT8, quantile=0.99, always_ram=True
+                            )
+                        )
+                        if self.tuning.quantize
+                        else None
                     ),
                 )
                 await self._client.create_payload_index(
@@ -143,7 +153,12 @@ class QdrantServerStore:
             query_filter=build_filter(scope),
             limit=limit,
             with_payload=with_payload,
-            search_params=models.SearchParams(hnsw_ef=max(self.hnsw_ef, limit)),
+            search_params=models.SearchParams(
+                hnsw_ef=self.tuning.ef(limit),
+                quantization=models.QuantizationSearchParams(
+                    ignore=not self.tuning.quantize, rescore=True, oversampling=self.tuning.oversampling
+                ),
+            ),
         )
         return [Hit(id=chunk_id(p.id), score=p.score, payload=dict(p.payload or {})) for p in response.points]
 
