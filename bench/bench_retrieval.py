@@ -10,7 +10,9 @@ namespace on the machine's RabbitMQ/Redis) and prints:
 2. chunks indexed per second through IndexChunks (vectors precomputed: the index write path);
 3. at each size: Search p50/p99 over gRPC, end to end (query text in: embedding, hybrid search,
    Mongo lookups) and for the vector part alone (query vector in, dense only, top 10), and
-   recall@10 of the vector part against exact (brute-force) search.
+   recall@10 of the vector part against exact (brute-force) search; beside them the round trip of
+   a Health/Check on the same channel, the floor any call pays on this machine;
+4. with --in-process, the engine alone on the same vectors, without gRPC or service code.
 
 Vectors for the bulk sizes are synthetic but clustered like sentence embeddings (Gaussian mixture
 around 2000 topics, cosine to the topic ≈ 0.7); uniformly random vectors would be unrealistically
@@ -28,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kombu import Connection
 from pymongo import MongoClient
 
@@ -213,7 +216,11 @@ def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 
 async def bench_search(
-    stub: retrieval_pb2_grpc.RetrievalServiceStub, bulk: BulkIndex, queries: np.ndarray, texts: list[str]
+    stub: retrieval_pb2_grpc.RetrievalServiceStub,
+    health: health_pb2_grpc.HealthStub,
+    bulk: BulkIndex,
+    queries: np.ndarray,
+    texts: list[str],
 ) -> None:
     n = len(bulk.ids)
     exact = [{bulk.ids[i] for i in row} for row in exact_top10(bulk.vectors, queries)]
@@ -239,6 +246,15 @@ async def bench_search(
             ),
         )
         e2e_ms.append(ms)
+    floor_ms = []
+    for _ in range(len(requests)):
+        began = time.perf_counter()
+        await health.Check(health_pb2.HealthCheckRequest())
+        floor_ms.append((time.perf_counter() - began) * 1000)
+    print(
+        f"{n:>7} chunks  gRPC floor on this machine (Health/Check, same channel): "
+        f"p50 {percentile(floor_ms, 50):6.2f} ms"
+    )
     print(
         f"{n:>7} chunks  vector part (query vector, dense, top 10): p50 {percentile(vector_ms, 50):6.2f} ms"
         f"  p99 {percentile(vector_ms, 99):6.2f} ms  recall@10 {statistics.mean(recalls):.3f}"
@@ -301,7 +317,7 @@ async def main(args: argparse.Namespace, stack: Stack) -> None:
         )
         waited = await wait_until_indexed(stack.config.state_dir, before)
         print(f"{len(bulk.ids):>7} chunks  background HNSW build (child process) done {waited:.0f} s after the load")
-        await bench_search(stub, bulk, queries, texts)
+        await bench_search(stub, health_pb2_grpc.HealthStub(channel), bulk, queries, texts)
         if args.in_process:
             await bench_engine_in_process(bulk.vectors, queries, index_tuning(RetrievalSettings()))
     await channel.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient
@@ -18,6 +17,7 @@ from ragchat_chat.store import ChatStore
 from ragchat_common.grpc_utils import GrpcServer, insecure_channel, serve_until_signalled
 from ragchat_common.logging import configure_logging
 from ragchat_common.mongo import ensure_indexes_with_retry
+from ragchat_common.runtime import run_service
 from ragchat_common.telemetry import setup_telemetry
 
 
@@ -48,7 +48,7 @@ def run() -> None:
     settings = ChatSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_telemetry(settings.service_name)
-    asyncio.run(serve(settings))
+    run_service(serve(settings))
 
 
 if __name__ == "__main__":

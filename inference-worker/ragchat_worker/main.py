@@ -14,6 +14,7 @@ from ragchat_common.grpc_utils import insecure_channel
 from ragchat_common.jobs import CompletionJob, completion_queue
 from ragchat_common.logging import configure_logging
 from ragchat_common.ops_http import OpsHttpServer
+from ragchat_common.runtime import run_service
 from ragchat_common.telemetry import setup_telemetry
 from ragchat_worker.clients import GrpcAnswerStore, GrpcRetriever
 from ragchat_worker.consumer import JobConsumer
@@ -139,7 +140,7 @@ def run() -> None:
     settings = WorkerSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_telemetry(settings.service_name)
-    asyncio.run(serve(settings))
+    run_service(serve(settings))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from ragchat.retrieval.v1 import retrieval_pb2_grpc
 from ragchat_common.errors import Unavailable
 from ragchat_common.grpc_utils import GrpcServer, serve_until_signalled
 from ragchat_common.logging import configure_logging
+from ragchat_common.runtime import run_service
 from ragchat_common.telemetry import setup_telemetry
 from ragchat_retrieval.domain.deps import Deps, EnqueueParse, Limits
 from ragchat_retrieval.embeddings import get_embedder
@@ -78,7 +79,7 @@ def run() -> None:
     settings = RetrievalSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_telemetry(settings.service_name)
-    asyncio.run(serve(settings))
+    run_service(serve(settings))
 
 
 if __name__ == "__main__":

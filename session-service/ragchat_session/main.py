@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient
@@ -11,6 +10,7 @@ from ragchat.session.v1 import session_pb2_grpc
 from ragchat_common.grpc_utils import GrpcServer, serve_until_signalled
 from ragchat_common.logging import configure_logging
 from ragchat_common.mongo import ensure_indexes_with_retry
+from ragchat_common.runtime import run_service
 from ragchat_common.telemetry import setup_telemetry
 from ragchat_session.grpc_server import SERVICE_NAME, SessionServicer
 from ragchat_session.settings import SessionSettings
@@ -42,7 +42,7 @@ def run() -> None:
     settings = SessionSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_telemetry(settings.service_name)
-    asyncio.run(serve(settings))
+    run_service(serve(settings))
 
 
 if __name__ == "__main__":
