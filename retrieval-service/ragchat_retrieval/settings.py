@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragchat_common.settings import GrpcServiceSettings
+from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
 
 class RetrievalSettings(GrpcServiceSettings):
@@ -43,15 +44,15 @@ class RetrievalSettings(GrpcServiceSettings):
     default_top_n: int = 6
     # HNSW search breadth for a top-10 query (higher: better recall, slower); a larger top_k
     # widens it to top_k.
-    hnsw_ef: int = 64
+    hnsw_ef: int = IndexTuning.hnsw_ef
     # Searches whose tenant/dataset/document filter leaves at most about this many chunks scan
     # them exactly instead of walking the graph (exact recall where HNSW is weakest).
-    exact_search_max_points: int = 12_000
+    exact_search_max_points: int = IndexTuning.exact_search_max_points
     # An int8 copy of the dense vectors in RAM (+25% memory) that searches run on; the best
     # top_k x oversampling candidates are rescored with the full vectors. Changing it rebuilds
     # the embedded index once.
-    vector_quantization: bool = True
-    quantization_oversampling: float = 2.0
+    vector_quantization: bool = IndexTuning.quantize
+    quantization_oversampling: float = IndexTuning.oversampling
 
     @property
     def resolved_qdrant_path(self) -> Path:

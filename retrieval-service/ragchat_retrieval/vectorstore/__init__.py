@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ragchat_retrieval.domain.ports import VectorStore
-from ragchat_retrieval.settings import RetrievalSettings
 from ragchat_retrieval.vectorstore.tuning import IndexTuning
+
+if TYPE_CHECKING:  # settings take their defaults from IndexTuning
+    from ragchat_retrieval.settings import RetrievalSettings
 
 
 def index_tuning(settings: RetrievalSettings) -> IndexTuning:

@@ -13,7 +13,7 @@ class IndexTuning:
     hnsw_ef_construct: int = 128
     # Graph search breadth for a top-10 query; a larger limit widens it to the limit. Measured on
     # 30k chunks of real text (MiniLM), graph only: recall@10 0.991 at 64, 0.998 at 128 for 1.5x
-    # the time, 0.968 at 32.
+    # the time, 0.968 at 32 (bench/bench_recall_real_text.py).
     hnsw_ef: int = 64
     # Searches whose tenant/dataset/document filter leaves at most about this many chunks scan
     # them exactly instead of walking the graph: there the graph's recall is weakest (the top 10
@@ -21,8 +21,9 @@ class IndexTuning:
     exact_search_max_points: int = 12_000
     # An int8 copy of every dense vector, kept in RAM: the graph is walked (or a small set
     # scanned) on it, 4x less memory traffic per distance, and the best limit * oversampling
-    # candidates are rescored with the full float vectors, so the order returned is exact.
-    # Halves the search time at 100k chunks, with recall as without it (measured).
+    # candidates are rescored with the full float vectors, so the scores and order returned are
+    # those of the full vectors. Halves the search time at 100k chunks, recall as without it
+    # (measured, bench/bench_recall_real_text.py).
     quantize: bool = True
     oversampling: float = 2.0
 
