@@ -125,7 +125,7 @@ async def test_real_clock_admits_about_the_rate_per_period(stack: Stack, replica
     try:
         started = time.monotonic()
         while time.monotonic() - started < 4.0:
-            wave = await client.burst(80)  # more than comes back during a wave: always over-asking
+            wave = await client.burst(80)  # more than comes back during a wave, on a machine that keeps up
             sent += len(wave)
             admitted += _admitted(wave)
         elapsed = time.monotonic() - started
@@ -134,7 +134,9 @@ async def test_real_clock_admits_about_the_rate_per_period(stack: Stack, replica
     ceiling = 150 + 100 * elapsed / PERIOD_S
     print(f"\nreal clock: {admitted} of {sent} admitted in {elapsed:.2f} s (bucket allows at most {ceiling:.0f})")
     assert admitted <= ceiling + 1
-    assert admitted >= 0.8 * ceiling
+    # Asked for more than the bucket allows, it admits about the rate; on a machine too busy to
+    # send that many in time, it must have refused nothing.
+    assert admitted >= min(sent, 0.8 * ceiling)
 
 
 async def test_429_carries_retry_after_and_waiting_that_long_is_admitted(
