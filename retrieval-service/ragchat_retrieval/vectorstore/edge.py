@@ -19,7 +19,6 @@ import shutil
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,21 +27,10 @@ from typing import Any
 import qdrant_edge as q
 
 from ragchat_retrieval.domain.ports import DENSE, SPARSE, ChunkPoint, Hit, Scope, SparseVector
+from ragchat_retrieval.vectorstore.points import KEYWORD_FIELDS, chunk_id, point_id
 from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
 log = logging.getLogger(__name__)
-
-KEYWORD_FIELDS = ("dataset_id", "document_id", "run_id")
-
-
-def point_id(chunk_id: str) -> str:
-    return str(uuid.UUID(hex=chunk_id))
-
-
-def chunk_id(pid: Any) -> str:
-    # Point ids are the canonical UUID form of 32-hex chunk ids (point_id); the engine hands them
-    # back as uuid.UUID, whose hex is the chunk id (cheaper than str, which shows at top_k 1024).
-    return pid.hex if isinstance(pid, uuid.UUID) else str(pid).replace("-", "")
 
 
 def build_filter(scope: Scope) -> q.Filter:
@@ -194,7 +182,7 @@ class EdgeStore:
         except (FileNotFoundError, ValueError):
             return {}
         hnsw = stored.get("hnsw_config") or {}
-        params = {k: hnsw.get(k) for k in ("m", "ef_construct", "full_scan_threshold", "payload_m")}
+        params = {k: hnsw.get(k) for k in self._index_params()}
         # Switched off, a quantization already built stays on disk and searches ignore it.
         scalar = (stored.get("quantization_config") or {}).get("scalar") or {}
         params["quantization"] = scalar.get("type") if self.tuning.quantize else None

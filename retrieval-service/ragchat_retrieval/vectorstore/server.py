@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,19 +9,8 @@ from qdrant_client import AsyncQdrantClient, models
 
 from ragchat_common.errors import Unavailable
 from ragchat_retrieval.domain.ports import DENSE, SPARSE, ChunkPoint, Hit, Scope, SparseVector
+from ragchat_retrieval.vectorstore.points import KEYWORD_FIELDS, chunk_id, point_id
 from ragchat_retrieval.vectorstore.tuning import IndexTuning
-
-KEYWORD_FIELDS = ("dataset_id", "document_id", "run_id")
-
-
-def point_id(chunk_id: str) -> str:
-    return str(uuid.UUID(hex=chunk_id))
-
-
-def chunk_id(pid: Any) -> str:
-    # Point ids are the canonical UUID form of 32-hex chunk ids (point_id); dropping the dashes is
-    # ~10x cheaper than parsing, which shows at top_k 1024 (two lists of hits per search).
-    return str(pid).replace("-", "")
 
 
 def build_filter(scope: Scope) -> models.Filter:
