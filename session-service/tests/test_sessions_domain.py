@@ -124,9 +124,11 @@ async def test_question_answer_cycle_history_and_idempotent_answer(store: Sessio
         ("user", "What is X?"),
         ("assistant", "X is Y [ID:0]"),
     ]
-    answer = second.history[-1]
-    assert answer.id == first.answer_id and answer.reference == reference
-    assert second.history[0].reference is None
+    # The history is what a prompt needs: references stay in the session, not in every question.
+    assert second.history[-1].id == first.answer_id
+    assert all(m.reference is None for m in second.history)
+    stored = await sessions.get_session(store, T1, chat, session.id)
+    assert stored.messages[2].reference == reference
     with pytest.raises(NotFound):
         await sessions.store_answer(store, T1, chat, new_id(), new_id(), "x", None)
 

@@ -119,7 +119,8 @@ class SessionServiceServicer:
 
     def AppendUserMessage(self, request, context):
         """Stores the user's question and reserves the id of the answer. Returns the history the
-        answer is to be generated from (messages before the question, oldest first). With
+        answer is to be generated from (messages before the question, oldest first, without their
+        references: GetSession has those). With
         new_session instead of session_id it creates the session holding the question, in one write.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
