@@ -95,7 +95,7 @@ class EdgeStore:
             ),
             # Off: None keeps a quantization the shard already has; searches ignore it then.
             quantization_config=(
-                q.ScalarQuantizationConfig(type=q.ScalarType.Int8, quantile=0.99, memory=q.Memory.Cached)
+                q.ScalarQuantizationConfig(type=q.ScalarType.Int8, quantile=t.quantile, memory=q.Memory.Cached)
                 if t.quantize
                 else None
             ),

@@ -80,7 +80,7 @@ class QdrantServerStore:
                     quantization_config=(
                         models.ScalarQuantization(
                             scalar=models.ScalarQuantizationConfig(
-                                type=models.ScalarType.INT8, quantile=0.99, always_ram=True
+                                type=models.ScalarType.INT8, quantile=self.tuning.quantile, always_ram=True
                             )
                         )
                         if self.tuning.quantize

@@ -26,6 +26,8 @@ class IndexTuning:
     # (measured, bench/bench_recall_real_text.py).
     quantize: bool = True
     oversampling: float = 2.0
+    # The int8 range covers this share of the vector components; the rarest outliers are clipped.
+    quantile: float = 0.99
 
     def full_scan_threshold_kb(self, dim: int) -> int:
         """Qdrant's planner scans instead of walking the graph when a filtered search's
