@@ -20,16 +20,14 @@ import re
 import statistics
 import sys
 import sysconfig
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from bench_retrieval import TENANT, exact_top10, private_store
 
-from ragchat_common.ids import new_id
-from ragchat_retrieval.domain.ports import ChunkPoint, Scope, SparseVector
+from ragchat_retrieval.domain.ports import Scope
 from ragchat_retrieval.embeddings import OnnxMiniLM
-from ragchat_retrieval.vectorstore.edge import EdgeStore
 from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
 QUERIES = 300
@@ -80,25 +78,16 @@ def embeddings(count: int) -> np.ndarray:
 
 
 async def measure(vectors: np.ndarray, queries: np.ndarray, quantize: bool, efs: list[int]) -> None:
-    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
-    directory = Path(tempfile.mkdtemp(prefix="bench-recall-")) / "qdrant"
+    exact = exact_top10(vectors, queries)
     # exact_search_max_points 0: the planner never scans instead of walking the graph.
-    graph_only = IndexTuning(quantize=quantize, exact_search_max_points=0)
-    store = EdgeStore(directory, vectors.shape[1], tuning=graph_only, rebuild_delay_s=3600)
-    await store.open()
-    ids = [new_id() for _ in range(len(vectors))]
-    payload = {"tenant_id": "t", "dataset_id": "d", "document_id": "doc", "run_id": "r"}
-    for start in range(0, len(vectors), 1000):
-        batch = range(start, min(start + 1000, len(vectors)))
-        await store.upsert([ChunkPoint(ids[i], vectors[i].tolist(), SparseVector([1], [1.0]), payload) for i in batch])
-    await store.rebuild()
+    store, ids = await private_store(vectors, IndexTuning(quantize=quantize, exact_search_max_points=0))
     for ef in efs:
         store.tuning = IndexTuning(quantize=quantize, exact_search_max_points=0, hnsw_ef=ef)  # search-time only
         recalls, latencies = [], []
         for query, expected in zip(queries, exact, strict=True):
             vector = query.tolist()
             began = time.perf_counter()
-            hits = await store.search_dense(Scope("t", ["d"]), vector, 10, with_payload=False)
+            hits = await store.search_dense(Scope(TENANT, ["d"]), vector, 10, with_payload=False)
             latencies.append((time.perf_counter() - began) * 1000)
             recalls.append(len({ids[i] for i in expected} & {h.id for h in hits}) / 10)
         print(

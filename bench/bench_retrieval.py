@@ -265,18 +265,25 @@ async def bench_search(
     )
 
 
+async def private_store(vectors: np.ndarray, tuning: IndexTuning) -> tuple[EdgeStore, list[str]]:
+    """The vectors, indexed, in a private embedded engine inside this process (tenant TENANT,
+    dataset "d"), and their chunk ids by row."""
+    directory = Path(tempfile.mkdtemp(prefix="bench-engine-")) / "qdrant"
+    store = EdgeStore(directory, vectors.shape[1], tuning=tuning, rebuild_delay_s=3600)
+    await store.open()
+    ids = [new_id() for _ in range(len(vectors))]
+    payload = {"tenant_id": TENANT, "dataset_id": "d", "document_id": "doc", "run_id": "r", "content": "x"}
+    for b in range(0, len(vectors), 1000):
+        batch = range(b, min(b + 1000, len(vectors)))
+        await store.upsert([ChunkPoint(ids[i], vectors[i].tolist(), SparseVector([1], [1.0]), payload) for i in batch])
+    await store.rebuild()
+    return store, ids
+
+
 async def bench_engine_in_process(vectors: np.ndarray, queries: np.ndarray, tuning: IndexTuning) -> None:
     """The same vectors in a private embedded engine inside this process: the engine's share of
     the gRPC figure (no RPC, no service code)."""
-    directory = Path(tempfile.mkdtemp(prefix="bench-engine-")) / "qdrant"
-    store = EdgeStore(directory, DIM, tuning=tuning, rebuild_delay_s=3600)
-    await store.open()
-    ids = [new_id() for _ in range(len(vectors))]
-    for b in range(0, len(vectors), 1000):
-        batch = range(b, min(b + 1000, len(vectors)))
-        payload = {"tenant_id": TENANT, "dataset_id": "d", "document_id": "doc", "run_id": "r", "content": "x"}
-        await store.upsert([ChunkPoint(ids[i], vectors[i].tolist(), SparseVector([1], [1.0]), payload) for i in batch])
-    await store.rebuild()
+    store, ids = await private_store(vectors, tuning)
     exact = [{ids[i] for i in row} for row in exact_top10(vectors, queries)]
     await asyncio.sleep(1)
     latencies, recalls = [], []
