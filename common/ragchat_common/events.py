@@ -8,7 +8,8 @@ gateway fill gaps (a subscription that was not yet active, a reconnect) and lets
 job emits ``reset``; a gateway relays every seq once, in order.
 
 Order of a successful answer: ``delta``* (each the NEW text only), ``final`` (the full answer, its
-reference, usage), ``done``. A failure: ``delta``*, ``error``, ``done``. A worker that takes over a
+reference, usage; ``stopped`` when a client stopped it and the answer is the partial text),
+``done``. A failure: ``delta``*, ``error``, ``done``. A worker that takes over a
 redelivered job first sends ``reset``: the text streamed so far is void and the answer restarts.
 """
 
@@ -28,6 +29,14 @@ class Usage(BaseModel):
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    def as_dict(self) -> dict[str, int]:
+        """The shape clients see (API.md §9.2)."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
 
 
 class _StreamEventBase(BaseModel):
@@ -64,6 +73,8 @@ class FinalEvent(_StreamEventBase):
     created_at: float
     model: str = ""
     usage: Usage = Field(default_factory=Usage)
+    # A client stopped the answer: ``answer`` is the text generated until then.
+    stopped: bool = False
 
 
 class ErrorEvent(_StreamEventBase):
@@ -110,3 +121,13 @@ def stream_channel(namespace: str, message_id: str) -> str:
 def stream_log_key(namespace: str, message_id: str) -> str:
     """The Redis stream (capped, expiring) holding one answer's events for replay."""
     return f"{namespace}:streamlog:{message_id}"
+
+
+def stream_control_channel(namespace: str, message_id: str) -> str:
+    """The Redis pub/sub channel on which the worker holding an answer hears a stop for it."""
+    return f"{namespace}:control:{message_id}"
+
+
+def stream_stop_key(namespace: str, message_id: str) -> str:
+    """Set (expiring) when a stop was asked for: read by a worker that starts the job later."""
+    return f"{namespace}:stop:{message_id}"

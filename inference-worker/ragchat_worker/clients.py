@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ragchat.retrieval.v1 import retrieval_pb2
 from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
 from ragchat.session.v1 import session_pb2
@@ -12,7 +10,7 @@ from ragchat_common.errors import NotFound, RagchatError
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_worker.domain.answer import StorageFailed
-from ragchat_worker.domain.types import RetrievalFailed, RetrievedChunk, SearchQuery
+from ragchat_worker.domain.types import RetrievalFailed, RetrievedChunk, SearchQuery, StoredAnswer
 
 
 class GrpcRetriever:
@@ -78,15 +76,19 @@ class GrpcAnswerStore:
         self.stub, self.timeout_s = stub, timeout_s
 
     async def store(
-        self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str, content: str, reference: dict[str, Any]
+        self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str, answer: StoredAnswer
     ) -> bool:
         request = session_pb2.StoreAnswerRequest(
             tenant_id=tenant_id,
             chat_id=chat_id,
             session_id=session_id,
             answer_id=answer_id,
-            content=content,
-            reference=to_struct(reference),
+            content=answer.content,
+            reference=to_struct(answer.reference),
+            stopped=answer.stopped,
+            usage=session_pb2.TokenUsage(
+                prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens
+            ),
         )
         try:
             reply = await rpc(self.stub.StoreAnswer(request, timeout=self.timeout_s), "session-service")
@@ -94,9 +96,7 @@ class GrpcAnswerStore:
             raise StorageFailed(f"The answer could not be stored: {exc.message}") from None
         return bool(reply.stored)
 
-    async def find(
-        self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str
-    ) -> tuple[str, dict[str, Any]] | None:
+    async def find(self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str) -> StoredAnswer | None:
         request = session_pb2.GetSessionRequest(tenant_id=tenant_id, chat_id=chat_id, session_id=session_id)
         try:
             session = await rpc(self.stub.GetSession(request, timeout=self.timeout_s), "session-service")
@@ -105,6 +105,12 @@ class GrpcAnswerStore:
         except RagchatError as exc:
             raise StorageFailed(f"The session could not be read: {exc.message}") from None
         for message in session.messages:
-            if message.id == answer_id:
-                return message.content, from_struct(message.reference)
+            if message.id == answer_id and message.role == "assistant":
+                return StoredAnswer(
+                    content=message.content,
+                    reference=from_struct(message.reference),
+                    prompt_tokens=message.usage.prompt_tokens,
+                    completion_tokens=message.usage.completion_tokens,
+                    stopped=message.stopped,
+                )
         return None

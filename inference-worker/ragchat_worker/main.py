@@ -18,6 +18,7 @@ from ragchat_common.runtime import run_service
 from ragchat_common.telemetry import setup_telemetry
 from ragchat_worker.clients import GrpcAnswerStore, GrpcRetriever
 from ragchat_worker.consumer import JobConsumer
+from ragchat_worker.control import RedisStopControl
 from ragchat_worker.domain.answer import AnswerDeps, Outcome, answer_job
 from ragchat_worker.domain.types import TokenCounter
 from ragchat_worker.llm.local import LocalLlamaLLM
@@ -89,6 +90,8 @@ async def serve(settings: WorkerSettings) -> None:
             log_ttl_s=settings.stream_log_ttl_s,
         )
     )
+    control = RedisStopControl(redis, settings.namespace)
+    await control.start()
     deps = AnswerDeps(
         retriever=GrpcRetriever(RetrievalServiceStub(retrieval_channel), settings.grpc_timeout_s),
         llm=llm,
@@ -97,6 +100,7 @@ async def serve(settings: WorkerSettings) -> None:
         flush_pieces=settings.stream_flush_tokens,
         flush_delay_s=settings.stream_flush_ms / 1000.0,
         default_max_tokens=settings.default_max_tokens,
+        control=control,
     )
 
     async def handle(job: CompletionJob, first_delivery: bool) -> Outcome:
@@ -130,6 +134,7 @@ async def serve(settings: WorkerSettings) -> None:
         await consumer.stop(settings.shutdown_grace_s)
     finally:
         await ops.stop()
+        await control.close()
         await llm.close()
         await retrieval_channel.close()
         await session_channel.close()

@@ -58,6 +58,10 @@ class MeteredSink:
         event: StreamEvent | None = await self.inner.last_event(message_id)
         return event
 
+    async def history(self, message_id: str) -> list[StreamEvent]:
+        events: list[StreamEvent] = await self.inner.history(message_id)
+        return events
+
 
 async def sample_queue(connection: Any, queue_name: str, interval_s: float = 5.0) -> None:
     """Samples the work queue's ready messages and consumers until cancelled."""

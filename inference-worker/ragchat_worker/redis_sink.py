@@ -45,6 +45,10 @@ class RedisEventSink:
         pipe.expire(log_key, self.log_ttl_s)
         await pipe.execute()
 
+    async def history(self, message_id: str) -> list[StreamEvent]:
+        entries = await self.redis.xrange(stream_log_key(self.namespace, message_id))
+        return [decode_event(fields[LOG_FIELD]) for _, fields in entries or [] if fields and LOG_FIELD in fields]
+
     async def last_event(self, message_id: str) -> StreamEvent | None:
         entries = await self.redis.xrevrange(stream_log_key(self.namespace, message_id), count=1)
         if not entries:

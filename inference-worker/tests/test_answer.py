@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from ragchat_worker.domain.types import (
     RetrievalFailed,
     RetrievedChunk,
     SearchQuery,
+    StopSignal,
+    StoredAnswer,
 )
 
 
@@ -36,6 +39,9 @@ class MemorySink:
 
     async def last_event(self, message_id: str) -> StreamEvent | None:
         return self.events[-1] if self.events else None
+
+    async def history(self, message_id: str) -> list[StreamEvent]:
+        return list(self.events)
 
 
 class WordCounter:
@@ -77,17 +83,17 @@ class Retriever:
 
 class Store:
     def __init__(self) -> None:
-        self.answers: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.answers: dict[str, StoredAnswer] = {}
         self.calls = 0
 
-    async def store(self, *, answer_id: str, content: str, reference: dict[str, Any], **_: str) -> bool:
+    async def store(self, *, answer_id: str, answer: StoredAnswer, **_: str) -> bool:
         self.calls += 1
         if answer_id in self.answers:
             return False
-        self.answers[answer_id] = (content, reference)
+        self.answers[answer_id] = answer
         return True
 
-    async def find(self, *, answer_id: str, **_: str) -> tuple[str, dict[str, Any]] | None:
+    async def find(self, *, answer_id: str, **_: str) -> StoredAnswer | None:
         return self.answers.get(answer_id)
 
 
@@ -130,9 +136,9 @@ async def test_answer_streams_normalised_deltas_stores_and_finishes() -> None:
     deltas = "".join(e.text for e in sink.events if e.type == "delta")
     final = sink.events[-2]
     assert final.type == "final"
-    assert deltas == final.answer == "It is in Paris [ID:0]." == store.answers["m1"][0]
+    assert deltas == final.answer == "It is in Paris [ID:0]." == store.answers["m1"].content
     assert final.reference["doc_aggs"] == [{"doc_id": "d1", "doc_name": "paris.txt", "count": 1}]
-    assert store.answers["m1"][1] == final.reference
+    assert store.answers["m1"].reference == final.reference
     assert final.usage.completion_tokens > 0 and final.usage.prompt_tokens > 0
     # Retrieval used the chat's settings; the LLM got the knowledge and the chat's parameters.
     assert retriever.queries[0].top_n == 3 and retriever.queries[0].similarity_threshold == 0.2
@@ -147,7 +153,7 @@ async def test_empty_response_without_calling_the_llm() -> None:
     assert await answer_job(job(), deps(llm, Retriever([]), sink, store)) is Outcome.ANSWERED
     assert llm.calls == []
     assert [e.type for e in sink.events] == ["delta", "final", "done"]
-    assert store.answers["m1"][0] == "Nothing about towers."
+    assert store.answers["m1"].content == "Nothing about towers."
 
 
 async def test_llm_failure_mid_stream_ends_with_an_error_event() -> None:
@@ -181,7 +187,7 @@ async def test_redelivered_job_resets_and_never_duplicates(stored_before: bool) 
     await answer_job(job(), deps(first, Retriever(CHUNKS), sink, store))
     sink.events = [e for e in sink.events if e.type == "delta"]
     if stored_before:
-        store.answers["m1"] = ("stored answer", {"total": 0, "chunks": [], "doc_aggs": []})
+        store.answers["m1"] = StoredAnswer("stored answer", {"total": 0, "chunks": [], "doc_aggs": []})
     again = ScriptedLLM(["fresh ", "answer"])
     assert await answer_job(job(), deps(again, Retriever(CHUNKS), sink, store)) is Outcome.ANSWERED
     types = [e.type for e in sink.events]
@@ -189,7 +195,7 @@ async def test_redelivered_job_resets_and_never_duplicates(stored_before: bool) 
     assert [e.seq for e in sink.events] == list(range(len(sink.events)))
     after = "".join(e.text for e in sink.events[reset_at:] if e.type == "delta")
     final = sink.events[-2]
-    assert final.type == "final" and after == final.answer == store.answers["m1"][0]
+    assert final.type == "final" and after == final.answer == store.answers["m1"].content
     assert final.answer == ("stored answer" if stored_before else "fresh answer")
     assert (again.calls == []) is stored_before
 
@@ -220,7 +226,7 @@ async def test_retrieval_runs_while_the_stream_log_is_read() -> None:
     sink, store = LogAfterSearch(), Store()
     llm = ScriptedLLM(["It is", " in Paris."])
     assert await answer_job(job(), deps(llm, SearchFirst(CHUNKS), sink, store)) is Outcome.ANSWERED
-    assert store.answers["m1"][0] == "It is in Paris."
+    assert store.answers["m1"].content == "It is in Paris."
     # A finished job seen again: the search it started is dropped, nothing is generated or sent.
     count, again = len(sink.events), ScriptedLLM(["again"])
     assert await answer_job(job(), deps(again, SearchFirst(CHUNKS), sink, store)) is Outcome.ALREADY_DONE
@@ -243,7 +249,7 @@ async def test_a_first_delivery_reads_the_stream_log_while_the_answer_starts() -
     assert await answer_job(job(), deps(llm, Retriever(CHUNKS), sink, store), first_delivery=True) is Outcome.ANSWERED
     assert [e.type for e in sink.events][-2:] == ["final", "done"]
     assert [e.seq for e in sink.events] == list(range(len(sink.events)))
-    assert "".join(e.text for e in sink.events if e.type == "delta") == store.answers["m1"][0] == "It is in Paris."
+    assert "".join(e.text for e in sink.events if e.type == "delta") == store.answers["m1"].content == "It is in Paris."
 
 
 @pytest.mark.parametrize("finished", [False, True])
@@ -264,4 +270,97 @@ async def test_a_first_delivery_that_ran_before_after_all_is_answered_as_a_redel
     assert sink.events[: len(before)] == before and sink.events[len(before)].type == "reset"
     assert [e.seq for e in sink.events] == list(range(len(sink.events)))
     after = "".join(e.text for e in sink.events[len(before) :] if e.type == "delta")
-    assert after == sink.events[-2].answer == store.answers["m1"][0] == "fresh answer"  # type: ignore[union-attr]
+    assert after == sink.events[-2].answer == store.answers["m1"].content == "fresh answer"  # type: ignore[union-attr]
+
+
+class SlowLLM(ScriptedLLM):
+    """Pieces every few ms, noting whether its request was closed before the end."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        super().__init__(pieces)
+        self.sent = 0
+        self.closed_early = False
+
+    async def stream(
+        self, messages: Sequence[PromptMessage], params: GenerationParams, usage: LLMUsage
+    ) -> AsyncIterator[str]:
+        self.calls.append((list(messages), params))
+        try:
+            for piece in self.pieces:
+                await asyncio.sleep(0.005)
+                self.sent += 1
+                yield piece
+            usage.completion_tokens = 999
+        except (asyncio.CancelledError, GeneratorExit):
+            self.closed_early = True
+            raise
+
+
+class Control:
+    """Hands out one signal per message; ``stop_now`` ones are asked to stop before the job runs."""
+
+    def __init__(self, stop_now: bool = False) -> None:
+        self.signals: dict[str, StopSignal] = {}
+        self.stop_now = stop_now
+
+    @asynccontextmanager
+    async def watch(self, message_id: str) -> AsyncIterator[StopSignal]:
+        signal = StopSignal(message_id, requested=self.stop_now)
+        self.signals[message_id] = signal
+        yield signal
+
+
+async def test_a_stop_closes_the_llm_request_and_stores_the_partial_answer() -> None:
+    llm = SlowLLM([f"w{i} " for i in range(200)])
+    sink, store, control = MemorySink(), Store(), Control()
+    answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
+    answer_deps.control = control
+    running = asyncio.create_task(answer_job(job(), answer_deps))
+    for _ in range(1000):  # until the first delta is out
+        if any(e.type == "delta" for e in sink.events):
+            break
+        await asyncio.sleep(0.002)
+    control.signals["m1"].request()
+    assert await asyncio.wait_for(running, 5) is Outcome.ANSWERED
+    assert llm.closed_early and llm.sent < 200
+    final = sink.events[-2]
+    assert final.type == "final" and final.stopped and sink.events[-1].type == "done"
+    streamed = "".join(e.text for e in sink.events if e.type == "delta")
+    assert streamed and final.answer == streamed == store.answers["m1"].content
+    assert store.answers["m1"].stopped and store.answers["m1"].completion_tokens == len(streamed.split())
+    assert final.usage.completion_tokens == len(streamed.split()) and final.usage.prompt_tokens > 0
+    assert [e.seq for e in sink.events] == list(range(len(sink.events)))
+
+
+async def test_a_job_stopped_while_queued_is_never_started() -> None:
+    llm = ScriptedLLM(["never"])
+    sink, store = MemorySink(), Store()
+    answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
+    answer_deps.control = Control(stop_now=True)
+    assert await answer_job(job(), answer_deps, first_delivery=True) is Outcome.ANSWERED
+    assert llm.calls == []
+    assert [e.type for e in sink.events] == ["final", "done"]
+    assert sink.events[0].stopped and sink.events[0].answer == ""  # type: ignore[union-attr]
+    assert store.answers["m1"].stopped and store.answers["m1"].content == ""
+
+
+async def test_a_redelivered_job_stopped_meanwhile_keeps_the_streamed_text() -> None:
+    sink, store = MemorySink(), Store()
+    await answer_job(job(), deps(ScriptedLLM(["one ", "two ", "three"], fail_after=2), Retriever(CHUNKS), sink, store))
+    sink.events = [e for e in sink.events if e.type == "delta"]  # then the worker died
+    again = ScriptedLLM(["fresh"])
+    answer_deps = deps(again, Retriever(CHUNKS), sink, store)
+    answer_deps.control = Control(stop_now=True)
+    assert await answer_job(job(), answer_deps) is Outcome.ANSWERED
+    assert again.calls == [] and [e.type for e in sink.events][-2:] == ["final", "done"]
+    assert sink.events[-2].answer == "one two " == store.answers["m1"].content  # type: ignore[union-attr]
+    assert store.answers["m1"].stopped
+
+
+async def test_an_unstopped_answer_reports_the_models_usage() -> None:
+    llm = SlowLLM(["a ", "b "])
+    sink, store = MemorySink(), Store()
+    await answer_job(job(), deps(llm, Retriever(CHUNKS), sink, store))
+    final = sink.events[-2]
+    assert final.type == "final" and not final.stopped and final.usage.completion_tokens == 999
+    assert store.answers["m1"].completion_tokens == 999 and not store.answers["m1"].stopped

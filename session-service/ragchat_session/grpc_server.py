@@ -9,7 +9,7 @@ import grpc
 from ragchat.session.v1 import session_pb2, session_pb2_grpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_session.domain import sessions
-from ragchat_session.domain.types import Message, Session, SessionQuery
+from ragchat_session.domain.types import Message, Session, SessionQuery, TokenUsage
 from ragchat_session.store import SessionStore
 
 SERVICE_NAME = session_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name
@@ -19,6 +19,10 @@ def message_pb(message: Message) -> session_pb2.Message:
     pb = session_pb2.Message(id=message.id, role=message.role, content=message.content, created_at=message.created_at)
     if message.reference is not None:
         pb.reference.CopyFrom(to_struct(message.reference))
+    pb.stopped = message.stopped
+    if message.usage is not None:
+        pb.usage.prompt_tokens = message.usage.prompt_tokens
+        pb.usage.completion_tokens = message.usage.completion_tokens
     return pb
 
 
@@ -147,5 +151,9 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
             request.answer_id,
             request.content,
             reference,
+            stopped=request.stopped,
+            usage=TokenUsage(request.usage.prompt_tokens, request.usage.completion_tokens)
+            if request.HasField("usage")
+            else None,
         )
         return session_pb2.StoreAnswerResponse(stored=stored)

@@ -10,7 +10,7 @@ import pytest
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_session.domain import sessions
-from ragchat_session.domain.types import SessionQuery
+from ragchat_session.domain.types import SessionQuery, TokenUsage
 from ragchat_session.store import SessionStore
 
 T1, T2 = "tenant-one", "tenant-two"
@@ -189,3 +189,16 @@ async def test_every_write_pushes_the_retention_deadline(store: SessionStore) ->
     assert abs((expire_at - expected).total_seconds()) < 60
     indexes = await store.collection.index_information()
     assert indexes["retention_ttl"]["expireAfterSeconds"] == 0
+
+
+async def test_an_answer_keeps_its_usage_and_whether_it_was_stopped(store: SessionStore) -> None:
+    chat = new_id()
+    asked = await sessions.start_session_with_question(store, T1, chat, "Long story?")
+    usage = TokenUsage(prompt_tokens=40, completion_tokens=3)
+    assert await sessions.store_answer(
+        store, T1, chat, asked.session_id, asked.answer_id, "Once upon a", {}, stopped=True, usage=usage
+    )
+    answer = (await sessions.get_session(store, T1, chat, asked.session_id)).messages[-1]
+    assert (answer.id, answer.content, answer.stopped, answer.usage) == (asked.answer_id, "Once upon a", True, usage)
+    question = (await sessions.get_session(store, T1, chat, asked.session_id)).messages[0]
+    assert not question.stopped and question.usage is None

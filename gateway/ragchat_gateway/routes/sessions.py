@@ -18,6 +18,7 @@ from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.backends import Backends
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.streaming.sse import usage_dict
 from ragchat_gateway.wire import delete_request, json_body, list_query, list_response, optional_str
 
 router = APIRouter()
@@ -35,6 +36,10 @@ def render_message(message: session_pb2.Message) -> dict[str, Any]:
     }
     if message.HasField("reference"):
         rendered["reference"] = from_struct(message.reference)
+    if message.HasField("usage"):
+        rendered["usage"] = usage_dict(message.usage.prompt_tokens, message.usage.completion_tokens)
+    if message.stopped:
+        rendered["stopped"] = True
     return rendered
 
 

@@ -49,15 +49,38 @@ def delta_data(message_id: str, session_id: str, answer: str, *, reset: bool = F
     return data
 
 
-def final_data(message_id: str, session_id: str, reference: dict[str, Any], created_at: float) -> dict[str, Any]:
+def usage_dict(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    """Token usage as API.md §9.2 (and OpenAI) shows it."""
     return {
-        "answer": "",
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def final_data(
+    message_id: str,
+    session_id: str,
+    reference: dict[str, Any],
+    created_at: float,
+    *,
+    usage: dict[str, int] | None = None,
+    stopped: bool = False,
+    answer: str = "",
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "answer": answer,
         "reference": reference,
         "id": message_id,
         "session_id": session_id,
         "final": True,
         "created_at": created_at,
     }
+    if usage is not None:
+        data["usage"] = usage
+    if stopped:
+        data["stopped"] = True
+    return data
 
 
 def error_payload(message: str, message_id: str, session_id: str) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 Every outcome ends the stream: ``final`` + ``done`` on success, ``error`` + ``done`` on failure.
 A job seen before (its replay log is not empty) is a redelivery: it says ``reset`` first, or only
 re-finishes when the answer was already stored, or does nothing when the stream already ended.
+
+A stop (API.md §9.2) ends the LLM request; the partial answer is stored with ``stopped`` and the
+final event says so. A job stopped before it started is never started: it ends at once with the
+text it had streamed (none for a job that waited in the queue).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import time
 from collections.abc import Sequence
 from contextlib import aclosing, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ragchat_common.events import (
@@ -36,10 +40,14 @@ from ragchat_worker.domain.types import (
     LLMBackend,
     LLMError,
     LLMUsage,
+    NoStopControl,
     RetrievalFailed,
     RetrievedChunk,
     Retriever,
     SearchQuery,
+    StopControl,
+    StopSignal,
+    StoredAnswer,
 )
 
 log = logging.getLogger(__name__)
@@ -51,6 +59,10 @@ class EventSink(Protocol):
         ...
 
     async def last_event(self, message_id: str) -> StreamEvent | None: ...
+
+    async def history(self, message_id: str) -> list[StreamEvent]:
+        """Every event of the message still in the replay log, in order."""
+        ...
 
 
 class Outcome(enum.Enum):
@@ -68,6 +80,7 @@ class AnswerDeps:
     flush_pieces: int = 32
     flush_delay_s: float = 0.005
     default_max_tokens: int = 512
+    control: StopControl = field(default_factory=NoStopControl)
 
 
 class StorageFailed(Exception):
@@ -161,12 +174,13 @@ async def answer_job(job: CompletionJob, deps: AnswerDeps, *, first_delivery: bo
     searching = asyncio.ensure_future(retrieve(job, deps.retriever))
     seen = asyncio.ensure_future(deps.sink.last_event(job.message_id)) if first_delivery else None
     try:
-        if seen is not None:
-            try:
-                return await _answer(job, deps, searching, seen)
-            except _SeenBefore:
-                log.warning("a first delivery had run before; answering it as a redelivery")
-        return await _answer(job, deps, searching, None)
+        async with deps.control.watch(job.message_id) as stop:
+            if seen is not None and not stop.requested:
+                try:
+                    return await _answer(job, deps, searching, seen, stop)
+                except _SeenBefore:
+                    log.warning("a first delivery had run before; answering it as a redelivery")
+            return await _answer(job, deps, searching, None, stop)
     finally:
         for task in (searching, seen):
             if task is not None and not task.done():  # not needed after all
@@ -181,6 +195,7 @@ async def _answer(
     deps: AnswerDeps,
     searching: asyncio.Future[list[RetrievedChunk]],
     seen: asyncio.Future[StreamEvent | None] | None,
+    stop: StopSignal,
 ) -> Outcome:
     if seen is not None:
         stream = _Stream(deps.sink, job.message_id, 0, seen)
@@ -192,11 +207,15 @@ async def _answer(
         if previous.type == "done":
             return Outcome.ALREADY_DONE
         stream.seq = previous.seq + 1
-        await stream.send(ResetEvent(seq=stream.next_seq()))
     try:
-        if previous is not None and await _finish_stored(job, deps, stream):
+        if stop.requested:
+            await _finish_stopped_early(job, deps, stream, previous is not None)
             return Outcome.ANSWERED
-        await _generate(job, deps, stream, searching)
+        if previous is not None:
+            await stream.send(ResetEvent(seq=stream.next_seq()))
+            if await _finish_stored(job, deps, stream):
+                return Outcome.ANSWERED
+        await _generate(job, deps, stream, searching, stop)
     except _SeenBefore:
         raise
     except (LLMError, RetrievalFailed, StorageFailed) as exc:
@@ -223,23 +242,83 @@ async def _finish_stored(job: CompletionJob, deps: AnswerDeps, stream: _Stream) 
     )
     if stored is None:
         return False
-    content, reference = stored
     await stream.send(
-        DeltaEvent(seq=stream.next_seq(), text=content),
-        FinalEvent(seq=stream.next_seq(), answer=content, reference=reference, created_at=time.time()),
+        DeltaEvent(seq=stream.next_seq(), text=stored.content),
+        FinalEvent(
+            seq=stream.next_seq(),
+            answer=stored.content,
+            reference=stored.reference,
+            created_at=time.time(),
+            usage=Usage(prompt_tokens=stored.prompt_tokens, completion_tokens=stored.completion_tokens),
+            stopped=stored.stopped,
+        ),
         DoneEvent(seq=stream.next_seq()),
     )
     return True
 
 
+def _streamed_text(events: Sequence[StreamEvent]) -> str:
+    """The answer text a client holds after these events (what follows the last ``reset``)."""
+    parts: list[str] = []
+    for event in events:
+        if event.type == "reset":
+            parts.clear()
+        elif event.type == "delta":
+            parts.append(event.text)
+    return "".join(parts)
+
+
+async def _finish_stopped_early(job: CompletionJob, deps: AnswerDeps, stream: _Stream, ran_before: bool) -> None:
+    """Stopped before this worker generated anything: never started, the text streamed (by a worker
+    that died) is the partial answer."""
+    if ran_before and job.store:
+        stored = await deps.store.find(
+            tenant_id=job.tenant_id, chat_id=job.chat_id, session_id=job.session_id, answer_id=job.message_id
+        )
+        if stored is not None:  # finished and stored before the stop: it was not stopped after all
+            await stream.send(ResetEvent(seq=stream.next_seq()))
+            await _finish_stored(job, deps, stream)
+            return
+    answer = _streamed_text(await deps.sink.history(job.message_id)) if ran_before else ""
+    usage = Usage(completion_tokens=deps.llm.tokens.count(answer) if answer else 0)
+    reference = build_reference([], answer, job.quote)
+    if job.store:
+        await deps.store.store(
+            tenant_id=job.tenant_id,
+            chat_id=job.chat_id,
+            session_id=job.session_id,
+            answer_id=job.message_id,
+            answer=StoredAnswer(
+                content=answer, reference=reference, completion_tokens=usage.completion_tokens, stopped=True
+            ),
+        )
+    await stream.send(
+        FinalEvent(
+            seq=stream.next_seq(),
+            answer=answer,
+            reference=reference,
+            created_at=time.time(),
+            model=generation_params(job, deps.llm, deps.default_max_tokens).model,
+            usage=usage,
+            stopped=True,
+        ),
+        DoneEvent(seq=stream.next_seq()),
+    )
+
+
 async def _generate(
-    job: CompletionJob, deps: AnswerDeps, stream: _Stream, searching: asyncio.Future[list[RetrievedChunk]]
+    job: CompletionJob,
+    deps: AnswerDeps,
+    stream: _Stream,
+    searching: asyncio.Future[list[RetrievedChunk]],
+    stop: StopSignal,
 ) -> None:
     prompt_config = job.chat.prompt
     chunks = await searching
     params = generation_params(job, deps.llm, deps.default_max_tokens)
     empty_response = str(_setting(prompt_config, "empty_response", ""))
     usage = LLMUsage()
+    stopped = False
 
     if job.chat.dataset_ids and not chunks and empty_response:
         # Nothing relevant: the configured answer, without asking the model.
@@ -260,13 +339,16 @@ async def _generate(
         )
         citations = CitationStream(len(prompt.chunks), enabled=job.quote)
         parts: list[str] = []
-        pieces = deps.llm.stream(prompt.messages, params, usage)
-        async with aclosing(batch_pieces(pieces, deps.flush_pieces, deps.flush_delay_s)) as batches:
-            async for batch in batches:
-                text = citations.feed(batch)
-                if text:
-                    parts.append(text)
-                    await stream.send(DeltaEvent(seq=stream.next_seq(), text=text))
+        if not stop.requested:  # (a stop during retrieval: the model is not asked at all)
+            pieces = deps.llm.stream(prompt.messages, params, usage)
+            batches = batch_pieces(pieces, deps.flush_pieces, deps.flush_delay_s, stop)
+            async with aclosing(batches):  # closing it closes the LLM request
+                async for batch in batches:
+                    text = citations.feed(batch)
+                    if text:
+                        parts.append(text)
+                        await stream.send(DeltaEvent(seq=stream.next_seq(), text=text))
+        stopped = stop.requested
         tail = citations.flush()
         if tail:
             parts.append(tail)
@@ -275,16 +357,24 @@ async def _generate(
         reference = build_reference(prompt.chunks, answer, job.quote)
         prompt_tokens = usage.prompt_tokens or prompt.prompt_tokens
 
+    # A stopped stream reports no usage: then the generated text is counted.
+    completion_tokens = usage.completion_tokens if usage.completion_tokens and not stopped else 0
+    if not completion_tokens and answer:
+        completion_tokens = deps.llm.tokens.count(answer)
     if job.store:
         await deps.store.store(
             tenant_id=job.tenant_id,
             chat_id=job.chat_id,
             session_id=job.session_id,
             answer_id=job.message_id,
-            content=answer,
-            reference=reference,
+            answer=StoredAnswer(
+                content=answer,
+                reference=reference,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                stopped=stopped,
+            ),
         )
-    completion_tokens = usage.completion_tokens or (deps.llm.tokens.count(answer) if answer else 0)
     await stream.send(
         FinalEvent(
             seq=stream.next_seq(),
@@ -293,6 +383,7 @@ async def _generate(
             created_at=time.time(),
             model=params.model,
             usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+            stopped=stopped,
         ),
         DoneEvent(seq=stream.next_seq()),
     )

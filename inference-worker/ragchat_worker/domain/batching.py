@@ -4,12 +4,17 @@ The first piece goes out at once (time to first token matters most); after that 
 when it holds ``max_pieces`` pieces or has waited ``max_delay_s``. The LLM is read by its own
 task, so pieces keep arriving while a batch is being published: under load batches fill up by
 themselves, when the model is slow each piece still leaves within ``max_delay_s``.
+
+With a ``stop`` signal, a stop ends the batches at once (what was buffered is dropped: nobody saw
+it) and closing the generator cancels the reader, which closes the LLM request.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
+
+from ragchat_worker.domain.types import StopSignal
 
 
 class _Buffer:
@@ -48,22 +53,28 @@ class _Buffer:
                 timer.cancel()
 
 
-async def batch_pieces(pieces: AsyncIterator[str], max_pieces: int, max_delay_s: float) -> AsyncGenerator[str, None]:
+async def batch_pieces(
+    pieces: AsyncIterator[str], max_pieces: int, max_delay_s: float, stop: StopSignal | None = None
+) -> AsyncGenerator[str, None]:
     buffer = _Buffer()
     reader = asyncio.create_task(buffer.fill(pieces))
+    if stop is not None:
+        stop.on_request(buffer.wake.set)
     first = True
     try:
-        while True:
+        while stop is None or not stop.requested:
             await buffer.wait(1, None)
-            if not buffer.pieces:
+            if not buffer.pieces or (stop is not None and stop.requested):
                 break
             if not first:
                 await buffer.wait(max_pieces, max_delay_s)
+                if stop is not None and stop.requested:
+                    break
             first = False
             batch = buffer.pieces[:max_pieces]
             del buffer.pieces[:max_pieces]
             yield "".join(batch)
-        if buffer.failure is not None:
+        if buffer.failure is not None and (stop is None or not stop.requested):
             raise buffer.failure
     finally:
         if not reader.done():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,15 @@ class Retriever(Protocol):
     async def search(self, query: SearchQuery) -> list[RetrievedChunk]: ...
 
 
+@dataclass(frozen=True)
+class StoredAnswer:
+    content: str
+    reference: dict[str, Any]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    stopped: bool = False
+
+
 class AnswerStore(Protocol):
     async def store(
         self,
@@ -102,12 +112,51 @@ class AnswerStore(Protocol):
         chat_id: str,
         session_id: str,
         answer_id: str,
-        content: str,
-        reference: dict[str, object],
+        answer: StoredAnswer,
     ) -> bool: ...
 
-    async def find(
-        self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str
-    ) -> tuple[str, dict[str, object]] | None:
-        """The stored answer (content, reference) with this id, if any."""
+    async def find(self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str) -> StoredAnswer | None:
+        """The stored answer with this id, if any."""
         ...
+
+
+@dataclass
+class StopSignal:
+    """Set when a client asked to stop one answer; whoever waits on the LLM registers a wake-up."""
+
+    message_id: str
+    requested: bool = False
+    _wakers: list[Callable[[], None]] = field(default_factory=list)
+
+    def request(self) -> None:
+        if not self.requested:
+            self.requested = True
+            for wake in self._wakers:
+                wake()
+
+    def on_request(self, wake: Callable[[], None]) -> None:
+        self._wakers.append(wake)
+
+
+class StopControl(Protocol):
+    def watch(self, message_id: str) -> AbstractAsyncContextManager[StopSignal]:
+        """Listens for a stop of this message while the context is open."""
+        ...
+
+
+class NoStopControl:
+    """No stop channel (unit tests, tools): answers are never stopped from outside."""
+
+    def watch(self, message_id: str) -> AbstractAsyncContextManager[StopSignal]:
+        return _Unwatched(StopSignal(message_id))
+
+
+class _Unwatched:
+    def __init__(self, signal: StopSignal) -> None:
+        self.signal = signal
+
+    async def __aenter__(self) -> StopSignal:
+        return self.signal
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None

@@ -15,6 +15,7 @@ from ragchat_session.domain.types import (
     Session,
     SessionPage,
     SessionQuery,
+    TokenUsage,
 )
 from ragchat_session.store import SessionStore
 
@@ -164,11 +165,22 @@ async def store_answer(
     answer_id: str,
     content: str,
     reference: dict[str, object] | None,
+    *,
+    stopped: bool = False,
+    usage: TokenUsage | None = None,
 ) -> bool:
     """Stores the assistant's answer once per answer_id; False when it was already stored."""
     if not answer_id:
         raise InvalidArgument("`answer_id` is required.")
-    answer = Message(id=answer_id, role="assistant", content=content, created_at=now_s(), reference=reference or {})
+    answer = Message(
+        id=answer_id,
+        role="assistant",
+        content=content,
+        created_at=now_s(),
+        reference=reference or {},
+        stopped=stopped,
+        usage=usage,
+    )
     if await store.push_message_once(tenant_id, chat_id, session_id, answer, now_ms()):
         return True
     if await store.get(tenant_id, chat_id, session_id) is None:

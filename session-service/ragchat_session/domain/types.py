@@ -11,17 +11,37 @@ MAX_NAME_LENGTH = 255
 
 
 @dataclass(frozen=True)
+class TokenUsage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> TokenUsage:
+        return cls(int(doc.get("prompt_tokens", 0)), int(doc.get("completion_tokens", 0)))
+
+
+@dataclass(frozen=True)
 class Message:
     id: str
     role: str  # user | assistant
     content: str
     created_at: float  # epoch seconds
     reference: dict[str, Any] | None = None  # assistant answers only
+    # Answers only (API.md §9.2): stopped by a client (content is the partial text), tokens used.
+    stopped: bool = False
+    usage: TokenUsage | None = None
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"id": self.id, "role": self.role, "content": self.content, "created_at": self.created_at}
         if self.reference is not None:
             doc["reference"] = self.reference
+        if self.stopped:
+            doc["stopped"] = True
+        if self.usage is not None:
+            doc["usage"] = {
+                "prompt_tokens": self.usage.prompt_tokens,
+                "completion_tokens": self.usage.completion_tokens,
+            }
         return doc
 
     @classmethod
@@ -32,6 +52,8 @@ class Message:
             content=doc.get("content", ""),
             created_at=float(doc.get("created_at", 0.0)),
             reference=doc.get("reference"),
+            stopped=bool(doc.get("stopped", False)),
+            usage=TokenUsage.from_doc(doc["usage"]) if isinstance(doc.get("usage"), dict) else None,
         )
 
 

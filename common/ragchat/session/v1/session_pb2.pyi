@@ -8,18 +8,30 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Message(_message.Message):
-    __slots__ = ("id", "role", "content", "created_at", "reference")
+    __slots__ = ("id", "role", "content", "created_at", "reference", "stopped", "usage")
     ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
     id: str
     role: str
     content: str
     created_at: float
     reference: _struct_pb2.Struct
-    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ..., content: _Optional[str] = ..., created_at: _Optional[float] = ..., reference: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    stopped: bool
+    usage: TokenUsage
+    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ..., content: _Optional[str] = ..., created_at: _Optional[float] = ..., reference: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., stopped: _Optional[bool] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ...) -> None: ...
+
+class TokenUsage(_message.Message):
+    __slots__ = ("prompt_tokens", "completion_tokens")
+    PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    prompt_tokens: int
+    completion_tokens: int
+    def __init__(self, prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("id", "tenant_id", "chat_id", "name", "user_id", "messages", "create_time", "update_time")
@@ -182,20 +194,24 @@ class AppendUserMessageResponse(_message.Message):
     def __init__(self, user_message_id: _Optional[str] = ..., answer_id: _Optional[str] = ..., history: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., session_id: _Optional[str] = ...) -> None: ...
 
 class StoreAnswerRequest(_message.Message):
-    __slots__ = ("tenant_id", "chat_id", "session_id", "answer_id", "content", "reference")
+    __slots__ = ("tenant_id", "chat_id", "session_id", "answer_id", "content", "reference", "stopped", "usage")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     CHAT_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ANSWER_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     chat_id: str
     session_id: str
     answer_id: str
     content: str
     reference: _struct_pb2.Struct
-    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., session_id: _Optional[str] = ..., answer_id: _Optional[str] = ..., content: _Optional[str] = ..., reference: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    stopped: bool
+    usage: TokenUsage
+    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., session_id: _Optional[str] = ..., answer_id: _Optional[str] = ..., content: _Optional[str] = ..., reference: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., stopped: _Optional[bool] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ...) -> None: ...
 
 class StoreAnswerResponse(_message.Message):
     __slots__ = ("stored",)

@@ -1,0 +1,62 @@
+"""Stops through the machine's real Redis: the gateway's request_stop, the worker's listener."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+from redis.asyncio import Redis
+
+from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent
+from ragchat_common.stream_control import request_stop
+from ragchat_worker.control import RedisStopControl
+from ragchat_worker.redis_sink import RedisEventSink
+
+
+async def test_a_stop_reaches_the_job_being_watched_and_only_it() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-stop-" + secrets.token_hex(4)
+    control = RedisStopControl(redis, namespace)
+    await control.start()
+    try:
+        async with control.watch("a") as a, control.watch("b") as b:
+            assert not a.requested and not b.requested
+            woken = asyncio.Event()
+            a.on_request(woken.set)
+            assert await request_stop(redis, namespace, "a", ttl_s=60) is True
+            await asyncio.wait_for(woken.wait(), 2)
+            assert a.requested and not b.requested
+    finally:
+        await control.close()
+        await redis.aclose()
+
+
+async def test_a_stop_asked_before_the_job_started_is_found_when_it_starts() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-stop-" + secrets.token_hex(4)
+    control = RedisStopControl(redis, namespace)
+    await control.start()
+    try:
+        assert await request_stop(redis, namespace, "queued", ttl_s=60) is True
+        async with control.watch("queued") as signal:
+            assert signal.requested
+        async with control.watch("other") as signal:
+            assert not signal.requested
+    finally:
+        await control.close()
+        await redis.aclose()
+
+
+async def test_stopping_a_finished_answer_says_so_and_leaves_no_stop_behind() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-stop-" + secrets.token_hex(4)
+    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=60)
+    try:
+        await sink.emit("m", [DeltaEvent(seq=0, text='{"type":"done"} in the text is not the end')])
+        assert await request_stop(redis, namespace, "m", ttl_s=60) is True
+        final = FinalEvent(seq=1, answer="x", reference={}, created_at=0.0)
+        await sink.emit("done", [DeltaEvent(seq=0, text="x"), final, DoneEvent(seq=2)])
+        assert await request_stop(redis, namespace, "done", ttl_s=60) is False
+        assert not await redis.exists(f"{namespace}:stop:done")
+    finally:
+        await redis.aclose()
