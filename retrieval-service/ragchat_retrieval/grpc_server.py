@@ -28,8 +28,8 @@ def dataset_pb(d: dict[str, Any]) -> pb.Dataset:
         id=d["id"],
         tenant_id=d["tenant_id"],
         name=d["name"],
-        description=d.get("description", ""),
-        avatar=d.get("avatar", ""),
+        description=d.get("description"),
+        avatar=d.get("avatar"),
         embedding_model=d.get("embedding_model", ""),
         chunk_method=d.get("chunk_method", "naive"),
         parser_config=to_struct(d.get("parser_config")),
@@ -38,7 +38,13 @@ def dataset_pb(d: dict[str, Any]) -> pb.Dataset:
         document_count=int(d.get("document_count", 0)),
         create_time=int(d.get("create_time", 0)),
         update_time=int(d.get("update_time", 0)),
+        pagerank=int(d.get("pagerank", 0) or 0),
     )
+
+
+def _optional(request: Any, name: str) -> Any:
+    """The value of a proto3 `optional` field, or None when it was not set."""
+    return getattr(request, name) if request.HasField(name) else None
 
 
 def document_pb(d: dict[str, Any]) -> pb.Document:
@@ -94,12 +100,15 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             self.deps,
             request.tenant_id,
             name=request.name,
-            description=request.description,
-            avatar=request.avatar,
+            description=_optional(request, "description"),
+            avatar=_optional(request, "avatar"),
             embedding_model=request.embedding_model,
-            chunk_method=request.chunk_method,
-            permission=request.permission,
+            chunk_method=_optional(request, "chunk_method"),
+            permission=_optional(request, "permission"),
             parser_config=from_struct(request.parser_config) if request.HasField("parser_config") else None,
+            auto_metadata_config=(
+                from_struct(request.auto_metadata_config) if request.HasField("auto_metadata_config") else None
+            ),
         )
         return dataset_pb(dataset)
 
@@ -117,6 +126,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             desc=request.desc,
             id=request.id,
             name=request.name,
+            ids=list(request.ids),
         )
         return pb.ListDatasetsResponse(datasets=[dataset_pb(d) for d in rows], total=total)
 
@@ -165,6 +175,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             keywords=request.keywords,
             create_time_from=request.create_time_from,
             create_time_to=request.create_time_to,
+            ids=list(request.ids),
         )
         return pb.ListDocumentsResponse(docs=[document_pb(d) for d in rows], total=total)
 

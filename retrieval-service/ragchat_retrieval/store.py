@@ -32,6 +32,10 @@ async def _collect(cursor: Any) -> list[Doc]:
     return out
 
 
+class NameTaken(InvalidArgument):
+    """A dataset name already used by the tenant (names are unique ignoring case)."""
+
+
 class StoreUnavailable(Unavailable):
     def __init__(self) -> None:
         super().__init__("The dataset store is unavailable; please retry.")
@@ -83,8 +87,13 @@ class Store:
         try:
             await self.db[DATASETS].insert_one(row)
         except DuplicateKeyError:
-            raise InvalidArgument(f"Dataset name '{record['name']}' already exists") from None
+            raise NameTaken(f"Dataset name '{record['name']}' already exists") from None
         return record
+
+    async def dataset_names_starting(self, tenant_id: str, prefix: str) -> set[str]:
+        """The tenant's dataset names that start with `prefix`, ignoring case."""
+        query = {"tenant_id": tenant_id, "name_lower": {"$regex": "^" + re.escape(prefix.lower())}}
+        return {row["name"] async for row in self.db[DATASETS].find(query, {"name": 1})}
 
     async def get_datasets(self, tenant_id: str, ids: Sequence[str]) -> list[Doc]:
         cursor = self.db[DATASETS].find({"tenant_id": tenant_id, "_id": {"$in": list(ids)}})
@@ -101,13 +110,24 @@ class Store:
                 return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
-            raise InvalidArgument(f"Dataset name '{changes.get('name')}' already exists") from None
+            raise NameTaken(f"Dataset name '{changes.get('name')}' already exists") from None
         return _public(row)
 
     async def list_datasets(
-        self, tenant_id: str, *, skip: int, limit: int, orderby: str, desc: bool, id: str = "", name: str = ""
+        self,
+        tenant_id: str,
+        *,
+        skip: int,
+        limit: int,
+        orderby: str,
+        desc: bool,
+        id: str = "",
+        name: str = "",
+        ids: Sequence[str] = (),
     ) -> tuple[list[Doc], int]:
         query: Doc = {"tenant_id": tenant_id}
+        if ids:
+            query["_id"] = {"$in": list(ids)}
         if id:
             query["_id"] = id
         if name:
@@ -156,6 +176,17 @@ class Store:
         cursor = self.db[DOCUMENTS].find({"tenant_id": tenant_id, "_id": {"$in": list(ids)}}, {"name": 1})
         return {row["_id"]: row["name"] async for row in cursor}
 
+    async def document_names_starting(self, tenant_id: str, dataset_id: str, prefix: str) -> set[str]:
+        """Names of the dataset's documents that start with `prefix` (exact case)."""
+        query = {"tenant_id": tenant_id, "dataset_id": dataset_id, "name": {"$regex": "^" + re.escape(prefix)}}
+        return {row["name"] async for row in self.db[DOCUMENTS].find(query, {"name": 1})}
+
+    async def document_name_taken(self, tenant_id: str, dataset_id: str, name: str, except_id: str = "") -> bool:
+        query: Doc = {"tenant_id": tenant_id, "dataset_id": dataset_id, "name": name}
+        if except_id:
+            query["_id"] = {"$ne": except_id}
+        return await self.db[DOCUMENTS].find_one(query, {"_id": 1}) is not None
+
     async def list_documents(
         self,
         tenant_id: str,
@@ -170,8 +201,11 @@ class Store:
         keywords: str = "",
         create_time_from: int = 0,
         create_time_to: int = 0,
+        ids: Sequence[str] = (),
     ) -> tuple[list[Doc], int]:
         query: Doc = {"tenant_id": tenant_id, "dataset_id": dataset_id}
+        if ids:
+            query["_id"] = {"$in": list(ids)}
         if id:
             query["_id"] = id
         if name:

@@ -127,15 +127,15 @@ def dataset_json(d: pb.Dataset) -> dict[str, Any]:
         "id": d.id,
         "tenant_id": d.tenant_id,
         "name": d.name,
-        "description": d.description,
-        "avatar": d.avatar,
+        "description": d.description if d.HasField("description") else None,
+        "avatar": d.avatar if d.HasField("avatar") else None,
         "embedding_model": d.embedding_model,
         "chunk_method": d.chunk_method,
         "parser_config": from_struct(d.parser_config),
         "permission": d.permission,
         "chunk_count": d.chunk_count,
         "document_count": d.document_count,
-        "pagerank": 0,
+        "pagerank": d.pagerank,
         "create_time": d.create_time,
         "update_time": d.update_time,
     }
@@ -209,11 +209,11 @@ async def create_dataset(request: Request, principal: AuthDep, backends: Backend
             pb.CreateDatasetRequest(
                 tenant_id=principal.tenant_id,
                 name=body["name"],
-                description=opt_str(body, "description"),
-                avatar=opt_str(body, "avatar"),
+                description=body.get("description") and opt_str(body, "description"),
+                avatar=body.get("avatar") and opt_str(body, "avatar"),
                 embedding_model=opt_str(body, "embedding_model"),
-                chunk_method=opt_str(body, "chunk_method"),
-                permission=opt_str(body, "permission"),
+                chunk_method=opt_str(body, "chunk_method") if "chunk_method" in body else None,
+                permission=opt_str(body, "permission") if "permission" in body else None,
                 parser_config=to_struct(parser_config) if parser_config is not None else None,
             ),
             timeout=backends.settings.grpc_timeout_s,
@@ -318,8 +318,6 @@ async def upload_documents(
             raise InvalidArgument("Every uploaded file needs a file name.")
         if (upload.size or 0) > limit:
             raise PayloadTooLarge(f"File '{name}' exceeds the upload limit of {limit // (1024 * 1024)} MiB.")
-        if not upload.size:
-            raise InvalidArgument(f"File '{name}' is empty.")
     # Unknown/foreign dataset → 105 before any upload.
     await _require_dataset(backends, principal.tenant_id, dataset_id)
     documents = []

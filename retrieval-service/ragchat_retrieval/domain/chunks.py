@@ -9,7 +9,7 @@ from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain import text
-from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, page_window
+from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, page_window
 from ragchat_retrieval.domain.documents import Document, get_document
 from ragchat_retrieval.domain.ports import ChunkPoint, Hit, Scope
 
@@ -34,16 +34,18 @@ def _chunk(hit: Hit, document_name: str) -> Chunk:
     }
 
 
-def _check_strings(name: str, values: Any) -> list[str]:
+def _check_strings(name: str, values: Any, *, keep_blank: bool = False) -> list[str]:
+    """A list of strings; blank ones are dropped unless `keep_blank` (RAGFlow keeps keywords as
+    sent, `[""]` included, and drops blank questions)."""
     if values is None:
         return []
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise InvalidArgument(f"`{name}` must be a list of strings.")
-    return [v for v in values if v.strip()]
+    return list(values) if keep_blank else [v for v in values if v.strip()]
 
 
 def _indexed_text(content: str, keywords: Sequence[str], questions: Sequence[str]) -> str:
-    return "\n".join([content, *keywords, *questions])
+    return "\n".join([content, *(k for k in keywords if k.strip()), *questions])
 
 
 async def list_chunks(
@@ -57,12 +59,13 @@ async def list_chunks(
     keywords: str = "",
     id: str = "",
 ) -> tuple[Document, list[Chunk], int]:
+    """A page of the document's chunks; an `id` that is not one of them is NotFound."""
     doc = await get_document(deps, tenant_id, dataset_id, document_id)
     skip, limit = page_window(page, page_size, deps.limits.max_page_size)
     scope = Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=[id] if id else ())
-    if id and len(id) != 32:
-        return doc, [], 0
-    hits = await deps.vectors.scroll(scope, MAX_LISTED)
+    hits: list[Hit] = [] if id and len(id) != 32 else await deps.vectors.scroll(scope, MAX_LISTED)
+    if id and not hits:
+        raise NotFound(f"Chunk not found: {dataset_id}/{id}")
     rows = [_chunk(h, doc["name"]) for h in hits]
     if keywords:
         needle = keywords.lower()
@@ -83,7 +86,7 @@ async def add_chunk(
 ) -> Chunk:
     if not content or not content.strip():
         raise InvalidArgument("`content` is required and cannot be empty.")
-    keywords = _check_strings("important_keywords", list(important_keywords))
+    keywords = _check_strings("important_keywords", list(important_keywords), keep_blank=True)
     asked = _check_strings("questions", list(questions))
     async with deps.locks.of(document_id):
         doc = await get_document(deps, tenant_id, dataset_id, document_id)
@@ -131,7 +134,9 @@ async def update_chunk(
                 raise InvalidArgument("`content` cannot be empty.")
             payload["content"] = fields["content"]
         if "important_keywords" in fields:
-            payload["important_keywords"] = _check_strings("important_keywords", fields["important_keywords"])
+            payload["important_keywords"] = _check_strings(
+                "important_keywords", fields["important_keywords"], keep_blank=True
+            )
         if "questions" in fields:
             payload["questions"] = _check_strings("questions", fields["questions"])
         if fields.get("available") is not None:
@@ -147,7 +152,9 @@ async def update_chunk(
 async def delete_chunks(
     deps: Deps, tenant_id: str, dataset_id: str, document_id: str, chunk_ids: Sequence[str]
 ) -> tuple[int, list[str]]:
-    """Deletes the given chunks; no ids deletes all chunks of the document."""
+    """Deletes the given chunks; no ids deletes all chunks of the document. Ids sent twice are
+    reported in the errors; with some ids unknown the known ones are deleted and InvalidArgument
+    names the unknown ones; with all unknown, NotFound."""
     async with deps.locks.of(document_id):
         await get_document(deps, tenant_id, dataset_id, document_id)
         scope = Scope(tenant_id=tenant_id, document_ids=[document_id])
@@ -159,9 +166,11 @@ async def delete_chunks(
             return before, []
         valid = [c for c in wanted if len(c) == 32]
         existing = {h.id for h in await deps.vectors.scroll(Scope(tenant_id, (), [document_id], valid), len(valid))}
-        errors = [f"Chunk {c} not found." for c in wanted if c not in existing]
-        if existing:
-            await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=list(existing)))
-            count = await deps.vectors.count(scope)
-            await deps.store.update_document(tenant_id, document_id, {"chunk_count": count, "update_time": now_ms()})
-    return delete_outcome("chunk", wanted, len(existing), errors)
+        unknown = [c for c in wanted if c not in existing]
+        delete_outcome("chunk", wanted, len(existing), [f"Chunk {c} not found." for c in unknown])
+        await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=list(existing)))
+        count = await deps.vectors.count(scope)
+        await deps.store.update_document(tenant_id, document_id, {"chunk_count": count, "update_time": now_ms()})
+    if unknown:
+        raise InvalidArgument(f"Chunks not found: {unknown}")
+    return len(existing), duplicates("chunk", chunk_ids)

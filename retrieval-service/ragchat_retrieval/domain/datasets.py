@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
-from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, page_window
+from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, page_window, split_name
 from ragchat_retrieval.domain.ports import Scope
+from ragchat_retrieval.store import NameTaken
 
 SUPPORTED_CHUNK_METHODS = ("naive",)
 PERMISSIONS = ("me", "team")
 ORDER_FIELDS = ("create_time", "update_time", "name")
 MAX_NAME_CHARS = 128
+MAX_TEXT_CHARS = 65535  # description and avatar, as RAGFlow's columns
+MAX_PAGERANK = 100
+# RAGFlow accepts a JPEG or PNG avatar as a data URL only.
+AVATAR_URL = re.compile(r"^data:image/(jpeg|png);base64,", re.IGNORECASE)
 DEFAULT_PARSER_CONFIG: dict[str, Any] = {"chunk_token_num": 512, "delimiter": "\n", "overlapped_percent": 10}
 
 Dataset = dict[str, Any]
@@ -28,9 +34,14 @@ def check_embedding_model(deps: Deps, model: str) -> str:
     raise InvalidArgument(f"Embedding model '{model}' is not available; available models: {available}.")
 
 
-def check_chunk_method(method: str) -> str:
-    if not method:
+def check_chunk_method(method: str | None) -> str:
+    """None → the default ("naive"); an empty string is refused, as RAGFlow does."""
+    if method is None:
         return "naive"
+    if not method:
+        raise InvalidArgument(
+            f"`chunk_method` cannot be empty; supported methods: {', '.join(SUPPORTED_CHUNK_METHODS)}."
+        )
     if method not in SUPPORTED_CHUNK_METHODS:
         raise InvalidArgument(
             f"Chunk method '{method}' is not supported; supported methods: {', '.join(SUPPORTED_CHUNK_METHODS)}."
@@ -63,6 +74,78 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_permission(permission: str | None) -> str:
+    if permission is None:
+        return "me"
+    if permission not in PERMISSIONS:
+        raise InvalidArgument(f"`permission` must be one of: {', '.join(PERMISSIONS)}.")
+    return permission
+
+
+def check_description(description: str | None) -> str | None:
+    if description is not None and len(description) > MAX_TEXT_CHARS:
+        raise InvalidArgument(f"`description` must be at most {MAX_TEXT_CHARS} characters.")
+    return description
+
+
+def check_avatar(avatar: str | None) -> str | None:
+    """None or "" (no avatar) or a JPEG/PNG data URL: `data:image/png;base64,...`."""
+    if not avatar:
+        return avatar
+    if len(avatar) > MAX_TEXT_CHARS:
+        raise InvalidArgument(f"`avatar` must be at most {MAX_TEXT_CHARS} characters.")
+    if not AVATAR_URL.match(avatar):
+        raise InvalidArgument(
+            "`avatar` must be a base64 data URL of a JPEG or PNG image: data:image/png;base64,<data>."
+        )
+    return avatar
+
+
+def check_pagerank(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PAGERANK:
+        raise InvalidArgument(f"`pagerank` must be an integer between 0 and {MAX_PAGERANK}.")
+    return value
+
+
+def with_auto_metadata(parser_config: dict[str, Any] | None, auto_metadata: Any) -> dict[str, Any] | None:
+    """RAGFlow keeps `auto_metadata_config` inside parser_config (`metadata`, `enable_metadata`)."""
+    if auto_metadata is None:
+        return parser_config
+    if not isinstance(auto_metadata, dict):
+        raise InvalidArgument("`auto_metadata_config` must be an object.")
+    fields = auto_metadata.get("fields", [])
+    if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
+        raise InvalidArgument("`auto_metadata_config.fields` must be a list of objects.")
+    return {
+        **(parser_config or {}),
+        "metadata": fields,
+        "enable_metadata": bool(auto_metadata.get("enabled", True)),
+    }
+
+
+def auto_metadata_of(dataset: Dataset) -> dict[str, Any]:
+    config = dataset.get("parser_config") or {}
+    return {"enabled": bool(config.get("enable_metadata", False)), "fields": list(config.get("metadata") or [])}
+
+
+async def _insert_with_free_name(deps: Deps, record: Dataset) -> None:
+    """Inserts the dataset; a name the tenant uses gets the first free "name(n)", as RAGFlow does."""
+    wanted = record["name"]
+    for _ in range(5):  # another insert may take the free name between the look-up and ours
+        taken = await deps.store.dataset_names_starting(record["tenant_id"], split_name(wanted)[0])
+        record["name"] = free_name(wanted, taken, fold_case=True)
+        if len(record["name"]) > MAX_NAME_CHARS:
+            raise InvalidArgument(f"`name` must be at most {MAX_NAME_CHARS} characters.")
+        try:
+            await deps.store.insert_dataset(record)
+            return
+        except NameTaken:
+            continue
+    raise InvalidArgument(f"Dataset name '{wanted}' is taken; please retry.")
+
+
 async def _with_counts(deps: Deps, tenant_id: str, datasets: list[Dataset]) -> list[Dataset]:
     if not datasets:
         return datasets
@@ -79,31 +162,32 @@ async def create_dataset(
     tenant_id: str,
     *,
     name: str,
-    description: str = "",
-    avatar: str = "",
+    description: str | None = None,
+    avatar: str | None = None,
     embedding_model: str = "",
-    chunk_method: str = "",
-    permission: str = "",
+    chunk_method: str | None = None,
+    permission: str | None = None,
     parser_config: dict[str, Any] | None = None,
+    auto_metadata_config: dict[str, Any] | None = None,
 ) -> Dataset:
-    permission = permission or "me"
-    if permission not in PERMISSIONS:
-        raise InvalidArgument(f"`permission` must be one of: {', '.join(PERMISSIONS)}.")
+    """A new dataset. Optional fields left out stay None (read back as null); a name the tenant
+    already uses is numbered ("x" → "x(1)") rather than refused."""
     now = now_ms()
     record: Dataset = {
         "id": new_id(),
         "tenant_id": tenant_id,
         "name": check_name(name),
-        "description": description or "",
-        "avatar": avatar or "",
+        "description": check_description(description),
+        "avatar": check_avatar(avatar),
         "embedding_model": check_embedding_model(deps, embedding_model),
         "chunk_method": check_chunk_method(chunk_method),
-        "permission": permission,
-        "parser_config": check_parser_config(parser_config),
+        "permission": check_permission(permission),
+        "parser_config": check_parser_config(with_auto_metadata(parser_config, auto_metadata_config)),
+        "pagerank": 0,
         "create_time": now,
         "update_time": now,
     }
-    await deps.store.insert_dataset(record)
+    await _insert_with_free_name(deps, record)
     return {**record, "chunk_count": 0, "document_count": 0}
 
 
@@ -153,45 +237,83 @@ async def list_datasets(
     desc: bool = True,
     id: str = "",
     name: str = "",
+    ids: Sequence[str] = (),
 ) -> tuple[list[Dataset], int]:
+    """A page of the tenant's datasets. An `id` or `name` filter that matches nothing is NotFound
+    (RAGFlow answers an error, not an empty list); `ids` lists exactly those the tenant owns."""
     orderby = orderby or "create_time"
     if orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
+    if id and ids:
+        raise InvalidArgument("Send either `id` or `ids`, not both.")
     skip, limit = page_window(page, page_size, deps.limits.max_page_size)
     rows, total = await deps.store.list_datasets(
-        tenant_id, skip=skip, limit=limit, orderby=orderby, desc=desc, id=id, name=name
+        tenant_id, skip=skip, limit=limit, orderby=orderby, desc=desc, id=id, name=name, ids=dedupe(ids)
     )
+    if total == 0 and (id or name):
+        raise NotFound(f"User '{tenant_id}' lacks permission for dataset '{id or name}'")
     return await _with_counts(deps, tenant_id, rows), total
 
 
-UPDATABLE = ("name", "description", "avatar", "embedding_model", "chunk_method", "permission", "parser_config")
+UPDATABLE = (
+    "name",
+    "description",
+    "avatar",
+    "embedding_model",
+    "chunk_method",
+    "permission",
+    "parser_config",
+    "pagerank",
+    "auto_metadata_config",
+)
+READ_ONLY = ("id", "tenant_id", "chunk_count", "document_count", "create_time", "update_time", "token_num")
+
+
+def _check_update_keys(fields: dict[str, Any]) -> None:
+    if not fields:
+        raise InvalidArgument("No properties were modified")
+    for key in fields:
+        if key in READ_ONLY:
+            raise InvalidArgument(f"`{key}` is read-only and cannot be changed.")
+        if key not in UPDATABLE:
+            raise InvalidArgument(f"Unknown field `{key}`; updatable fields: {', '.join(UPDATABLE)}.")
+    for key in ("name", "chunk_method", "permission", "pagerank"):
+        if key in fields and fields[key] is None:
+            raise InvalidArgument(f"`{key}` cannot be null.")
+    for key in ("name", "description", "avatar", "embedding_model", "chunk_method", "permission"):
+        if fields.get(key) is not None and not isinstance(fields[key], str):
+            raise InvalidArgument(f"`{key}` should be a string.")
+    if fields.get("parser_config") is not None and not isinstance(fields["parser_config"], dict):
+        raise InvalidArgument("`parser_config` must be an object.")
 
 
 async def update_dataset(deps: Deps, tenant_id: str, dataset_id: str, fields: dict[str, Any]) -> Dataset:
+    """Partial update. Refused, as RAGFlow refuses them: an empty update, unknown or read-only
+    fields, null where a value is required, a name another dataset of the tenant uses."""
+    _check_update_keys(fields)
     current = await get_dataset(deps, tenant_id, dataset_id)
     changes: dict[str, Any] = {}
+    parser_config = with_auto_metadata(fields.get("parser_config"), fields.get("auto_metadata_config"))
     for key, value in fields.items():
-        if key not in UPDATABLE or value is None:
-            continue  # unknown/read-only keys (id, chunk_count, ...) are ignored, as RAGFlow does
         if key == "name":
-            changes["name"] = check_name(str(value))
+            changes["name"] = check_name(value)
+        elif key == "description":
+            changes[key] = check_description(value)
+        elif key == "avatar":
+            changes[key] = check_avatar(value)
         elif key == "embedding_model":
-            model = check_embedding_model(deps, str(value))
+            model = check_embedding_model(deps, value or "")
             if model != current["embedding_model"] and current["chunk_count"] > 0:
                 raise InvalidArgument("`embedding_model` cannot change while the dataset has chunks.")
             changes[key] = model
         elif key == "chunk_method":
-            changes[key] = check_chunk_method(str(value))
+            changes[key] = check_chunk_method(value)
         elif key == "permission":
-            if value not in PERMISSIONS:
-                raise InvalidArgument(f"`permission` must be one of: {', '.join(PERMISSIONS)}.")
-            changes[key] = value
-        elif key == "parser_config":
-            if not isinstance(value, dict):
-                raise InvalidArgument("`parser_config` must be an object.")
-            changes[key] = check_parser_config(value, current["parser_config"])
-        else:
-            changes[key] = str(value)
+            changes[key] = check_permission(value)
+        elif key == "pagerank":
+            changes[key] = check_pagerank(value)
+    if parser_config:
+        changes["parser_config"] = check_parser_config(parser_config, current["parser_config"])
     if changes:
         changes["update_time"] = now_ms()
         await deps.store.update_dataset(tenant_id, dataset_id, changes)
@@ -201,8 +323,9 @@ async def update_dataset(deps: Deps, tenant_id: str, dataset_id: str, fields: di
 async def delete_datasets(
     deps: Deps, tenant_id: str, ids: Sequence[str], delete_all: bool = False
 ) -> tuple[int, list[str]]:
-    """Deletes datasets with their documents, files and vectors."""
+    """Deletes datasets with their documents, files and vectors; ids sent twice are reported."""
     wanted = dedupe(ids)
+    repeated = duplicates("dataset", ids)
     if not wanted:
         if not delete_all:
             raise InvalidArgument('`ids` is required; send "delete_all": true to delete every dataset')
@@ -211,7 +334,7 @@ async def delete_datasets(
         if not wanted:
             return 0, []
     found = {d["id"] for d in await deps.store.get_datasets(tenant_id, wanted)}
-    errors = [f"Dataset {i} not found." for i in wanted if i not in found]
+    errors = [f"Dataset {i} not found." for i in wanted if i not in found] + repeated
     deleted = 0
     for dataset_id in (i for i in wanted if i in found):
         deps.known_datasets.forget(tenant_id, dataset_id)

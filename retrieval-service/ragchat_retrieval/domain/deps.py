@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,3 +100,48 @@ def delete_outcome(kind: str, requested: Sequence[str], deleted: int, errors: li
 
 def dedupe(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))
+
+
+def duplicates(kind: str, ids: Sequence[str]) -> list[str]:
+    """One sentence per id sent more than once, worded as RAGFlow reports them."""
+    seen: dict[str, int] = {}
+    for i in ids:
+        if i:
+            seen[i] = seen.get(i, 0) + 1
+    return [f"Duplicate {kind} ids: {i}" for i, count in seen.items() if count > 1]
+
+
+_NUMBERED = re.compile(r"^(.*)\((\d+)\)$")
+MAX_NAME_TRIES = 1000
+
+
+def split_name(name: str) -> tuple[str, str, str]:
+    """(base, extension, counter) of a name: "report(2).txt" → ("report", ".txt", "2")."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or "/" in ext:
+        stem, ext = name, ""
+    else:
+        ext = "." + ext
+    match = _NUMBERED.match(stem)
+    if match:
+        return match.group(1), ext, match.group(2)
+    return stem, ext, ""
+
+
+def free_name(name: str, taken: set[str], *, fold_case: bool = False) -> str:
+    """`name`, or the first of "name(1)", "name(2)"... (before the extension) not in `taken`.
+
+    A taken name that already ends with a counter goes on from it, as RAGFlow numbers copies.
+    """
+
+    def key(value: str) -> str:
+        return value.lower() if fold_case else value
+
+    used = {key(t) for t in taken}
+    candidate = name
+    for _ in range(MAX_NAME_TRIES):
+        if key(candidate) not in used:
+            return candidate
+        base, ext, counter = split_name(candidate)
+        candidate = f"{base}({int(counter) + 1 if counter else 1}){ext}"
+    raise InvalidArgument(f"No free name left for '{name}' after {MAX_NAME_TRIES} numbered copies.")

@@ -10,7 +10,7 @@ from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain.datasets import check_parser_config, get_dataset
-from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, page_window
+from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, page_window, split_name
 from ragchat_retrieval.domain.ports import Scope
 
 Document = dict[str, Any]
@@ -45,7 +45,9 @@ def check_upload_size(name: str, size: int, limit: int) -> None:
 
 
 def check_file(name: str, data: bytes, limit: int) -> str:
-    """The document type of an acceptable upload, or InvalidArgument naming the file."""
+    """The document type of an acceptable upload, or InvalidArgument naming the file.
+
+    An empty file is acceptable (RAGFlow stores it too); parsing it yields no chunks."""
     if not name or not name.strip():
         raise InvalidArgument("Every uploaded file needs a file name.")
     if len(name) > MAX_NAME_CHARS:
@@ -55,15 +57,28 @@ def check_file(name: str, data: bytes, limit: int) -> str:
         supported = ", ".join(sorted(SUPPORTED_TYPES))
         raise InvalidArgument(f"File '{name}' has an unsupported type; supported types: {supported}.")
     check_upload_size(name, len(data), limit)
-    if not data:
-        raise InvalidArgument(f"File '{name}' is empty.")
     return SUPPORTED_TYPES[ext]
 
 
 async def upload_document(deps: Deps, tenant_id: str, dataset_id: str, name: str, data: bytes) -> Document:
+    """Stores the file as a new document; a name the dataset already has gets the first free
+    "name(n).ext", as RAGFlow numbers copies."""
     dataset = await get_dataset(deps, tenant_id, dataset_id)
     name = PurePath(name.replace("\\", "/")).name if name else name
     doc_type = check_file(name, data, deps.limits.max_upload_bytes)
+    # One name allocation at a time per dataset in this process (the single writer).
+    async with deps.locks.of(f"names:{dataset_id}"):
+        taken = await deps.store.document_names_starting(tenant_id, dataset_id, split_name(name)[0])
+        name = free_name(name, taken)
+        if len(name) > MAX_NAME_CHARS:
+            raise InvalidArgument(f"File name '{name[:40]}...' is longer than {MAX_NAME_CHARS} characters.")
+        return await _insert_document(deps, tenant_id, dataset, name, doc_type, data)
+
+
+async def _insert_document(
+    deps: Deps, tenant_id: str, dataset: dict[str, Any], name: str, doc_type: str, data: bytes
+) -> Document:
+    dataset_id = dataset["id"]
     now = now_ms()
     record: Document = {
         "id": new_id(),
@@ -116,13 +131,24 @@ async def list_documents(
     keywords: str = "",
     create_time_from: int = 0,
     create_time_to: int = 0,
+    ids: Sequence[str] = (),
 ) -> tuple[list[Document], int]:
+    """A page of the dataset's documents. An `id` or `name` that matches no document of the dataset
+    is NotFound ("You don't own the document X.", RAGFlow's words); `ids` lists exactly those."""
     await get_dataset(deps, tenant_id, dataset_id)
     orderby = orderby or "create_time"
     if orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
     if create_time_from < 0 or create_time_to < 0:
         raise InvalidArgument("`create_time_from` and `create_time_to` must be epoch milliseconds.")
+    if id and ids:
+        raise InvalidArgument("Send either `id` or `ids`, not both.")
+    for value, exists in (
+        (id, lambda: deps.store.get_document(tenant_id, id, dataset_id)),
+        (name, lambda: deps.store.document_name_taken(tenant_id, dataset_id, name)),
+    ):
+        if value and not await exists():
+            raise NotFound(f"You don't own the document {value}.")
     skip, limit = page_window(page, page_size, deps.limits.max_page_size)
     return await deps.store.list_documents(
         tenant_id,
@@ -136,21 +162,54 @@ async def list_documents(
         keywords=keywords,
         create_time_from=create_time_from,
         create_time_to=create_time_to,
+        ids=dedupe(ids),
     )
+
+
+# Fields a document reports but a client cannot set; sending one with another value is refused
+# ("Can't change `chunk_count`.", RAGFlow's words), sending it unchanged is harmless.
+READ_ONLY = (
+    "id",
+    "dataset_id",
+    "chunk_count",
+    "token_count",
+    "progress",
+    "progress_msg",
+    "run",
+    "size",
+    "type",
+    "location",
+    "create_time",
+    "update_time",
+    "process_begin_at",
+    "process_duration",
+)
 
 
 async def update_document(
     deps: Deps, tenant_id: str, dataset_id: str, document_id: str, fields: dict[str, Any]
 ) -> Document:
     doc = await get_document(deps, tenant_id, dataset_id, document_id)
+    for key in READ_ONLY:
+        if key in fields and fields[key] != doc.get(key) and not _same_number(fields[key], doc.get(key)):
+            raise InvalidArgument(f"Can't change `{key}`.")
+    if "enabled" in fields:
+        raise InvalidArgument("Enabling or disabling a document is not supported.")
     changes: dict[str, Any] = {}
-    if fields.get("name") is not None:
-        name = str(fields["name"]).strip()
+    if "name" in fields:
+        if not isinstance(fields["name"], str):
+            raise InvalidArgument("`name` should be a string.")
+        name = fields["name"].strip()
         if not name:
             raise InvalidArgument("`name` cannot be empty.")
+        if len(name) > MAX_NAME_CHARS:
+            raise InvalidArgument(f"File name must be {MAX_NAME_CHARS} characters or less.")
         if extension(name) != extension(doc["name"]):
             raise InvalidArgument("The extension of a document's name cannot be changed.")
-        changes["name"] = name
+        if name != doc["name"]:
+            if await deps.store.document_name_taken(tenant_id, dataset_id, name, except_id=document_id):
+                raise InvalidArgument("Duplicated document name in the same dataset.")
+            changes["name"] = name
     if fields.get("meta_fields") is not None:
         if not isinstance(fields["meta_fields"], dict):
             raise InvalidArgument("`meta_fields` must be an object.")
@@ -174,11 +233,21 @@ async def update_document(
     return doc
 
 
+def _same_number(a: Any, b: Any) -> bool:
+    """JSON numbers arrive as floats through a Struct: 3.0 is the stored 3."""
+    numbers = (int, float)
+    return isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and float(a) == float(b)
+
+
 async def delete_documents(
     deps: Deps, tenant_id: str, dataset_id: str, ids: Sequence[str], delete_all: bool = False
 ) -> tuple[int, list[str]]:
+    """Deletes documents with their files and vectors. Ids sent twice are reported in the errors;
+    with some ids unknown the known ones are deleted and InvalidArgument names the unknown ones
+    (RAGFlow's "Documents not found: [...]"); with all unknown, NotFound."""
     await get_dataset(deps, tenant_id, dataset_id)
     wanted = dedupe(ids)
+    repeated = duplicates("document", ids)
     if not wanted:
         if not delete_all:
             raise InvalidArgument('`ids` is required; send "delete_all": true to delete every document')
@@ -186,7 +255,9 @@ async def delete_documents(
         if not wanted:
             return 0, []
     found = {d["id"] for d in await deps.store.get_documents(tenant_id, wanted, dataset_id)}
-    errors = [f"Document {i} not found in dataset {dataset_id}." for i in wanted if i not in found]
+    unknown = [i for i in wanted if i not in found]
+    if unknown and not found:
+        delete_outcome("document", wanted, 0, [f"Document {i} not found in dataset {dataset_id}." for i in unknown])
     deleted = 0
     for document_id in (i for i in wanted if i in found):
         async with deps.locks.of(document_id):
@@ -194,4 +265,6 @@ async def delete_documents(
             await deps.store.delete_file(document_id)
             if await deps.store.delete_document(tenant_id, document_id):
                 deleted += 1
-    return delete_outcome("document", wanted, deleted, errors)
+    if unknown:
+        raise InvalidArgument(f"Documents not found: {unknown}")
+    return deleted, repeated

@@ -233,7 +233,7 @@ async def index_chunks(
                     "token_count": token_count,
                     "process_duration": duration,
                     "progress_msg": _append_msg(
-                        doc.get("progress_msg", ""), f"Done: {count} chunks indexed in {duration:.1f} s."
+                        doc.get("progress_msg", ""), f"Task done ({duration:.2f}s): {count} chunks indexed."
                     ),
                 }
             )

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Dataset(_message.Message):
-    __slots__ = ("id", "tenant_id", "name", "description", "avatar", "embedding_model", "chunk_method", "parser_config", "permission", "chunk_count", "document_count", "create_time", "update_time")
+    __slots__ = ("id", "tenant_id", "name", "description", "avatar", "embedding_model", "chunk_method", "parser_config", "permission", "chunk_count", "document_count", "create_time", "update_time", "pagerank")
     ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class Dataset(_message.Message):
     DOCUMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PAGERANK_FIELD_NUMBER: _ClassVar[int]
     id: str
     tenant_id: str
     name: str
@@ -35,7 +36,8 @@ class Dataset(_message.Message):
     document_count: int
     create_time: int
     update_time: int
-    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., permission: _Optional[str] = ..., chunk_count: _Optional[int] = ..., document_count: _Optional[int] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ...) -> None: ...
+    pagerank: int
+    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., permission: _Optional[str] = ..., chunk_count: _Optional[int] = ..., document_count: _Optional[int] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., pagerank: _Optional[int] = ...) -> None: ...
 
 class GetDatasetsRequest(_message.Message):
     __slots__ = ("tenant_id", "ids")
@@ -54,7 +56,7 @@ class GetDatasetsResponse(_message.Message):
     def __init__(self, datasets: _Optional[_Iterable[_Union[Dataset, _Mapping]]] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateDatasetRequest(_message.Message):
-    __slots__ = ("tenant_id", "name", "description", "avatar", "embedding_model", "chunk_method", "permission", "parser_config")
+    __slots__ = ("tenant_id", "name", "description", "avatar", "embedding_model", "chunk_method", "permission", "parser_config", "auto_metadata_config")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +65,7 @@ class CreateDatasetRequest(_message.Message):
     CHUNK_METHOD_FIELD_NUMBER: _ClassVar[int]
     PERMISSION_FIELD_NUMBER: _ClassVar[int]
     PARSER_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    AUTO_METADATA_CONFIG_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     name: str
     description: str
@@ -71,7 +74,8 @@ class CreateDatasetRequest(_message.Message):
     chunk_method: str
     permission: str
     parser_config: _struct_pb2.Struct
-    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., permission: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    auto_metadata_config: _struct_pb2.Struct
+    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., permission: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., auto_metadata_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class UpdateDatasetRequest(_message.Message):
     __slots__ = ("tenant_id", "id", "fields")
@@ -84,7 +88,7 @@ class UpdateDatasetRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class ListDatasetsRequest(_message.Message):
-    __slots__ = ("tenant_id", "page", "page_size", "orderby", "desc", "id", "name")
+    __slots__ = ("tenant_id", "page", "page_size", "orderby", "desc", "id", "name", "ids")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +96,7 @@ class ListDatasetsRequest(_message.Message):
     DESC_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     page: int
     page_size: int
@@ -99,7 +104,8 @@ class ListDatasetsRequest(_message.Message):
     desc: bool
     id: str
     name: str
-    def __init__(self, tenant_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListDatasetsResponse(_message.Message):
     __slots__ = ("datasets", "total")
@@ -191,7 +197,7 @@ class UploadDocumentRequest(_message.Message):
     def __init__(self, header: _Optional[_Union[UploadDocumentRequest.Header, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class ListDocumentsRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_id", "page", "page_size", "orderby", "desc", "id", "name", "keywords", "create_time_from", "create_time_to")
+    __slots__ = ("tenant_id", "dataset_id", "page", "page_size", "orderby", "desc", "id", "name", "keywords", "create_time_from", "create_time_to", "ids")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
@@ -203,6 +209,7 @@ class ListDocumentsRequest(_message.Message):
     KEYWORDS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_id: str
     page: int
@@ -214,7 +221,8 @@ class ListDocumentsRequest(_message.Message):
     keywords: str
     create_time_from: int
     create_time_to: int
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., keywords: _Optional[str] = ..., create_time_from: _Optional[int] = ..., create_time_to: _Optional[int] = ...) -> None: ...
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., keywords: _Optional[str] = ..., create_time_from: _Optional[int] = ..., create_time_to: _Optional[int] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListDocumentsResponse(_message.Message):
     __slots__ = ("docs", "total")

@@ -149,15 +149,17 @@ class RetrievalServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateDataset(self, request, context):
-        """Creates a dataset. INVALID_ARGUMENT for an empty or duplicated name, an unknown embedding
-        model or an unsupported chunk method.
+        """Creates a dataset. A name the tenant already uses is numbered ("x" → "x(1)"), not refused.
+        INVALID_ARGUMENT for an empty or over-long name, an unknown embedding model, an empty or
+        unsupported chunk method or permission, an avatar that is not a JPEG/PNG data URL.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDataset(self, request, context):
-        """Partial update: only the fields named in `fields` change.
+        """Partial update: only the fields named in `fields` change. INVALID_ARGUMENT for an empty
+        update, unknown or read-only fields, a null required field, a name the tenant uses.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,204 @@
+"""RAGFlow's dataset/document/chunk behaviour where API.md is silent (issue 16, point 5), over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from dataset_http import client, error, new_dataset, ok, parse_and_wait, unique, upload
+
+from ragchat_cli.keys import mint_key
+from ragchat_cli.stack import Stack
+from ragchat_common.ids import new_id
+from ragchat_gateway.auth.principal import KeyLimits
+
+PNG_AVATAR = "data:image/png;base64,iVBORw0KGgo="
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    key = mint_key(stack.mongo_url, "behaviour-" + new_id(), KeyLimits(requests_per_minute=100_000, burst=10_000))
+    with client(stack.gateway_url, key) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def dataset_with_docs(api: httpx.Client) -> Callable[..., tuple[dict, list[dict]]]:
+    def make(*files: tuple[str, bytes]) -> tuple[dict, list[dict]]:
+        dataset = new_dataset(api)
+        return dataset, upload(api, dataset["id"], *files)
+
+    return make
+
+
+# ---- datasets -----------------------------------------------------------------------------
+
+
+def test_a_taken_dataset_name_is_numbered(api: httpx.Client) -> None:
+    name = unique()
+    first = ok(api.post("/datasets", json={"name": name}))
+    second = ok(api.post("/datasets", json={"name": name}))
+    third = ok(api.post("/datasets", json={"name": name.upper()}))  # names are unique ignoring case
+    assert (first["name"], second["name"], third["name"]) == (name, f"{name}(1)", f"{name.upper()}(2)")
+    # a copy of a numbered name goes on from its counter
+    assert ok(api.post("/datasets", json={"name": f"{name}(1)"}))["name"] == f"{name}(3)"
+    # renaming onto a taken name is refused, as RAGFlow does
+    message = error(api.put(f"/datasets/{second['id']}", json={"name": name}), 400, 102)
+    assert message == f"Dataset name '{name}' already exists"
+
+
+def test_unset_optional_fields_read_back_as_null(api: httpx.Client) -> None:
+    bare = new_dataset(api)
+    assert bare["description"] is None and bare["avatar"] is None
+    listed = ok(api.get("/datasets", params={"id": bare["id"]}))[0]
+    assert listed["description"] is None and listed["avatar"] is None
+    given = new_dataset(api, description="about", avatar=PNG_AVATAR)
+    assert given["description"] == "about" and given["avatar"] == PNG_AVATAR
+    cleared = ok(api.put(f"/datasets/{given['id']}", json={"description": None}))
+    assert cleared["description"] is None and cleared["avatar"] == PNG_AVATAR
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"chunk_method": ""}, "chunk_method"),
+        ({"permission": ""}, "permission"),
+        ({"permission": "everyone"}, "permission"),
+        ({"avatar": "https://example.com/a.png"}, "avatar"),
+        ({"avatar": "data:image/gif;base64,R0lGOD"}, "avatar"),
+        ({"description": "d" * 65536}, "description"),
+        ({"name": "n" * 129}, "name"),
+    ],
+)
+def test_dataset_create_refuses_what_ragflow_refuses(api: httpx.Client, body: dict, needle: str) -> None:
+    assert needle in error(api.post("/datasets", json={"name": unique(), **body}), 400, 102)
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({}, "No properties were modified"),
+        ({"chunk_count": 5}, "chunk_count"),
+        ({"id": "0" * 32}, "id"),
+        ({"colour": "red"}, "colour"),
+        ({"chunk_method": None}, "chunk_method"),
+        ({"chunk_method": ""}, "chunk_method"),
+        ({"permission": None}, "permission"),
+        ({"permission": ""}, "permission"),
+        ({"name": None}, "name"),
+        ({"parser_config": "big"}, "parser_config"),
+        ({"avatar": "not-a-data-url"}, "avatar"),
+        ({"description": "d" * 65536}, "description"),
+        ({"name": "n" * 129}, "name"),
+        ({"pagerank": 101}, "pagerank"),
+    ],
+)
+def test_dataset_update_refuses_what_ragflow_refuses(api: httpx.Client, body: dict, needle: str) -> None:
+    dataset = new_dataset(api)
+    assert needle in error(api.put(f"/datasets/{dataset['id']}", json=body), 400, 102)
+    assert ok(api.get("/datasets", params={"id": dataset["id"]}))[0]["update_time"] == dataset["update_time"]
+
+
+def test_dataset_update_of_the_fields_ragflow_allows(api: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    updated = ok(
+        api.put(
+            f"/datasets/{dataset['id']}",
+            json={"pagerank": 7, "permission": "team", "avatar": PNG_AVATAR, "description": "now"},
+        )
+    )
+    assert (updated["pagerank"], updated["permission"], updated["avatar"], updated["description"]) == (
+        7,
+        "team",
+        PNG_AVATAR,
+        "now",
+    )
+
+
+def test_a_dataset_filter_matching_nothing_is_an_error(api: httpx.Client) -> None:
+    missing = new_id()
+    assert f"lacks permission for dataset '{missing}'" in error(api.get("/datasets", params={"id": missing}), 404, 105)
+    assert "lacks permission" in error(api.get("/datasets", params={"name": unique("nope")}), 404, 105)
+
+
+# ---- documents ----------------------------------------------------------------------------
+
+
+def test_uploaded_names_taken_in_the_dataset_are_numbered(api: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    first = upload(api, dataset["id"], ("notes.txt", b"one"), ("notes.txt", b"two"), ("notes(1).txt", b"three"))
+    assert [d["name"] for d in first] == ["notes.txt", "notes(1).txt", "notes(2).txt"]
+    again = upload(api, dataset["id"], ("notes.txt", b"four"))
+    assert again[0]["name"] == "notes(3).txt"
+    # another dataset has its own names
+    assert upload(api, new_dataset(api)["id"], ("notes.txt", b"x"))[0]["name"] == "notes.txt"
+
+
+def test_empty_files_are_accepted(api: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    (empty,) = upload(api, dataset["id"], ("empty.txt", b""))
+    assert empty["size"] == 0 and empty["run"] == "UNSTART"
+    state = parse_and_wait(api, dataset["id"], [empty["id"]])
+    assert state[empty["id"]]["run"] in ("DONE", "FAIL") and state[empty["id"]]["chunk_count"] == 0
+
+
+def test_a_document_filter_matching_nothing_is_an_error(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, _ = dataset_with_docs(("a.txt", b"a"))
+    missing = new_id()
+    base = f"/datasets/{dataset['id']}/documents"
+    assert error(api.get(base, params={"id": missing}), 404, 105) == f"You don't own the document {missing}."
+    assert error(api.get(base, params={"name": "zzz.txt"}), 404, 105) == "You don't own the document zzz.txt."
+    assert ok(api.get(base, params={"name": "a.txt"}))["total"] == 1
+
+
+def test_document_delete_reports_unknown_and_duplicate_ids(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, docs = dataset_with_docs(("a.txt", b"a"), ("b.txt", b"b"), ("c.txt", b"c"))
+    base = f"/datasets/{dataset['id']}/documents"
+    twice = ok(api.request("DELETE", base, json={"ids": [docs[0]["id"], docs[0]["id"]]}))
+    assert twice == {"success_count": 1, "errors": [f"Duplicate document ids: {docs[0]['id']}"]}
+    unknown = new_id()
+    message = error(api.request("DELETE", base, json={"ids": [docs[1]["id"], unknown]}), 400, 102)
+    assert message == f"Documents not found: ['{unknown}']"
+    assert [d["id"] for d in ok(api.get(base))["docs"]] == [docs[2]["id"]]  # the known one went
+    error(api.request("DELETE", base, json={"ids": [unknown]}), 404, 105)  # all unknown: not found
+
+
+def test_document_update_refusals(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, (a, _) = dataset_with_docs(("a.txt", b"a"), ("b.txt", b"b"))
+    url = f"/datasets/{dataset['id']}/documents/{a['id']}"
+    assert error(api.put(url, json={"chunk_count": 3}), 400, 102) == "Can't change `chunk_count`."
+    assert error(api.put(url, json={"token_count": 3}), 400, 102) == "Can't change `token_count`."
+    assert error(api.put(url, json={"progress": 0.5}), 400, 102) == "Can't change `progress`."
+    assert "name" in error(api.put(url, json={"name": None}), 400, 102)
+    assert error(api.put(url, json={"name": "b.txt"}), 400, 102) == "Duplicated document name in the same dataset."
+    # read-only fields sent unchanged (a client echoing the object) are harmless
+    same = ok(api.put(url, json={"name": "a2.txt", "chunk_count": 0, "progress": 0}))
+    assert same["name"] == "a2.txt"
+    assert ok(api.put(url, json={"name": "a2.txt"}))["name"] == "a2.txt"  # its own name is not "taken"
+
+
+# ---- chunks -------------------------------------------------------------------------------
+
+
+def test_chunks_keywords_deletes_and_filters(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, (doc,) = dataset_with_docs(("pad.txt", b"Notes about the launch pad."))
+    state = parse_and_wait(api, dataset["id"], [doc["id"]])
+    assert "Task done" in state[doc["id"]]["progress_msg"]
+    base = f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks"
+    blank = ok(api.post(base, json={"content": "kept as sent", "important_keywords": [""]}))["chunk"]
+    assert blank["important_keywords"] == [""]
+    listed = {c["id"]: c for c in ok(api.get(base))["chunks"]}
+    assert listed[blank["id"]]["important_keywords"] == [""]
+
+    missing = new_id()
+    assert error(api.get(base, params={"id": missing}), 404, 105) == f"Chunk not found: {dataset['id']}/{missing}"
+
+    extra = [ok(api.post(base, json={"content": f"extra {i}"}))["chunk"]["id"] for i in range(3)]
+    twice = ok(api.request("DELETE", base, json={"chunk_ids": [extra[0], extra[0]]}))
+    assert twice == {"success_count": 1, "errors": [f"Duplicate chunk ids: {extra[0]}"]}
+    message = error(api.request("DELETE", base, json={"chunk_ids": [extra[1], missing]}), 400, 102)
+    assert message == f"Chunks not found: ['{missing}']"
+    remaining = {c["id"] for c in ok(api.get(base))["chunks"]}
+    assert extra[1] not in remaining and extra[2] in remaining
+    error(api.request("DELETE", base, json={"chunk_ids": [missing]}), 404, 105)
