@@ -69,7 +69,7 @@ def _pump(stream: IO[str] | None, into: list[str]) -> None:
         into.append(line)
 
 
-def start_runner(state_dir: Path, port: int, namespace: str, *args: str) -> Runner:
+def start_runner(state_dir: Path, port: int, namespace: str, *args: str, own_group: bool = False) -> Runner:
     env = {
         **os.environ,
         "RAGCHAT_GATEWAY_PORT": str(port),
@@ -83,6 +83,7 @@ def start_runner(state_dir: Path, port: int, namespace: str, *args: str) -> Runn
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=own_group,  # a process group of its own, to be signalled as `make run` is
     )
     runner = Runner(popen, state_dir.resolve())
     threading.Thread(target=_pump, args=(popen.stdout, runner.stdout), daemon=True).start()
@@ -189,3 +190,34 @@ def test_a_busy_gateway_port_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"port {port} on 127.0.0.1 is busy" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_more_signals_during_the_stop_never_cut_it_short(tmp_path: Path, runners: list[Runner]) -> None:
+    """SIGTERM to the process group (as when `make run` is stopped), then Ctrl-C twice and the group
+    SIGTERM again while the runner stops: it still says it is stopping, stops everything, says so."""
+    state_dir = tmp_path / ".ragchat"
+    runner = start_runner(state_dir, free_port(), "test-" + secrets.token_hex(4), "--no-demo", own_group=True)
+    runners.append(runner)
+    runner.wait_for(r"gateway: (\S+)")
+    children = stack_pids(runner.state_dir)
+    assert len(children) >= 6
+    group = runner.popen.pid
+    # Signals that arrive together (handled one after the other by the interpreter), then more
+    # while the services are being stopped.
+    os.killpg(group, signal.SIGTERM)
+    os.killpg(group, signal.SIGINT)
+    os.killpg(group, signal.SIGHUP)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+        time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, sig)
+    assert runner.popen.wait(timeout=60) == 0, runner.err
+    deadline = time.monotonic() + 5
+    while "ragchat stopped" not in runner.err and time.monotonic() < deadline:  # the pump thread lags
+        time.sleep(0.05)
+    err = runner.err
+    assert "stopping ragchat" in err and "ragchat stopped" in err, err
+    assert err.index("stopping ragchat") < err.index("ragchat stopped")
+    assert "Traceback" not in err and "race condition" not in err, err
+    assert [pid for pid in children if pid_alive(pid)] == []
+    assert stack_pids(runner.state_dir) == []

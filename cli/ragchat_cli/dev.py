@@ -71,6 +71,10 @@ class _Stop(BaseException):
     """Raised by the signal handler; a BaseException so no ``except Exception`` swallows it."""
 
 
+# Ctrl-C, `kill`, a closed terminal: each stops the runner (and everything it started).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 # -- where the state lives ----------------------------------------------------------------
 
 
@@ -458,7 +462,10 @@ def banner(stack: Stack, key: str | None, demo: Demo) -> str:
 
 
 def _note(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    # The terminal may be gone (a group SIGTERM also ends `make` and a pipe's reader): the stop
+    # must go on without its messages.
+    with contextlib.suppress(OSError, ValueError):
+        print(message, file=sys.stderr, flush=True)
 
 
 def _watch(stack: Stack) -> None:
@@ -512,19 +519,31 @@ def _serve(args: argparse.Namespace) -> int:
             _watch(stack)
             return 1  # not reached: _watch returns only by raising
         finally:
-            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second one must not cut the stop short
-                signal.signal(sig, signal.SIG_IGN)
+            _stopping()  # (already so when a signal brought us here)
             _note("stopping ragchat")
             stack.stop()
             endpoints.unlink(missing_ok=True)
 
 
+def _already_stopping(signum: int, frame: FrameType | None) -> None:
+    """A second Ctrl-C or SIGTERM (a group SIGTERM reaches the runner more than once): the stop
+    that is under way goes on. A Python handler, not SIG_IGN, so signals that arrived together
+    are absorbed quietly."""
+
+
+def _stopping() -> None:
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _already_stopping)
+
+
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    # Before raising: a second signal must never interrupt the cleanup this one starts.
+    _stopping()
     raise _Stop(signum)
 
 
 def run(args: argparse.Namespace) -> int:
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         signal.signal(sig, _raise_stop)
     try:
         return _serve(args)
