@@ -174,3 +174,27 @@ def test_errors_never_leak_internals(gateway: httpx.Client, make_key: Callable[[
     for body in bodies:
         message = envelope_error(gateway.post("/chats", json=body, headers=headers), 400, 102)
         assert "Traceback" not in message and "File " not in message
+
+
+def test_cli_sets_scopes_dialect_and_expiry(stack: Stack, gateway: httpx.Client) -> None:
+    env = {"RAGCHAT_MONGO_URL": stack.mongo_url}
+    tenant = "cli-shaped-" + new_id()
+    created = ragchat(
+        "keys", "create", "--tenant", tenant, "--ragflow-version", "0.27", "--scope", "read", "--ttl", "2h", env=env
+    )
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    [record] = json.loads(ragchat("keys", "list", "--json", "--tenant", tenant, env=env).stdout)
+    assert (record["ragflow_version"], record["scopes"], record["expired"]) == ("0.27", ["read"], False)
+    assert 7000 <= (record["expires_at"] - record["create_time"]) / 1000 <= 7300
+    assert key.startswith(record["prefix"]) and key not in json.dumps(record)
+    # A read-only key reads, and is told which scope a write needs.
+    assert gateway.get("/chats", headers=bearer(key)).json()["code"] == 0
+    assert "`full`" in envelope_error(gateway.post("/chats", json={"name": "x"}, headers=bearer(key)), 403, 104)
+
+    updated = ragchat("keys", "update", record["key_id"], "--ragflow-version", "0.22", "--default", "ttl", env=env)
+    assert updated.returncode == 0, updated.stderr
+    [after] = json.loads(ragchat("keys", "list", "--json", "--tenant", tenant, env=env).stdout)
+    assert (after["ragflow_version"], after["scopes"], after["expires_at"]) == ("0.22", ["read"], None)
+    bad = ragchat("keys", "create", "--tenant", tenant, "--ragflow-version", "0.25", env=env)
+    assert bad.returncode != 0 and bad.stdout == ""

@@ -13,6 +13,7 @@ from ragchat.chat.v1.chat_pb2_grpc import ChatServiceStub
 from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
 from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_common.grpc_utils import insecure_channel
+from ragchat_gateway.auth.authenticator import KeyAuthenticator
 from ragchat_gateway.ratelimit.service import RateLimits
 from ragchat_gateway.settings import GatewaySettings
 from ragchat_gateway.streaming.hub import StreamHub
@@ -29,6 +30,7 @@ class Backends:
     mongo: AsyncIOMotorDatabase[Any]
     redis: Redis
     rate_limits: RateLimits
+    auth: KeyAuthenticator
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     draining: bool = False
     # Completions: the AMQP job publisher and the Redis stream hub (opened by start_streaming).
@@ -53,6 +55,7 @@ class Backends:
             await self.streams.close()
         for channel in self.channels.values():
             await channel.close()
+        await self.auth.close()
         await self.redis.aclose()
         await self.rate_limits.close()
         self.mongo_client.close()
@@ -65,14 +68,25 @@ def open_backends(settings: GatewaySettings) -> Backends:
         "retrieval-service": insecure_channel(settings.retrieval_service_addr),
     }
     mongo_client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(settings.mongo_url, serverSelectionTimeoutMS=3000)
+    mongo = mongo_client[settings.mongo_db]
+    auth = KeyAuthenticator(
+        mongo,
+        settings.redis_url,
+        settings.namespace,
+        ttl_s=settings.auth_cache_s,
+        fallback_ttl_s=settings.auth_cache_fallback_s,
+        default_ragflow_version=settings.ragflow_version,
+        last_used_interval_s=settings.auth_last_used_interval_s,
+    )
     return Backends(
         settings=settings,
         chat=ChatServiceStub(channels["chat-service"]),
         session=SessionServiceStub(channels["session-service"]),
         retrieval=RetrievalServiceStub(channels["retrieval-service"]),
         mongo_client=mongo_client,
-        mongo=mongo_client[settings.mongo_db],
+        mongo=mongo,
         redis=Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0),
         rate_limits=RateLimits(settings),
+        auth=auth,
         channels=channels,
     )

@@ -27,6 +27,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = open_backends(settings)
         app.state.backends = backends
+        await backends.auth.start()
         await backends.start_streaming()
         try:
             yield

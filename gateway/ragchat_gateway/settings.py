@@ -11,8 +11,18 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 1024 * 1024
     # Per uploaded file (multipart), refused with 413 / code 102 when larger.
     max_upload_bytes: int = 50 * 1024 * 1024
-    # Seconds an API key lookup is cached in-process (revocation takes effect within this).
+    # Seconds an API key lookup is cached in-process while the replica hears the key-change
+    # channel on Redis (revocations and changes reach every replica at once through it) ...
     auth_cache_s: float = 5.0
+    # ... and while it does not (Redis down): changes then take effect within this.
+    auth_cache_fallback_s: float = 2.0
+    # A key's `last_used_at` is written at most this often (seconds).
+    auth_last_used_interval_s: float = 60.0
+    # Bearer token of the admin API (/api/v1/admin); empty turns the admin API off. In Kubernetes
+    # it comes from a Secret; `ragchat dev` generates one into .ragchat/admin_token.
+    admin_token: str = ""
+    # RAGFlow dialect (API.md §9.1) of keys that have none of their own: "0.22" or "0.27".
+    ragflow_version: Literal["0.22", "0.27"] = "0.22"
 
     # Rate limits per API key (API.md §2), shared by every replica through Redis; a key's own
     # limits (stored with the key) override these defaults. Sustained `ratelimit_rpm` requests

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from ragchat_common.errors import InvalidArgument, NotFound
+from ragchat_common.timeutil import now_ms
 from ragchat_gateway.auth import domain
 from ragchat_gateway.auth.principal import KeyLimits
 
@@ -69,3 +70,71 @@ async def test_tenant_name_is_validated(db: Any) -> None:
         await domain.create_key(db, "   ")
     with pytest.raises(InvalidArgument):
         await domain.create_key(db, "x" * 200)
+
+
+async def test_scopes_dialect_and_expiry_are_stored_and_reach_the_principal(db: Any) -> None:
+    in_an_hour = now_ms() + 3_600_000
+    minted = await domain.create_key(db, "shaped", scopes=["read"], ragflow_version="0.27", expires_at=in_an_hour)
+    principal = await domain.lookup_key(db, minted.key)
+    assert principal is not None
+    assert (principal.scopes, principal.ragflow_version, principal.expires_at_ms) == (
+        frozenset({"read"}),
+        "0.27",
+        in_an_hour,
+    )
+    [record] = await domain.list_keys(db, "shaped")
+    assert record.prefix == minted.key[: len(record.prefix)] and len(record.prefix) == 14
+    assert record.ragflow_version == "0.27" and not record.expired()
+    assert record.expired(in_an_hour)
+
+
+async def test_defaults_full_scope_and_the_deployments_dialect(db: Any) -> None:
+    minted = await domain.create_key(db, "plain")
+    assert (await domain.lookup_key(db, minted.key)) == (await domain.lookup_key(db, minted.key, "0.22"))
+    principal = await domain.lookup_key(db, minted.key, "0.27")
+    assert principal is not None and principal.scopes == frozenset({"full"}) and principal.ragflow_version == "0.27"
+    # A key stored before scopes and dialects existed keeps full access and the default dialect.
+    await db[domain.API_KEYS].update_one({"_id": minted.key_id}, {"$unset": {"scopes": "", "ragflow_version": ""}})
+    principal = await domain.lookup_key(db, minted.key)
+    assert principal is not None and principal.scopes == frozenset({"full"}) and principal.ragflow_version == "0.22"
+
+
+async def test_update_changes_only_what_is_given(db: Any) -> None:
+    minted = await domain.create_key(db, "patch", KeyLimits(requests_per_minute=7), scopes=["chat"])
+    record = await domain.update_key(db, minted.key_id, ragflow_version="0.27")
+    assert (record.limits, record.scopes, record.ragflow_version) == (KeyLimits(7), frozenset({"chat"}), "0.27")
+    expires = now_ms() + 60_000
+    record = await domain.update_key(db, minted.key_id, scopes=["read", "chat"], expires_at=expires)
+    assert (record.scopes, record.expires_at, record.ragflow_version) == (frozenset({"read", "chat"}), expires, "0.27")
+    record = await domain.update_key(db, minted.key_id, scopes=None, ragflow_version=None, expires_at=None)
+    assert (record.scopes, record.ragflow_version, record.expires_at) == (frozenset({"full"}), None, None)
+    with pytest.raises(NotFound):
+        await domain.update_key(db, "nope", scopes=["read"])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"scopes": ["admin"]},
+        {"scopes": "read"},
+        {"ragflow_version": "0.25"},
+        {"expires_at": 1},
+    ],
+)
+async def test_bad_settings_are_refused_with_102(db: Any, bad: dict[str, Any]) -> None:
+    with pytest.raises(InvalidArgument):
+        await domain.create_key(db, "bad", **bad)
+    minted = await domain.create_key(db, "bad")
+    with pytest.raises(InvalidArgument):
+        await domain.update_key(db, minted.key_id, **bad)
+
+
+async def test_last_used_is_written_at_most_once_per_interval(db: Any) -> None:
+    minted = await domain.create_key(db, "used")
+    assert (await domain.get_key(db, minted.key_id)).last_used_at is None
+    t0 = now_ms()
+    assert await domain.touch_last_used(db, minted.key_id, t0, 60_000)
+    assert not await domain.touch_last_used(db, minted.key_id, t0 + 59_000, 60_000)
+    assert (await domain.get_key(db, minted.key_id)).last_used_at == t0
+    assert await domain.touch_last_used(db, minted.key_id, t0 + 61_000, 60_000)
+    assert (await domain.get_key(db, minted.key_id)).last_used_at == t0 + 61_000

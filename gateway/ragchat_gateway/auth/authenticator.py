@@ -1,0 +1,267 @@
+"""Authentication free of any transport: a bearer token → a Principal, or the contract's error.
+
+HTTP (``auth.dependency``) and the public gRPC API call the same ``KeyAuthenticator``:
+
+    principal = await authenticator.authenticate_bearer(authorization_header_value)
+    check_scope(principal, "chat")   # auth.scopes; PermissionDenied (104) when the key lacks it
+
+Raises Unauthenticated (103: missing, malformed, unknown, revoked or expired key) or Unavailable
+(503: the key store does not answer).
+
+Keys are cached in-process by hash, so a cache hit costs a dict lookup and two clock reads.
+Revoking or changing a key publishes its id on a Redis channel every replica listens to; a
+replica drops that key at once (within milliseconds). While a replica does not hear the channel
+(Redis down, connection lost, no answer to its pings) it keeps entries only
+``fallback_ttl_s`` instead of ``ttl_s``, and it forgets everything when it hears it again, since
+it may have missed a notice meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from ragchat_common.errors import Unauthenticated, Unavailable
+from ragchat_gateway.auth import domain
+from ragchat_gateway.auth.principal import DEFAULT_RAGFLOW_VERSION, Principal, RagflowVersion
+
+log = logging.getLogger(__name__)
+
+# Bounds the cache so that a flood of random keys cannot grow memory without limit.
+CACHE_MAX_ENTRIES = 10_000
+# Fire-and-forget `last_used_at` writes in flight at once; more are skipped (it is coarse anyway).
+MAX_PENDING_TOUCHES = 64
+EXPIRED_MESSAGE = "API key has expired."
+
+
+def key_events_channel(namespace: str) -> str:
+    """The Redis channel on which key changes are announced (payload: the key id, or ``*``)."""
+    return f"{namespace}:auth:key-changed"
+
+
+def bearer_key(authorization: str | None) -> str:
+    """The key of an ``Authorization: Bearer <key>`` value, or Unauthenticated."""
+    if not authorization or not authorization.strip():
+        raise Unauthenticated("Authorization header is missing; send `Authorization: Bearer <api_key>`.")
+    scheme, _, key = authorization.strip().partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise Unauthenticated("Authorization header is malformed; send `Authorization: Bearer <api_key>`.")
+    return key
+
+
+class KeyCache:
+    """Key hash → principal (None for a key that does not resolve), with the time it was stored.
+
+    How long an entry stays valid is decided when it is read (``max_age_s``), because it depends on
+    whether the replica hears the key-change channel right now. ``generation`` changes on every
+    invalidation: a lookup that started before one does not store its (maybe stale) answer.
+    """
+
+    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self.generation = 0
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._hash_of: dict[str, str] = {}  # key_id → key hash, to drop a key by its id
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key_hash: str, max_age_s: float, now: float | None = None) -> tuple[bool, Principal | None]:
+        entry = self._entries.get(key_hash)
+        if entry is None:
+            return False, None
+        stored, principal = entry
+        if (time.monotonic() if now is None else now) - stored >= max_age_s:
+            return False, None
+        return True, principal
+
+    def put(self, key_hash: str, principal: Principal | None, generation: int | None = None) -> None:
+        if generation is not None and generation != self.generation:
+            return  # an invalidation happened while this answer was looked up
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+            self._hash_of.clear()
+        self._entries[key_hash] = (time.monotonic(), principal)
+        if principal is not None:
+            self._hash_of[principal.key_id] = key_hash
+
+    def invalidate(self, key_id: str) -> None:
+        self.generation += 1
+        key_hash = self._hash_of.pop(key_id, None)
+        if key_hash is not None:
+            self._entries.pop(key_hash, None)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+        self._hash_of.clear()
+
+
+class KeyAuthenticator:
+    """Resolves API keys for one gateway process; see the module docstring.
+
+    ``start()`` begins listening for key changes, ``close()`` stops. Without ``start()`` (tools,
+    tests) it works with the fallback TTL only.
+    """
+
+    def __init__(
+        self,
+        db: domain.Db,
+        redis_url: str,
+        namespace: str,
+        *,
+        ttl_s: float = 60.0,
+        fallback_ttl_s: float = 2.0,
+        default_ragflow_version: RagflowVersion = DEFAULT_RAGFLOW_VERSION,
+        last_used_interval_s: float = 60.0,
+        ping_interval_s: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.channel = key_events_channel(namespace)
+        self.ttl_s = ttl_s
+        self.fallback_ttl_s = fallback_ttl_s
+        self.default_ragflow_version = default_ragflow_version
+        self.last_used_interval_s = last_used_interval_s
+        self.ping_interval_s = ping_interval_s
+        self.cache = KeyCache()
+        self._redis_url = redis_url
+        self._redis: Redis | None = None
+        self._listener: asyncio.Task[None] | None = None
+        # Monotonic time until which the channel counts as heard (pushed forward by every
+        # message and every answered ping); 0 while not subscribed.
+        self._heard_until = 0.0
+        self._next_touch: dict[str, float] = {}
+        self._touches: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._listener is None:
+            self._redis = Redis.from_url(self._redis_url, socket_connect_timeout=1.0)
+            self._listener = asyncio.create_task(self._listen(), name="auth-key-changes")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+        if self._touches:
+            await asyncio.gather(*self._touches, return_exceptions=True)
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    @property
+    def hears_changes(self) -> bool:
+        """True while key changes reach this replica at once (the long TTL applies)."""
+        return time.monotonic() < self._heard_until
+
+    # -- the hot path --------------------------------------------------------------------------
+    async def authenticate_bearer(self, authorization: str | None) -> Principal:
+        """``Authorization: Bearer <key>`` (HTTP header or gRPC metadata value) → Principal."""
+        return await self.authenticate(bearer_key(authorization))
+
+    async def authenticate(self, key: str) -> Principal:
+        if not domain.looks_like_key(key):
+            raise Unauthenticated("Invalid API key.")
+        key_hash = domain.hash_key(key)
+        now = time.monotonic()
+        max_age = self.ttl_s if now < self._heard_until else self.fallback_ttl_s
+        hit, principal = self.cache.get(key_hash, max_age, now)
+        if not hit:
+            generation = self.cache.generation
+            try:
+                principal = await domain.lookup_key(self.db, key, self.default_ragflow_version)
+            except Exception as exc:  # Mongo down: the caller may retry, never a 500 or a silent pass
+                raise Unavailable("The key store is unavailable; please retry.") from exc
+            self.cache.put(key_hash, principal, generation)
+        if principal is None:
+            raise Unauthenticated("Invalid API key: unknown or revoked.")
+        if principal.expires_at_ms is not None and principal.expires_at_ms <= time.time() * 1000:
+            raise Unauthenticated(EXPIRED_MESSAGE)
+        if now >= self._next_touch.get(principal.key_id, 0.0):
+            self._touch(principal.key_id, now)
+        return principal
+
+    # -- last use ------------------------------------------------------------------------------
+    def _touch(self, key_id: str, now: float) -> None:
+        self._next_touch[key_id] = now + self.last_used_interval_s
+        if len(self._next_touch) > CACHE_MAX_ENTRIES:
+            self._next_touch = {key_id: now + self.last_used_interval_s}
+        if len(self._touches) >= MAX_PENDING_TOUCHES:
+            return
+        task = asyncio.create_task(self._write_last_used(key_id))
+        self._touches.add(task)
+        task.add_done_callback(self._touches.discard)
+
+    async def _write_last_used(self, key_id: str) -> None:
+        interval_ms = int(self.last_used_interval_s * 1000)
+        try:
+            await domain.touch_last_used(self.db, key_id, int(time.time() * 1000), interval_ms)
+        except Exception as exc:  # coarse bookkeeping: never fails a request
+            log.warning("could not record the last use of key %s: %s", key_id, exc)
+
+    # -- key changes ---------------------------------------------------------------------------
+    def forget(self, key_id: str) -> None:
+        """Drops one key from this replica's cache (``*``: every key)."""
+        if key_id == "*":
+            self.cache.clear()
+        else:
+            self.cache.invalidate(key_id)
+
+    async def announce_change(self, redis: Redis, key_id: str) -> bool:
+        """Drops the key here and tells every replica to drop it. False when Redis did not take
+        the notice: other replicas then apply the change within their cache time."""
+        self.forget(key_id)
+        try:
+            await redis.publish(self.channel, key_id)
+        except (RedisError, OSError) as exc:
+            log.error("could not announce the change of key %s to the other replicas: %s", key_id, exc)
+            return False
+        return True
+
+    async def _listen(self) -> None:
+        assert self._redis is not None
+        delay = 0.1
+        while True:
+            pubsub: Any = self._redis.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                next_ping = time.monotonic() + self.ping_interval_s
+                while True:
+                    message = await pubsub.get_message(timeout=self.ping_interval_s)
+                    if message is not None:
+                        self._on_message(message)
+                        delay = 0.1
+                    if time.monotonic() >= next_ping:  # a silent connection stops the pongs
+                        await pubsub.ping()
+                        next_ping = time.monotonic() + self.ping_interval_s
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                if self._heard_until:
+                    log.warning("key-change channel lost (%s); keys are cached %.1f s", exc, self.fallback_ttl_s)
+                self._heard_until = 0.0
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "subscribe":
+            # Whatever was announced while this replica was not subscribed is lost: start afresh.
+            self.cache.clear()
+        elif kind == "message":
+            data = message.get("data")
+            self.forget(data.decode() if isinstance(data, bytes) else str(data))
+        # Any answer (subscribe confirmation, notice, pong) proves the channel is live.
+        self._heard_until = time.monotonic() + 3 * self.ping_interval_s
