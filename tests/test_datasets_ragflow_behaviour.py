@@ -202,3 +202,16 @@ def test_chunks_keywords_deletes_and_filters(api: httpx.Client, dataset_with_doc
     remaining = {c["id"] for c in ok(api.get(base))["chunks"]}
     assert extra[1] not in remaining and extra[2] in remaining
     error(api.request("DELETE", base, json={"chunk_ids": [missing]}), 404, 105)
+
+
+def test_lists_filtered_by_ids_return_exactly_those(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, docs = dataset_with_docs(("a.txt", b"a"), ("b.txt", b"b"), ("c.txt", b"c"))
+    base = f"/datasets/{dataset['id']}/documents"
+    picked = ok(api.get(base, params={"ids": [docs[0]["id"], docs[2]["id"]]}))
+    assert sorted(d["id"] for d in picked["docs"]) == sorted([docs[0]["id"], docs[2]["id"]]) and picked["total"] == 2
+    commas = ok(api.get(base, params={"ids": f"{docs[1]['id']},{new_id()}"}))
+    assert [d["id"] for d in commas["docs"]] == [docs[1]["id"]]
+    assert "either" in error(api.get(base, params={"id": docs[0]["id"], "ids": [docs[1]["id"]]}), 400, 102)
+    other = new_dataset(api)
+    listed = ok(api.get("/datasets", params={"ids": [dataset["id"], other["id"]]}))
+    assert sorted(d["id"] for d in listed) == sorted([dataset["id"], other["id"]])

@@ -136,6 +136,10 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
         )
         return pb.DeleteResponse(success_count=count, errors=errors)
 
+    async def GetDatasetSummary(self, request: pb.DatasetRef, context: grpc.aio.ServicerContext) -> Any:
+        summary = await datasets.dataset_summary(self.deps, request.tenant_id, request.id)
+        return pb.DatasetSummary(**summary)
+
     # -- documents -----------------------------------------------------------------------
     async def UploadDocument(
         self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], context: grpc.aio.ServicerContext

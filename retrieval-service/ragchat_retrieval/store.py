@@ -152,6 +152,24 @@ class Store:
             counts[row["_id"]] = (int(row["docs"]), int(row["chunks"]))
         return counts
 
+    async def dataset_summary(self, tenant_id: str, dataset_id: str) -> dict[str, tuple[int, int, int]]:
+        """run state → (documents, chunks, tokens) of one dataset."""
+        pipeline: list[Doc] = [
+            {"$match": {"tenant_id": tenant_id, "dataset_id": dataset_id}},
+            {
+                "$group": {
+                    "_id": "$run",
+                    "docs": {"$sum": 1},
+                    "chunks": {"$sum": "$chunk_count"},
+                    "tokens": {"$sum": "$token_count"},
+                }
+            },
+        ]
+        out: dict[str, tuple[int, int, int]] = {}
+        async for row in self.db[DOCUMENTS].aggregate(pipeline):
+            out[str(row["_id"])] = (int(row["docs"]), int(row["chunks"]), int(row["tokens"]))
+        return out
+
     # -- documents -----------------------------------------------------------------------
     async def insert_document(self, record: Doc) -> Doc:
         row = {**record, "_id": record["id"]}

@@ -112,6 +112,11 @@ def query_bool(request: Request, key: str, default: bool) -> bool:
     raise InvalidArgument(f"`{key}` should be true or false.")
 
 
+def query_ids(request: Request, key: str = "ids") -> list[str]:
+    """`?ids=a&ids=b` or `?ids=a,b` (both forms RAGFlow reads)."""
+    return [part for value in request.query_params.getlist(key) for part in value.split(",") if part]
+
+
 def query_choice(request: Request, key: str, default: str, choices: tuple[str, ...]) -> str:
     raw = request.query_params.get(key) or default
     if raw not in choices:
@@ -204,6 +209,9 @@ async def create_dataset(request: Request, principal: AuthDep, backends: Backend
     parser_config = body.get("parser_config")
     if parser_config is not None and not isinstance(parser_config, dict):
         raise InvalidArgument("`parser_config` should be an object.")
+    auto_metadata = body.get("auto_metadata_config")
+    if auto_metadata is not None and not isinstance(auto_metadata, dict):
+        raise InvalidArgument("`auto_metadata_config` should be an object.")
     reply = await rpc(
         backends.retrieval.CreateDataset(
             pb.CreateDatasetRequest(
@@ -215,6 +223,7 @@ async def create_dataset(request: Request, principal: AuthDep, backends: Backend
                 chunk_method=opt_str(body, "chunk_method") if "chunk_method" in body else None,
                 permission=opt_str(body, "permission") if "permission" in body else None,
                 parser_config=to_struct(parser_config) if parser_config is not None else None,
+                auto_metadata_config=to_struct(auto_metadata) if auto_metadata is not None else None,
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -235,6 +244,7 @@ async def list_datasets(request: Request, principal: AuthDep, backends: Backends
                 desc=query_bool(request, "desc", True),
                 id=request.query_params.get("id") or "",
                 name=request.query_params.get("name") or "",
+                ids=query_ids(request),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -365,6 +375,7 @@ async def list_documents(
                 keywords=params.get("keywords") or "",
                 create_time_from=query_int(request, "create_time_from", 0, 0, 2**62),
                 create_time_to=query_int(request, "create_time_to", 0, 0, 2**62),
+                ids=query_ids(request),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

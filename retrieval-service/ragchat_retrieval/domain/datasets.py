@@ -255,6 +255,21 @@ async def list_datasets(
     return await _with_counts(deps, tenant_id, rows), total
 
 
+RUN_STATES = ("UNSTART", "RUNNING", "CANCEL", "DONE", "FAIL")
+
+
+async def dataset_summary(deps: Deps, tenant_id: str, dataset_id: str) -> dict[str, Any]:
+    """Documents, chunks and tokens of a dataset, and its documents per parse state."""
+    await get_dataset(deps, tenant_id, dataset_id)
+    by_run = await deps.store.dataset_summary(tenant_id, dataset_id)
+    return {
+        "document_count": sum(docs for docs, _, _ in by_run.values()),
+        "chunk_count": sum(chunks for _, chunks, _ in by_run.values()),
+        "token_count": sum(tokens for _, _, tokens in by_run.values()),
+        "documents_by_run": {run: by_run.get(run, (0, 0, 0))[0] for run in RUN_STATES},
+    }
+
+
 UPDATABLE = (
     "name",
     "description",

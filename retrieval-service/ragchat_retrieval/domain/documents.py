@@ -109,7 +109,10 @@ async def _insert_document(
 
 
 async def get_document(deps: Deps, tenant_id: str, dataset_id: str, document_id: str) -> Document:
-    doc = await deps.store.get_document(tenant_id, document_id, dataset_id)
+    """The tenant's document; an empty `dataset_id` looks in all of the tenant's datasets."""
+    doc = await deps.store.get_document(tenant_id, document_id, dataset_id or None)
+    if doc is None and not dataset_id:
+        raise NotFound(f"Document {document_id} not found.")
     if doc is None:
         # Same answer for an unknown dataset and a foreign one: nothing is revealed.
         await get_dataset(deps, tenant_id, dataset_id)

@@ -39,6 +39,33 @@ class Dataset(_message.Message):
     pagerank: int
     def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., permission: _Optional[str] = ..., chunk_count: _Optional[int] = ..., document_count: _Optional[int] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., pagerank: _Optional[int] = ...) -> None: ...
 
+class DatasetRef(_message.Message):
+    __slots__ = ("tenant_id", "id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class DatasetSummary(_message.Message):
+    __slots__ = ("document_count", "chunk_count", "token_count", "documents_by_run")
+    class DocumentsByRunEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    DOCUMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_BY_RUN_FIELD_NUMBER: _ClassVar[int]
+    document_count: int
+    chunk_count: int
+    token_count: int
+    documents_by_run: _containers.ScalarMap[str, int]
+    def __init__(self, document_count: _Optional[int] = ..., chunk_count: _Optional[int] = ..., token_count: _Optional[int] = ..., documents_by_run: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
 class GetDatasetsRequest(_message.Message):
     __slots__ = ("tenant_id", "ids")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]

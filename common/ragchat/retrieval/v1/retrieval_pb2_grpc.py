@@ -59,6 +59,11 @@ class RetrievalServiceStub:
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
                 _registered_method=True)
+        self.GetDatasetSummary = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/GetDatasetSummary',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DatasetRef.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DatasetSummary.FromString,
+                _registered_method=True)
         self.UploadDocument = channel.stream_unary(
                 '/ragchat.retrieval.v1.RetrievalService/UploadDocument',
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
@@ -179,6 +184,13 @@ class RetrievalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDatasetSummary(self, request, context):
+        """Totals of one dataset: documents, chunks, tokens, and documents per parse state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UploadDocument(self, request_iterator, context):
         """---- documents ------------------------------------------------------------------------
         Uploads one file: the first message carries `header`, the following ones `data` pieces (in
@@ -211,6 +223,7 @@ class RetrievalServiceServicer:
 
     def DownloadDocument(self, request, context):
         """Streams a document's original file back (first message: the document, then data pieces).
+        An empty `dataset_id` finds the document in any of the tenant's datasets.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -320,6 +333,11 @@ def add_RetrievalServiceServicer_to_server(servicer, server):
                     servicer.DeleteDatasets,
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.SerializeToString,
+            ),
+            'GetDatasetSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDatasetSummary,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DatasetRef.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DatasetSummary.SerializeToString,
             ),
             'UploadDocument': grpc.stream_unary_rpc_method_handler(
                     servicer.UploadDocument,
@@ -532,6 +550,33 @@ class RetrievalService:
             '/ragchat.retrieval.v1.RetrievalService/DeleteDatasets',
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteRequest.SerializeToString,
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDatasetSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/GetDatasetSummary',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DatasetRef.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DatasetSummary.FromString,
             options,
             channel_credentials,
             insecure,

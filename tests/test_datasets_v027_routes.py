@@ -1,0 +1,123 @@
+"""The dataset, document and chunk routes RAGFlow v0.27.0 serves beyond API.md §7 (API.md §9.1)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from dataset_http import client, error, new_dataset, ok, unique, upload
+
+from ragchat_cli.keys import mint_key
+from ragchat_cli.stack import Stack
+from ragchat_common.ids import new_id
+from ragchat_gateway.auth.principal import KeyLimits
+
+LIMITS = KeyLimits(requests_per_minute=100_000, burst=10_000)
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with client(stack.gateway_url, mint_key(stack.mongo_url, "v027-" + new_id(), LIMITS)) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def other(stack: Stack) -> Iterator[httpx.Client]:
+    with client(stack.gateway_url, mint_key(stack.mongo_url, "v027-other-" + new_id(), LIMITS)) as http:
+        yield http
+
+
+def wait_done(api: httpx.Client, dataset_id: str, ids: list[str], timeout_s: float = 90) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        docs = ok(api.get(f"/datasets/{dataset_id}/documents", params={"ids": ids}))["docs"]
+        if all(d["run"] in ("DONE", "FAIL", "CANCEL") for d in docs):
+            return list(docs)
+        assert time.monotonic() < deadline, docs
+        time.sleep(0.3)
+
+
+def test_get_one_dataset_and_its_summary(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api, description="one")
+    assert ok(api.get(f"/datasets/{dataset['id']}")) == dataset
+    error(other.get(f"/datasets/{dataset['id']}"), 404, 105)
+    error(api.get(f"/datasets/{new_id()}"), 404, 105)
+    docs = upload(api, dataset["id"], ("a.txt", b"Apples are red."), ("b.txt", b"Bananas are yellow."))
+    ok(api.post(f"/datasets/{dataset['id']}/documents/parse", json={"document_ids": [docs[0]["id"]]}))
+    wait_done(api, dataset["id"], [docs[0]["id"]])
+    summary = ok(api.get(f"/datasets/{dataset['id']}/ingestions/summary"))
+    assert summary["doc_num"] == 2 and summary["chunk_num"] == 1 and summary["token_num"] > 0
+    assert summary["status"] == {
+        "unstart_count": 1,
+        "running_count": 0,
+        "cancel_count": 0,
+        "done_count": 1,
+        "fail_count": 0,
+    }
+    error(other.get(f"/datasets/{dataset['id']}/ingestions/summary"), 404, 105)
+
+
+def test_parse_and_stop_under_documents(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    (doc,) = upload(api, dataset["id"], ("c.txt", b"Cherries grow on trees."))
+    base = f"/datasets/{dataset['id']}/documents"
+    assert "document_ids" in error(api.post(f"{base}/parse", json={}), 400, 102)
+    error(other.post(f"{base}/parse", json={"document_ids": [doc["id"]]}), 404, 105)
+    assert ok(api.post(f"{base}/parse", json={"document_ids": [doc["id"]]})) == {"success_count": 1}
+    (done,) = wait_done(api, dataset["id"], [doc["id"]])
+    assert done["run"] == "DONE" and "Task done" in done["progress_msg"]
+    # stopping a finished parse is refused, naming why
+    assert "not being parsed" in error(api.post(f"{base}/stop", json={"document_ids": [doc["id"]]}), 400, 102)
+
+
+def test_patch_document_and_download_by_id(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    (doc,) = upload(api, dataset["id"], ("d.txt", b"Dates are sweet."))
+    renamed = ok(api.patch(f"/datasets/{dataset['id']}/documents/{doc['id']}", json={"name": "dates.txt"}))
+    assert renamed["name"] == "dates.txt"
+    downloaded = api.get(f"/documents/{doc['id']}")
+    assert downloaded.status_code == 200 and downloaded.content == b"Dates are sweet."
+    assert "attachment" in downloaded.headers["content-disposition"]
+    error(other.get(f"/documents/{doc['id']}"), 404, 105)
+
+
+def test_one_chunk_patch_and_switch(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    (doc,) = upload(api, dataset["id"], ("e.txt", b"Elderberries."))
+    base = f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks"
+    chunk = ok(api.post(base, json={"content": "Eggplants are purple."}))["chunk"]
+    assert ok(api.get(f"{base}/{chunk['id']}"))["content"] == "Eggplants are purple."
+    error(other.get(f"{base}/{chunk['id']}"), 404, 105)
+    error(api.get(f"{base}/{new_id()}"), 404, 105)
+    patched = ok(api.patch(f"{base}/{chunk['id']}", json={"content": "Eggplants are berries.", "questions": ["?"]}))
+    assert patched["content"] == "Eggplants are berries." and patched["questions"] == ["?"]
+    assert ok(api.patch(base, json={"chunk_ids": [chunk["id"]], "available": False})) is True
+    assert ok(api.get(f"{base}/{chunk['id']}"))["available"] is False
+    assert ok(api.patch(base, json={"chunk_ids": [chunk["id"]], "available_int": 1})) is True
+    assert ok(api.get(f"{base}/{chunk['id']}"))["available"] is True
+    assert "available" in error(api.patch(base, json={"chunk_ids": [chunk["id"]]}), 400, 102)
+    assert "chunk_ids" in error(api.patch(base, json={"available": True}), 400, 102)
+
+
+def test_auto_metadata_config(api: httpx.Client) -> None:
+    fields = [{"name": "author", "type": "string", "description": "who wrote it"}]
+    dataset = ok(api.post("/datasets", json={"name": unique(), "auto_metadata_config": {"fields": fields}}))
+    assert ok(api.get(f"/datasets/{dataset['id']}/metadata/config")) == {"enabled": True, "fields": fields}
+    updated = ok(api.put(f"/datasets/{dataset['id']}/metadata/config", json={"enabled": False, "fields": []}))
+    assert updated == {"enabled": False, "fields": []}
+    assert ok(api.get(f"/datasets/{dataset['id']}/metadata/config")) == updated
+
+
+def test_graph_raptor_and_tags_as_for_a_dataset_without_them(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    base = f"/datasets/{dataset['id']}"
+    assert ok(api.get(f"{base}/knowledge_graph")) == {"graph": {}, "mind_map": {}}
+    assert ok(api.get(f"{base}/graph")) == {"graph": {}, "mind_map": {}}
+    assert ok(api.request("DELETE", f"{base}/knowledge_graph")) is True
+    assert ok(api.get(f"{base}/trace_graphrag")) == {} and ok(api.get(f"{base}/trace_raptor")) == {}
+    assert ok(api.get(f"{base}/tags")) == []
+    assert "not supported" in error(api.post(f"{base}/run_graphrag"), 400, 102)
+    assert "not supported" in error(api.post(f"{base}/run_raptor"), 400, 102)
+    error(other.get(f"{base}/knowledge_graph"), 404, 105)
