@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ragchat_common.errors import ErrorCode, RagchatError, RateLimited, error_envelope
 from ragchat_gateway.ratelimit.http import limit_state
+from ragchat_gateway.request_models.errors import describe
 
 log = logging.getLogger(__name__)
 
@@ -19,19 +20,6 @@ def error_response(
     code: ErrorCode | int, message: str, status: int, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(error_envelope(code, message), status_code=status, headers=headers)
-
-
-def _describe_validation(exc: RequestValidationError) -> str:
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(loc)
-        if err.get("type") == "json_invalid":
-            return "Request body is not valid JSON."
-        if err.get("type") == "missing":
-            return f"`{field}` is required." if field else "Request body is required."
-        if field:
-            return f"`{field}`: {err.get('msg', 'invalid value')}."
-    return "Invalid request."
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -44,7 +32,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(ErrorCode.ARGUMENT, _describe_validation(exc), 400)
+        return error_response(ErrorCode.ARGUMENT, describe(exc.errors()), 400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

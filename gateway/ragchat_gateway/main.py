@@ -14,6 +14,7 @@ from ragchat_gateway.body_limit import BodyLimitMiddleware
 from ragchat_gateway.http_errors import install_error_handlers
 from ragchat_gateway.observability import install_observability, serve
 from ragchat_gateway.ratelimit import RateLimitMiddleware
+from ragchat_gateway.request_models.binding import document_request_models
 from ragchat_gateway.routes import chats, completions, datasets, datasets_v027, health, openai_compat, sessions
 from ragchat_gateway.settings import GatewaySettings
 
@@ -47,6 +48,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(health.router)
     for module in (chats, sessions, completions, openai_compat, datasets, datasets_v027):
         app.include_router(module.router, prefix=API_PREFIX)
+    document_request_models(app)
     return app
 
 

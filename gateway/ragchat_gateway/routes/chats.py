@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ragchat.chat.v1 import chat_pb2
-from ragchat_common.errors import InvalidArgument, envelope
+from ragchat_common.errors import envelope
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.deps import BackendsDep
-from ragchat_gateway.wire import (
-    delete_request,
-    json_body,
-    list_query,
-    list_response,
-    optional_object,
-    optional_str,
-    optional_str_list,
+from ragchat_gateway.request_models.chats import (
+    ChatFields,
+    ChatListParams,
+    CreateChatBody,
+    DeleteChatsBody,
+    UpdateChatBody,
 )
+from ragchat_gateway.responses import list_response
 
 router = APIRouter()
 SERVICE = "chat-service"
@@ -42,32 +41,27 @@ def render_chat(chat: chat_pb2.Chat) -> dict[str, Any]:
     }
 
 
-def chat_spec(body: dict[str, Any], *, creating: bool) -> chat_pb2.ChatSpec:
+def chat_spec(body: ChatFields) -> chat_pb2.ChatSpec:
+    """The fields the caller sent (a field left out stays unchanged on update)."""
     spec = chat_pb2.ChatSpec()
-    if "name" in body:
-        name = optional_str(body, "name")
-        if name is None or not name.strip():
-            raise InvalidArgument("`name` is required." if creating else "`name` cannot be empty.")
-        spec.name = name
-    elif creating:
-        raise InvalidArgument("`name` is required.")
-    for key in ("description", "avatar"):
-        value = optional_str(body, key)
-        if value is not None:
-            setattr(spec, key, value)
-    dataset_ids = optional_str_list(body, "dataset_ids")
-    if dataset_ids is not None:
-        spec.dataset_ids.CopyFrom(chat_pb2.DatasetIds(ids=dataset_ids))
-    for key in ("llm", "prompt"):
-        section = optional_object(body, key)
-        if section is not None:
-            getattr(spec, key).CopyFrom(to_struct(section))
+    if body.name is not None:
+        spec.name = body.name
+    if body.description is not None:
+        spec.description = body.description
+    if body.avatar is not None:
+        spec.avatar = body.avatar
+    if body.dataset_ids is not None:
+        spec.dataset_ids.CopyFrom(chat_pb2.DatasetIds(ids=body.dataset_ids))
+    if body.llm is not None:
+        spec.llm.CopyFrom(to_struct(body.llm))
+    if body.prompt is not None:
+        spec.prompt.CopyFrom(to_struct(body.prompt))
     return spec
 
 
 @router.post("/chats")
-async def create_chat(request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    spec = chat_spec(await json_body(request), creating=True)
+async def create_chat(principal: AuthDep, backends: BackendsDep, body: CreateChatBody) -> dict[str, Any]:
+    spec = chat_spec(body)
     chat = await rpc(
         backends.chat.CreateChat(
             chat_pb2.CreateChatRequest(tenant_id=principal.tenant_id, spec=spec),
@@ -79,8 +73,8 @@ async def create_chat(request: Request, principal: AuthDep, backends: BackendsDe
 
 
 @router.put("/chats/{chat_id}")
-async def update_chat(chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    spec = chat_spec(await json_body(request), creating=False)
+async def update_chat(chat_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateChatBody) -> dict[str, Any]:
+    spec = chat_spec(body)
     chat = await rpc(
         backends.chat.UpdateChat(
             chat_pb2.UpdateChatRequest(tenant_id=principal.tenant_id, chat_id=chat_id, spec=spec),
@@ -104,8 +98,7 @@ async def get_chat(chat_id: str, principal: AuthDep, backends: BackendsDep) -> d
 
 
 @router.get("/chats")
-async def list_chats(request: Request, principal: AuthDep, backends: BackendsDep) -> JSONResponse:
-    query = list_query(request.query_params)
+async def list_chats(principal: AuthDep, backends: BackendsDep, query: ChatListParams) -> JSONResponse:
     reply = await rpc(
         backends.chat.ListChats(
             chat_pb2.ListChatsRequest(
@@ -114,7 +107,7 @@ async def list_chats(request: Request, principal: AuthDep, backends: BackendsDep
                 page_size=query.page_size,
                 orderby=query.orderby,
                 desc=query.desc,
-                **query.filters,
+                **query.filters(),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -124,11 +117,12 @@ async def list_chats(request: Request, principal: AuthDep, backends: BackendsDep
 
 
 @router.delete("/chats")
-async def delete_chats(request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    wanted = await delete_request(request)
+async def delete_chats(principal: AuthDep, backends: BackendsDep, wanted: DeleteChatsBody) -> dict[str, Any]:
     reply = await rpc(
         backends.chat.DeleteChats(
-            chat_pb2.DeleteChatsRequest(tenant_id=principal.tenant_id, ids=wanted.ids, delete_all=wanted.delete_all),
+            chat_pb2.DeleteChatsRequest(
+                tenant_id=principal.tenant_id, ids=wanted.id_list(), delete_all=wanted.delete_all
+            ),
             timeout=backends.settings.grpc_timeout_s,
         ),
         SERVICE,

@@ -10,33 +10,46 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from ragchat_common.errors import InvalidArgument, envelope
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.auth.principal import Principal
-from ragchat_gateway.backends import Backends
+from ragchat_gateway.completion.ports import CompletionPorts, backend_ports
+from ragchat_gateway.completion.prepare import prepare_chat_completion
+from ragchat_gateway.completion.relay import aggregate
+from ragchat_gateway.completion.request import CompletionRequest
+from ragchat_gateway.completion.sse import ragflow_sse
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.ratelimit import acquire_stream_lease
+from ragchat_gateway.request_models.completions import CompletionBody, CompletionBodyDep
 from ragchat_gateway.streaming import sse
-from ragchat_gateway.streaming.completion import (
-    aggregate,
-    parse_completion_request,
-    prepare_chat_completion,
-    ragflow_sse,
-)
-from ragchat_gateway.wire import json_body
 
 router = APIRouter(tags=["completions"])
 
 
-async def _complete(request: Request, principal: Principal, backends: Backends, chat_id: str, body: object) -> Response:
-    completion = parse_completion_request(body, chat_id)
+def completion_request(chat_id: str, body: CompletionBody) -> CompletionRequest:
+    return CompletionRequest(
+        chat_id=chat_id,
+        question=body.question,
+        stream=True if body.stream is None else body.stream,
+        session_id=body.session_id or None,
+        user_id=body.user_id,
+        name=body.name,
+        quote=body.quote,
+        doc_ids=list(body.doc_ids or []),
+        given=body.variables(),
+    )
+
+
+async def _complete(
+    request: Request, principal: Principal, ports: CompletionPorts, completion: CompletionRequest
+) -> Response:
     if completion.stream:
         # The slot is taken before anything is written: the 11th stream is a clean 429. The chat
         # is read meanwhile (a read only), so the two round trips overlap.
         leasing = asyncio.ensure_future(acquire_stream_lease(request, principal))
-        prepared = await prepare_chat_completion(backends, principal, completion, admission=leasing)
+        prepared = await prepare_chat_completion(ports, principal.tenant_id, completion, admission=leasing)
         lease = leasing.result()
         return StreamingResponse(
             lease.guard(ragflow_sse(prepared)), media_type=sse.SSE_MEDIA_TYPE, headers=sse.SSE_HEADERS
         )
-    prepared = await prepare_chat_completion(backends, principal, completion)
+    prepared = await prepare_chat_completion(ports, principal.tenant_id, completion)
     answer = await aggregate(prepared)
     return JSONResponse(
         envelope(
@@ -52,14 +65,16 @@ async def _complete(request: Request, principal: Principal, backends: Backends, 
 
 
 @router.post("/chats/{chat_id}/completions")
-async def chat_completion(chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> Response:
-    return await _complete(request, principal, backends, chat_id, await json_body(request))
+async def chat_completion(
+    chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep, body: CompletionBodyDep
+) -> Response:
+    return await _complete(request, principal, backend_ports(backends), completion_request(chat_id, body))
 
 
 @router.post("/chat/completions")
-async def chat_completion_alias(request: Request, principal: AuthDep, backends: BackendsDep) -> Response:
-    body = await json_body(request)
-    chat_id = body.get("chat_id")
-    if not isinstance(chat_id, str) or not chat_id:
+async def chat_completion_alias(
+    request: Request, principal: AuthDep, backends: BackendsDep, body: CompletionBodyDep
+) -> Response:
+    if not body.chat_id:
         raise InvalidArgument("`chat_id` is required.")
-    return await _complete(request, principal, backends, chat_id, body)
+    return await _complete(request, principal, backend_ports(backends), completion_request(body.chat_id, body))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -17,111 +16,31 @@ from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.request_models.datasets import (
+    AddChunkBody,
+    ChunkListParams,
+    CreateDatasetBody,
+    DatasetListParams,
+    DeleteChunksBody,
+    DeleteDatasetsBody,
+    DeleteDocumentsBody,
+    DocumentListParams,
+    ParseDocumentsBody,
+    RetrievalBody,
+    UpdateChunkBody,
+    UpdateDatasetBody,
+    UpdateDocumentBody,
+)
+from ragchat_gateway.responses import list_response
 
 router = APIRouter()
 SERVICE = "retrieval-service"
 UPLOAD_PIECE_BYTES = 1024 * 1024
 
 
-# ---- request parsing ----------------------------------------------------------------------
-
-
-async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        if required:
-            raise InvalidArgument("Request body is required.")
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise InvalidArgument("Request body is not valid JSON.") from None
-    if body is None and not required:
-        return {}
-    if not isinstance(body, dict):
-        raise InvalidArgument("Request body must be a JSON object.")
-    return body
-
-
-def opt_str(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidArgument(f"`{key}` should be a string.")
-    return value
-
-
-def opt_list(body: dict[str, Any], key: str) -> list[str]:
-    value = body.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidArgument(f"`{key}` should be a list of strings.")
-    return value
-
-
-def opt_number(body: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
-    value = body.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidArgument(f"`{key}` should be a number.")
-    if not low <= float(value) <= high:
-        raise InvalidArgument(f"`{key}` must be between {low:g} and {high:g}.")
-    return float(value)
-
-
-def opt_int(body: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = body.get(key)
-    if value is None:
-        return default
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgument(f"`{key}` should be an integer.")
-    if not low <= value <= high:
-        raise InvalidArgument(f"`{key}` must be between {low} and {high}.")
-    return value
-
-
-def query_int(request: Request, key: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidArgument(f"`{key}` should be an integer.") from None
-    if not low <= value <= high:
-        raise InvalidArgument(f"`{key}` must be between {low} and {high}.")
-    return value
-
-
-def query_bool(request: Request, key: str, default: bool) -> bool:
-    raw = request.query_params.get(key)
-    if raw is None or raw == "":
-        return default
-    lowered = raw.strip().lower()
-    if lowered in ("true", "1"):
-        return True
-    if lowered in ("false", "0"):
-        return False
-    raise InvalidArgument(f"`{key}` should be true or false.")
-
-
-def query_ids(request: Request, key: str = "ids") -> list[str]:
-    """`?ids=a&ids=b` or `?ids=a,b` (both forms RAGFlow reads)."""
-    return [part for value in request.query_params.getlist(key) for part in value.split(",") if part]
-
-
-def query_choice(request: Request, key: str, default: str, choices: tuple[str, ...]) -> str:
-    raw = request.query_params.get(key) or default
-    if raw not in choices:
-        raise InvalidArgument(f"`{key}` must be one of: {', '.join(choices)}.")
-    return raw
+def _sent(body: Any) -> dict[str, Any]:
+    """The fields an update body sent (unknown ones included), for retrieval-service to apply."""
+    return dict(body.model_dump(exclude_unset=True))
 
 
 # ---- response shapes ----------------------------------------------------------------------
@@ -200,30 +119,22 @@ def delete_json(reply: pb.DeleteResponse) -> dict[str, Any]:
 
 
 @router.post("/datasets")
-async def create_dataset(request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    body = await json_body(request)
-    if body.get("name") is None:
-        raise InvalidArgument("`name` is required.")
-    if not isinstance(body["name"], str):
-        raise InvalidArgument("`name` should be a string.")
-    parser_config = body.get("parser_config")
-    if parser_config is not None and not isinstance(parser_config, dict):
-        raise InvalidArgument("`parser_config` should be an object.")
-    auto_metadata = body.get("auto_metadata_config")
-    if auto_metadata is not None and not isinstance(auto_metadata, dict):
-        raise InvalidArgument("`auto_metadata_config` should be an object.")
+async def create_dataset(principal: AuthDep, backends: BackendsDep, body: CreateDatasetBody) -> dict[str, Any]:
     reply = await rpc(
         backends.retrieval.CreateDataset(
             pb.CreateDatasetRequest(
                 tenant_id=principal.tenant_id,
-                name=body["name"],
-                description=body.get("description") and opt_str(body, "description"),
-                avatar=body.get("avatar") and opt_str(body, "avatar"),
-                embedding_model=opt_str(body, "embedding_model"),
-                chunk_method=opt_str(body, "chunk_method") if "chunk_method" in body else None,
-                permission=opt_str(body, "permission") if "permission" in body else None,
-                parser_config=to_struct(parser_config) if parser_config is not None else None,
-                auto_metadata_config=to_struct(auto_metadata) if auto_metadata is not None else None,
+                name=body.name or "",
+                description=body.description,
+                avatar=body.avatar,
+                embedding_model=body.embedding_model or "",
+                # Sent as null or empty: the service says they cannot be (absent: the default).
+                chunk_method=(body.chunk_method or "") if "chunk_method" in body.given() else None,
+                permission=(body.permission or "") if "permission" in body.given() else None,
+                parser_config=to_struct(body.parser_config) if body.parser_config is not None else None,
+                auto_metadata_config=(
+                    to_struct(body.auto_metadata_config) if body.auto_metadata_config is not None else None
+                ),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -233,38 +144,33 @@ async def create_dataset(request: Request, principal: AuthDep, backends: Backend
 
 
 @router.get("/datasets")
-async def list_datasets(request: Request, principal: AuthDep, backends: BackendsDep) -> JSONResponse:
+async def list_datasets(principal: AuthDep, backends: BackendsDep, query: DatasetListParams) -> JSONResponse:
     reply = await rpc(
         backends.retrieval.ListDatasets(
             pb.ListDatasetsRequest(
                 tenant_id=principal.tenant_id,
-                page=query_int(request, "page", 1, 1, 1_000_000),
-                page_size=query_int(request, "page_size", 30, 1, 1000),
-                orderby=query_choice(request, "orderby", "create_time", ("create_time", "update_time", "name")),
-                desc=query_bool(request, "desc", True),
-                id=request.query_params.get("id") or "",
-                name=request.query_params.get("name") or "",
-                ids=query_ids(request),
+                page=query.page,
+                page_size=query.page_size,
+                orderby=query.orderby,
+                desc=query.desc,
+                id=query.id or "",
+                name=query.name or "",
+                ids=query.ids or [],
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
         SERVICE,
     )
-    return JSONResponse(
-        envelope([dataset_json(d) for d in reply.datasets]), headers={"X-Total-Count": str(reply.total)}
-    )
+    return list_response([dataset_json(d) for d in reply.datasets], reply.total)
 
 
 @router.put("/datasets/{dataset_id}")
 async def update_dataset(
-    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateDatasetBody
 ) -> dict[str, Any]:
-    body = await json_body(request)
-    if "name" in body and (not isinstance(body["name"], str) or not body["name"].strip()):
-        raise InvalidArgument("`name` cannot be empty.")
     reply = await rpc(
         backends.retrieval.UpdateDataset(
-            pb.UpdateDatasetRequest(tenant_id=principal.tenant_id, id=dataset_id, fields=to_struct(body)),
+            pb.UpdateDatasetRequest(tenant_id=principal.tenant_id, id=dataset_id, fields=to_struct(_sent(body))),
             timeout=backends.settings.grpc_timeout_s,
         ),
         SERVICE,
@@ -273,13 +179,10 @@ async def update_dataset(
 
 
 @router.delete("/datasets")
-async def delete_datasets(request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    body = await json_body(request, required=False)
+async def delete_datasets(principal: AuthDep, backends: BackendsDep, body: DeleteDatasetsBody) -> dict[str, Any]:
     reply = await rpc(
         backends.retrieval.DeleteDatasets(
-            pb.DeleteRequest(
-                tenant_id=principal.tenant_id, ids=opt_list(body, "ids"), delete_all=body.get("delete_all") is True
-            ),
+            pb.DeleteRequest(tenant_id=principal.tenant_id, ids=body.id_list(), delete_all=body.delete_all),
             timeout=backends.settings.grpc_timeout_s * 3,
         ),
         SERVICE,
@@ -358,24 +261,23 @@ async def _require_dataset(backends: Any, tenant_id: str, dataset_id: str) -> pb
 
 @router.get("/datasets/{dataset_id}/documents")
 async def list_documents(
-    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, query: DocumentListParams
 ) -> dict[str, Any]:
-    params = request.query_params
     reply = await rpc(
         backends.retrieval.ListDocuments(
             pb.ListDocumentsRequest(
                 tenant_id=principal.tenant_id,
                 dataset_id=dataset_id,
-                page=query_int(request, "page", 1, 1, 1_000_000),
-                page_size=query_int(request, "page_size", 30, 1, 1000),
-                orderby=query_choice(request, "orderby", "create_time", ("create_time", "update_time", "name", "size")),
-                desc=query_bool(request, "desc", True),
-                id=params.get("id") or "",
-                name=params.get("name") or "",
-                keywords=params.get("keywords") or "",
-                create_time_from=query_int(request, "create_time_from", 0, 0, 2**62),
-                create_time_to=query_int(request, "create_time_to", 0, 0, 2**62),
-                ids=query_ids(request),
+                page=query.page,
+                page_size=query.page_size,
+                orderby=query.orderby,
+                desc=query.desc,
+                id=query.id or "",
+                name=query.name or "",
+                keywords=query.keywords or "",
+                create_time_from=query.create_time_from,
+                create_time_to=query.create_time_to,
+                ids=query.ids or [],
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -386,13 +288,12 @@ async def list_documents(
 
 @router.put("/datasets/{dataset_id}/documents/{document_id}")
 async def update_document(
-    dataset_id: str, document_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateDocumentBody
 ) -> dict[str, Any]:
-    body = await json_body(request)
     reply = await rpc(
         backends.retrieval.UpdateDocument(
             pb.UpdateDocumentRequest(
-                tenant_id=principal.tenant_id, dataset_id=dataset_id, id=document_id, fields=to_struct(body)
+                tenant_id=principal.tenant_id, dataset_id=dataset_id, id=document_id, fields=to_struct(_sent(body))
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -423,16 +324,15 @@ async def download_document(dataset_id: str, document_id: str, principal: AuthDe
 
 @router.delete("/datasets/{dataset_id}/documents")
 async def delete_documents(
-    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: DeleteDocumentsBody
 ) -> dict[str, Any]:
-    body = await json_body(request, required=False)
     reply = await rpc(
         backends.retrieval.DeleteDocuments(
             pb.DeleteRequest(
                 tenant_id=principal.tenant_id,
                 dataset_id=dataset_id,
-                ids=opt_list(body, "ids"),
-                delete_all=body.get("delete_all") is True,
+                ids=body.id_list(),
+                delete_all=body.delete_all,
             ),
             timeout=backends.settings.grpc_timeout_s * 3,
         ),
@@ -445,11 +345,10 @@ async def delete_documents(
 
 
 @router.post("/datasets/{dataset_id}/chunks")
-async def start_parsing(dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    body = await json_body(request)
-    ids = opt_list(body, "document_ids")
-    if not ids:
-        raise InvalidArgument("`document_ids` is required.")
+async def start_parsing(
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: ParseDocumentsBody
+) -> dict[str, Any]:
+    ids = body.ids()
     reply = await rpc(
         backends.retrieval.StartParsing(
             pb.ParseRequest(tenant_id=principal.tenant_id, dataset_id=dataset_id, document_ids=ids),
@@ -461,11 +360,10 @@ async def start_parsing(dataset_id: str, request: Request, principal: AuthDep, b
 
 
 @router.delete("/datasets/{dataset_id}/chunks")
-async def stop_parsing(dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    body = await json_body(request)
-    ids = opt_list(body, "document_ids")
-    if not ids:
-        raise InvalidArgument("`document_ids` is required.")
+async def stop_parsing(
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: ParseDocumentsBody
+) -> dict[str, Any]:
+    ids = body.ids()
     reply = await rpc(
         backends.retrieval.StopParsing(
             pb.ParseRequest(tenant_id=principal.tenant_id, dataset_id=dataset_id, document_ids=ids),
@@ -481,7 +379,7 @@ async def stop_parsing(dataset_id: str, request: Request, principal: AuthDep, ba
 
 @router.get("/datasets/{dataset_id}/documents/{document_id}/chunks")
 async def list_chunks(
-    dataset_id: str, document_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, query: ChunkListParams
 ) -> dict[str, Any]:
     reply = await rpc(
         backends.retrieval.ListChunks(
@@ -489,10 +387,10 @@ async def list_chunks(
                 tenant_id=principal.tenant_id,
                 dataset_id=dataset_id,
                 document_id=document_id,
-                page=query_int(request, "page", 1, 1, 1_000_000),
-                page_size=query_int(request, "page_size", 30, 1, 1000),
-                keywords=request.query_params.get("keywords") or "",
-                id=request.query_params.get("id") or "",
+                page=query.page,
+                page_size=query.page_size,
+                keywords=query.keywords or "",
+                id=query.id or "",
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -505,21 +403,17 @@ async def list_chunks(
 
 @router.post("/datasets/{dataset_id}/documents/{document_id}/chunks")
 async def add_chunk(
-    dataset_id: str, document_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: AddChunkBody
 ) -> dict[str, Any]:
-    body = await json_body(request)
-    content = body.get("content")
-    if not isinstance(content, str) or not content.strip():
-        raise InvalidArgument("`content` is required.")
     reply = await rpc(
         backends.retrieval.AddChunk(
             pb.AddChunkRequest(
                 tenant_id=principal.tenant_id,
                 dataset_id=dataset_id,
                 document_id=document_id,
-                content=content,
-                important_keywords=opt_list(body, "important_keywords"),
-                questions=opt_list(body, "questions"),
+                content=body.content or "",
+                important_keywords=body.important_keywords or [],
+                questions=body.questions or [],
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -530,9 +424,13 @@ async def add_chunk(
 
 @router.put("/datasets/{dataset_id}/documents/{document_id}/chunks/{chunk_id}")
 async def update_chunk(
-    dataset_id: str, document_id: str, chunk_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str,
+    document_id: str,
+    chunk_id: str,
+    principal: AuthDep,
+    backends: BackendsDep,
+    body: UpdateChunkBody,
 ) -> dict[str, Any]:
-    body = await json_body(request)
     reply = await rpc(
         backends.retrieval.UpdateChunk(
             pb.UpdateChunkRequest(
@@ -540,7 +438,7 @@ async def update_chunk(
                 dataset_id=dataset_id,
                 document_id=document_id,
                 id=chunk_id,
-                fields=to_struct(body),
+                fields=to_struct(_sent(body)),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -551,16 +449,15 @@ async def update_chunk(
 
 @router.delete("/datasets/{dataset_id}/documents/{document_id}/chunks")
 async def delete_chunks(
-    dataset_id: str, document_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: DeleteChunksBody
 ) -> dict[str, Any]:
-    body = await json_body(request, required=False)
     reply = await rpc(
         backends.retrieval.DeleteChunks(
             pb.DeleteChunksRequest(
                 tenant_id=principal.tenant_id,
                 dataset_id=dataset_id,
                 document_id=document_id,
-                ids=opt_list(body, "chunk_ids"),
+                ids=list(body.chunk_ids or []),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -573,30 +470,19 @@ async def delete_chunks(
 
 
 @router.post("/retrieval")
-async def retrieval(request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    body = await json_body(request)
-    question = body.get("question")
-    if not isinstance(question, str) or not question.strip():
-        raise InvalidArgument("`question` is required.")
-    dataset_ids = opt_list(body, "dataset_ids")
-    if not dataset_ids:
-        raise InvalidArgument("`dataset_ids` is required.")
-    if body.get("rerank_id"):
-        raise InvalidArgument("Reranking is not supported: leave `rerank_id` empty.")
-    vector_weight = opt_number(body, "vector_similarity_weight", 0.3, 0.0, 1.0)
-    page_size = opt_int(body, "page_size", 30, 1, 1000)
+async def retrieval(principal: AuthDep, backends: BackendsDep, body: RetrievalBody) -> dict[str, Any]:
     reply = await rpc(
         backends.retrieval.Search(
             pb.SearchRequest(
                 tenant_id=principal.tenant_id,
-                dataset_ids=dataset_ids,
-                document_ids=opt_list(body, "document_ids"),
-                query=question,
-                similarity_threshold=opt_number(body, "similarity_threshold", 0.2, 0.0, 1.0),
-                keywords_similarity_weight=1.0 - vector_weight,
-                top_k=opt_int(body, "top_k", 1024, 1, 4096),
-                top_n=page_size,
-                page=opt_int(body, "page", 1, 1, 1_000_000),
+                dataset_ids=body.dataset_ids or [],
+                document_ids=body.document_ids or [],
+                query=body.question or "",
+                similarity_threshold=body.similarity_threshold,
+                keywords_similarity_weight=1.0 - body.vector_similarity_weight,
+                top_k=body.top_k,
+                top_n=body.page_size,
+                page=body.page,
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

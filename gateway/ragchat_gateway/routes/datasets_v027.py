@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat_common.errors import InvalidArgument, envelope
@@ -17,8 +17,15 @@ from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import to_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.request_models.datasets import (
+    AutoMetadataConfigBody,
+    ParseDocumentsBody,
+    SwitchChunksBody,
+    UpdateChunkBody,
+    UpdateDocumentBody,
+)
 from ragchat_gateway.routes import datasets as v022
-from ragchat_gateway.routes.datasets import SERVICE, chunk_json, dataset_json, json_body, opt_list
+from ragchat_gateway.routes.datasets import SERVICE, chunk_json, dataset_json
 
 router = APIRouter()
 
@@ -64,13 +71,12 @@ async def get_auto_metadata(dataset_id: str, principal: AuthDep, backends: Backe
 
 @router.put("/datasets/{dataset_id}/metadata/config")
 async def update_auto_metadata(
-    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: AutoMetadataConfigBody
 ) -> dict[str, Any]:
-    body = await json_body(request)
     reply = await rpc(
         backends.retrieval.UpdateDataset(
             pb.UpdateDatasetRequest(
-                tenant_id=principal.tenant_id, id=dataset_id, fields=to_struct({"auto_metadata_config": body})
+                tenant_id=principal.tenant_id, id=dataset_id, fields=to_struct({"auto_metadata_config": body.extras()})
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -122,11 +128,8 @@ async def list_tags(dataset_id: str, principal: AuthDep, backends: BackendsDep) 
 # ---- documents ----------------------------------------------------------------------------
 
 
-async def _parse_call(request: Request, dataset_id: str, principal: Any, backends: Any, *, stop: bool) -> Any:
-    body = await json_body(request)
-    ids = opt_list(body, "document_ids")
-    if not ids:
-        raise InvalidArgument("`document_ids` is required")
+async def _parse_call(body: Any, dataset_id: str, principal: Any, backends: Any, *, stop: bool) -> Any:
+    ids = body.ids()
     call = backends.retrieval.StopParsing if stop else backends.retrieval.StartParsing
     return await rpc(
         call(
@@ -146,23 +149,23 @@ def _count_json(reply: pb.ParseResponse) -> dict[str, Any]:
 
 @router.post("/datasets/{dataset_id}/documents/parse")
 async def parse_documents(
-    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: ParseDocumentsBody
 ) -> dict[str, Any]:
-    return _count_json(await _parse_call(request, dataset_id, principal, backends, stop=False))
+    return _count_json(await _parse_call(body, dataset_id, principal, backends, stop=False))
 
 
 @router.post("/datasets/{dataset_id}/documents/stop")
 async def stop_parsing_documents(
-    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: ParseDocumentsBody
 ) -> dict[str, Any]:
-    return _count_json(await _parse_call(request, dataset_id, principal, backends, stop=True))
+    return _count_json(await _parse_call(body, dataset_id, principal, backends, stop=True))
 
 
 @router.patch("/datasets/{dataset_id}/documents/{document_id}")
 async def patch_document(
-    dataset_id: str, document_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateDocumentBody
 ) -> dict[str, Any]:
-    return await v022.update_document(dataset_id, document_id, request, principal, backends)
+    return await v022.update_document(dataset_id, document_id, principal, backends, body)
 
 
 @router.get("/documents/{document_id}", response_model=None)
@@ -191,32 +194,24 @@ async def get_chunk(
 
 @router.patch("/datasets/{dataset_id}/documents/{document_id}/chunks/{chunk_id}")
 async def patch_chunk(
-    dataset_id: str, document_id: str, chunk_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str,
+    document_id: str,
+    chunk_id: str,
+    principal: AuthDep,
+    backends: BackendsDep,
+    body: UpdateChunkBody,
 ) -> dict[str, Any]:
-    return await v022.update_chunk(dataset_id, document_id, chunk_id, request, principal, backends)
+    return await v022.update_chunk(dataset_id, document_id, chunk_id, principal, backends, body)
 
 
 @router.patch("/datasets/{dataset_id}/documents/{document_id}/chunks")
 async def switch_chunks(
-    dataset_id: str, document_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: SwitchChunksBody
 ) -> dict[str, Any]:
     """Turns chunks on or off for retrieval: `{"chunk_ids": [...], "available": bool}` (or
     `available_int`: 0/1)."""
-    body = await json_body(request)
-    ids = opt_list(body, "chunk_ids")
-    if not ids:
-        raise InvalidArgument("`chunk_ids` is required.")
-    if "available_int" in body:
-        available = body["available_int"]
-        if available not in (0, 1) or isinstance(available, bool):
-            raise InvalidArgument("`available_int` must be 0 or 1.")
-    elif "available" in body:
-        available = body["available"]
-        if not isinstance(available, bool):
-            raise InvalidArgument("`available` must be true or false.")
-    else:
-        raise InvalidArgument("`available_int` or `available` is required.")
-    for chunk_id in dict.fromkeys(ids):
+    available = body.switched_on()
+    for chunk_id in dict.fromkeys(body.chunk_ids or []):
         await rpc(
             backends.retrieval.UpdateChunk(
                 pb.UpdateChunkRequest(

@@ -19,21 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 
-from ragchat_common.errors import ErrorCode, InvalidArgument, RagchatError, RateLimited
+from ragchat_common.errors import ErrorCode, RagchatError, RateLimited
 from ragchat_common.jobs import ChatTurn
 from ragchat_common.structs import from_struct
 from ragchat_gateway.auth.dependency import AuthDep
+from ragchat_gateway.completion.ports import backend_ports
+from ragchat_gateway.completion.prepare import PreparedCompletion, prepare_stateless_completion
+from ragchat_gateway.completion.relay import Delta, Done, Failed, Finished, Ping, Reset, aggregate, relay
+from ragchat_gateway.completion.request import StatelessRequest
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.ratelimit import acquire_stream_lease
+from ragchat_gateway.request_models.errors import describe
+from ragchat_gateway.request_models.openai import OpenAIChatBody
 from ragchat_gateway.streaming import sse
-from ragchat_gateway.streaming.completion import (
-    PreparedCompletion,
-    aggregate,
-    get_chat,
-    prepare_stateless_completion,
-)
-from ragchat_gateway.streaming.hub import Keepalive, TimedOut
-from ragchat_gateway.wire import json_body
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +44,6 @@ _ERROR_TYPES = {
     ErrorCode.UNAVAILABLE: ("server_error", "service_unavailable"),
     ErrorCode.SERVER: ("server_error", "internal_error"),
 }
-# Request fields the chat's `llm` settings may be overridden with, per request.
-_LLM_OVERRIDES = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "max_tokens")
 
 
 def openai_error_body(code: ErrorCode | int, message: str) -> dict[str, Any]:
@@ -77,8 +73,8 @@ class OpenAIErrorRoute(APIRoute):
                 return await handler(request)
             except RagchatError as exc:
                 return openai_error(exc)
-            except RequestValidationError:
-                return openai_error(InvalidArgument("Invalid request."))
+            except RequestValidationError as exc:
+                return JSONResponse(openai_error_body(ErrorCode.ARGUMENT, describe(exc.errors())), status_code=400)
             except Exception:
                 log.exception("unhandled error", extra={"path": request.url.path})
                 return JSONResponse(openai_error_body(ErrorCode.SERVER, "Internal server error."), status_code=500)
@@ -87,47 +83,6 @@ class OpenAIErrorRoute(APIRoute):
 
 
 router = APIRouter(tags=["openai"], route_class=OpenAIErrorRoute)
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # content parts: only text is understood
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    if content is None:
-        return ""
-    raise InvalidArgument("`messages[].content` must be a string or a list of content parts.")
-
-
-def parse_messages(body: dict[str, Any]) -> tuple[str, list[ChatTurn]]:
-    """The question (the last user message) and the conversation before it."""
-    messages = body.get("messages")
-    if messages is None:
-        raise InvalidArgument("`messages` is required.")
-    if not isinstance(messages, list) or not messages:
-        raise InvalidArgument("`messages` must be a non-empty list.")
-    turns: list[ChatTurn] = []
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise InvalidArgument(f"`messages[{index}]` must be an object with a `role`.")
-        role = message["role"]
-        if role in ("system", "developer"):
-            continue  # the chat assistant's own system prompt applies
-        if role not in ("user", "assistant"):
-            raise InvalidArgument(f"`messages[{index}].role` {role!r} is not supported.")
-        turns.append(ChatTurn(role=role, content=_text(message.get("content"))))
-    if not turns or turns[-1].role != "user" or not turns[-1].content.strip():
-        raise InvalidArgument("The last message must be a non-empty user message.")
-    return turns[-1].content, turns[:-1]
-
-
-def _flag(body: dict[str, Any], key: str) -> bool:
-    value = body.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InvalidArgument(f"`{key}` must be a boolean.")
-    return value
 
 
 def _chunk(completion_id: str, created: int, model: str, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
@@ -153,63 +108,63 @@ async def openai_sse(
 ) -> AsyncIterator[bytes]:
     completion_id = f"chatcmpl-{prepared.message_id}"
     created = int(time.time())
+    items = relay(prepared)
     try:
         yield sse.event(_chunk(completion_id, created, model, {"role": "assistant", "content": ""}, None))
-        async for item in prepared.events():
-            if isinstance(item, Keepalive):
+        async for item in items:
+            if isinstance(item, Ping):
                 yield sse.PING
-                continue
-            if isinstance(item, TimedOut):
-                yield sse.event(openai_error_body(ErrorCode.SERVER, "The answer did not finish in time; please retry."))
-                yield sse.DONE
-                return
-            if item.type == "delta":
+            elif isinstance(item, Delta):
                 yield sse.event(_chunk(completion_id, created, model, {"content": item.text}, None))
-            elif item.type == "reset":
+            elif isinstance(item, Reset):
                 yield sse.event(_chunk(completion_id, created, model, {"content": "", "reset": True}, None))
-            elif item.type == "final":
+            elif isinstance(item, Finished):
+                final = item.final
                 delta: dict[str, Any] = {}
                 if with_reference:
-                    delta["reference"] = item.reference
-                chunk = _chunk(completion_id, created, item.model or model, delta, "stop")
-                usage = _usage(item.usage.prompt_tokens, item.usage.completion_tokens)
+                    delta["reference"] = final.reference
+                chunk = _chunk(completion_id, created, final.model or model, delta, "stop")
+                usage = _usage(final.usage.prompt_tokens, final.usage.completion_tokens)
                 chunk["usage"] = usage
                 yield sse.event(chunk)
                 if usage_chunk:
                     yield sse.event(
-                        {**_chunk(completion_id, created, item.model or model, {}, None), "choices": [], "usage": usage}
+                        {
+                            **_chunk(completion_id, created, final.model or model, {}, None),
+                            "choices": [],
+                            "usage": usage,
+                        }
                     )
-            elif item.type == "error":
+            elif isinstance(item, Failed):
                 yield sse.event(openai_error_body(ErrorCode.SERVER, item.message))
-            elif item.type == "done":
+            elif isinstance(item, Done):
                 yield sse.DONE
-                return
     finally:
-        await prepared.close()
+        await items.aclose()
 
 
-async def _openai_completion(chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> Response:
-    body = await json_body(request)
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise InvalidArgument("`model` is required.")
-    question, history = parse_messages(body)
-    stream = _flag(body, "stream")
-    with_reference = _flag(body, "reference")
-    variables = body.get("variables") or {}
-    if not isinstance(variables, dict):
-        raise InvalidArgument("`variables` must be an object.")
-    options = body.get("stream_options") or {}
-    usage_chunk = isinstance(options, dict) and bool(options.get("include_usage"))
-    overrides = {k: body[k] for k in _LLM_OVERRIDES if body.get(k) is not None}
-    if body.get("max_completion_tokens") is not None:
-        overrides["max_tokens"] = body["max_completion_tokens"]
-
-    chat = await get_chat(backends, principal, chat_id)
-    chat_model = str(from_struct(chat.llm).get("model_name") or model)
+async def _openai_completion(
+    chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep, body: OpenAIChatBody
+) -> Response:
+    question, history = body.conversation()
+    stream = bool(body.stream)
+    with_reference = bool(body.reference)
+    usage_chunk = bool(body.stream_options and body.stream_options.include_usage)
+    ports = backend_ports(backends)
+    chat = await ports.chats.get_chat(principal.tenant_id, chat_id)
+    chat_model = str(from_struct(chat.llm).get("model_name") or body.model)
     lease = await acquire_stream_lease(request, principal) if stream else None
     prepared = await prepare_stateless_completion(
-        backends, principal, chat, question, history, variables, llm_overrides=overrides
+        ports,
+        principal.tenant_id,
+        chat,
+        StatelessRequest(
+            chat_id=chat_id,
+            question=question,
+            history=[ChatTurn(role=role, content=text) for role, text in history],
+            given=body.variables or {},
+            llm_overrides=body.llm_overrides(),
+        ),
     )
     if lease is not None:
         return StreamingResponse(
@@ -235,18 +190,20 @@ async def _openai_completion(chat_id: str, request: Request, principal: AuthDep,
 
 @router.post("/chats_openai/{chat_id}/chat/completions")
 async def chats_openai_completion(
-    chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep, body: OpenAIChatBody
 ) -> Response:
-    return await _openai_completion(chat_id, request, principal, backends)
+    return await _openai_completion(chat_id, request, principal, backends, body)
 
 
 @router.post("/openai/{chat_id}/chat/completions")
-async def openai_completion(chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> Response:
-    return await _openai_completion(chat_id, request, principal, backends)
+async def openai_completion(
+    chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep, body: OpenAIChatBody
+) -> Response:
+    return await _openai_completion(chat_id, request, principal, backends, body)
 
 
 async def _models(chat_id: str, principal: AuthDep, backends: BackendsDep) -> Response:
-    chat = await get_chat(backends, principal, chat_id)
+    chat = await backend_ports(backends).chats.get_chat(principal.tenant_id, chat_id)
     model = str(from_struct(chat.llm).get("model_name") or "")
     return JSONResponse(
         {

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ragchat.chat.v1 import chat_pb2
 from ragchat.session.v1 import session_pb2
-from ragchat_common.errors import InvalidArgument, envelope
+from ragchat_common.errors import envelope
 from ragchat_common.grpc_utils import rpc
-from ragchat_common.prompting import fill_placeholders
 from ragchat_common.structs import from_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.backends import Backends
+from ragchat_gateway.completion.variables import render_opener
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.request_models.sessions import (
+    CreateSessionBody,
+    DeleteSessionsBody,
+    SessionListParams,
+    UpdateSessionBody,
+)
+from ragchat_gateway.responses import list_response
 from ragchat_gateway.streaming.sse import usage_dict
-from ragchat_gateway.wire import delete_request, json_body, list_query, list_response, optional_str
 
 router = APIRouter()
 SERVICE = "session-service"
-SESSION_FIELDS = ("name", "user_id")
-IMMUTABLE_FIELDS = ("messages", "message", "reference")
 
 
 def render_message(message: session_pb2.Message) -> dict[str, Any]:
@@ -67,41 +70,19 @@ async def get_chat(backends: Backends, principal: Principal, chat_id: str) -> ch
     return chat
 
 
-def _variable_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def render_opener(chat: chat_pb2.Chat, body: dict[str, Any]) -> str:
-    """The opener with the create-session body's extra keys as variables (optional ones default to empty)."""
-    prompt = from_struct(chat.prompt)
-    opener = prompt.get("opener") or ""
-    if not opener:
-        return ""
-    values = {
-        item["key"]: ""
-        for item in prompt.get("variables") or []
-        if isinstance(item, dict) and item.get("optional") and item.get("key") != "knowledge"
-    }
-    values.update(
-        {key: _variable_text(value) for key, value in body.items() if key not in SESSION_FIELDS and value is not None}
-    )
-    return fill_placeholders(str(opener), values)
-
-
 @router.post("/chats/{chat_id}/sessions")
-async def create_session(chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    body = await json_body(request)
-    name = optional_str(body, "name")
-    user_id = optional_str(body, "user_id")
+async def create_session(
+    chat_id: str, principal: AuthDep, backends: BackendsDep, body: CreateSessionBody
+) -> dict[str, Any]:
     chat = await get_chat(backends, principal, chat_id)
     session = await rpc(
         backends.session.CreateSession(
             session_pb2.CreateSessionRequest(
                 tenant_id=principal.tenant_id,
                 chat_id=chat.id,
-                name=name,
-                user_id=user_id,
-                opener=render_opener(chat, body),
+                name=body.name,
+                user_id=body.user_id,
+                opener=render_opener(from_struct(chat.prompt), body.extras()),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -112,18 +93,17 @@ async def create_session(chat_id: str, request: Request, principal: AuthDep, bac
 
 @router.api_route("/chats/{chat_id}/sessions/{session_id}", methods=["PUT", "PATCH"])
 async def update_session(
-    chat_id: str, session_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    chat_id: str, session_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateSessionBody
 ) -> dict[str, Any]:
-    body = await json_body(request)
-    if any(key in body for key in IMMUTABLE_FIELDS):
-        raise InvalidArgument("`messages` can not be changed")
-    name = optional_str(body, "name")
-    user_id = optional_str(body, "user_id")
     await get_chat(backends, principal, chat_id)
     session = await rpc(
         backends.session.UpdateSession(
             session_pb2.UpdateSessionRequest(
-                tenant_id=principal.tenant_id, chat_id=chat_id, session_id=session_id, name=name, user_id=user_id
+                tenant_id=principal.tenant_id,
+                chat_id=chat_id,
+                session_id=session_id,
+                name=body.name,
+                user_id=body.user_id,
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -146,8 +126,9 @@ async def get_session(chat_id: str, session_id: str, principal: AuthDep, backend
 
 
 @router.get("/chats/{chat_id}/sessions")
-async def list_sessions(chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> JSONResponse:
-    query = list_query(request.query_params, extra_filters=("user_id",))
+async def list_sessions(
+    chat_id: str, principal: AuthDep, backends: BackendsDep, query: SessionListParams
+) -> JSONResponse:
     await get_chat(backends, principal, chat_id)
     reply = await rpc(
         backends.session.ListSessions(
@@ -158,7 +139,7 @@ async def list_sessions(chat_id: str, request: Request, principal: AuthDep, back
                 page_size=query.page_size,
                 orderby=query.orderby,
                 desc=query.desc,
-                **query.filters,
+                **query.filters(),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -168,13 +149,14 @@ async def list_sessions(chat_id: str, request: Request, principal: AuthDep, back
 
 
 @router.delete("/chats/{chat_id}/sessions")
-async def delete_sessions(chat_id: str, request: Request, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    wanted = await delete_request(request)
+async def delete_sessions(
+    chat_id: str, principal: AuthDep, backends: BackendsDep, wanted: DeleteSessionsBody
+) -> dict[str, Any]:
     await get_chat(backends, principal, chat_id)
     reply = await rpc(
         backends.session.DeleteSessions(
             session_pb2.DeleteSessionsRequest(
-                tenant_id=principal.tenant_id, chat_id=chat_id, ids=wanted.ids, delete_all=wanted.delete_all
+                tenant_id=principal.tenant_id, chat_id=chat_id, ids=wanted.id_list(), delete_all=wanted.delete_all
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

@@ -4,5 +4,6 @@
 - ``StreamHub`` (hub.py): one Redis pub/sub connection per process, fanning each answer's
   events out to the request waiting for them, with gap filling from the replay log.
 - ``sse.py``: the exact bytes of API.md §5's event stream.
-- ``completion.py``: validate, session, user message, subscribe, publish, relay / aggregate.
+
+The completion path itself (prepare, relay) is the ``ragchat_gateway.completion`` package.
 """

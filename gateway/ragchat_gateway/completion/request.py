@@ -1,0 +1,35 @@
+"""What a completion asks for, whatever transport brought it (HTTP body, public gRPC call)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragchat_common.jobs import ChatTurn
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """A question to a chat, in a session (given, or created for it) — API.md §5."""
+
+    chat_id: str
+    question: str
+    stream: bool = True
+    session_id: str | None = None
+    user_id: str | None = None
+    name: str | None = None  # a new session's name
+    quote: bool | None = None  # None: the chat's show_quote
+    doc_ids: list[str] = field(default_factory=list)
+    given: Mapping[str, Any] = field(default_factory=dict)  # prompt variables, as sent
+
+
+@dataclass(frozen=True)
+class StatelessRequest:
+    """Messages answered with a chat's settings, nothing stored (the OpenAI-compatible path)."""
+
+    chat_id: str
+    question: str
+    history: list[ChatTurn]
+    given: Mapping[str, Any] = field(default_factory=dict)
+    llm_overrides: Mapping[str, Any] = field(default_factory=dict)

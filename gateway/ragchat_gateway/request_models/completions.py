@@ -1,0 +1,52 @@
+"""Completions (API.md §5): ``POST /chats/{chat_id}/completions`` and ``POST /chat/completions``.
+
+Keys other than the declared ones are the chat's prompt variables (``"style": "formal"``);
+``completion.variables`` decides what they mean.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from ragchat_gateway.request_models.base import OpenRequestModel
+from ragchat_gateway.request_models.binding import json_body
+from ragchat_gateway.request_models.fields import IDS_MAX, Id, LenientBool, Text, custom_error
+
+# `knowledge` is filled by retrieval, never by the client.
+NOT_VARIABLES = frozenset({"knowledge"})
+
+
+def _doc_id_list(value: Any) -> Any:
+    """RAGFlow also accepts ``"id1,id2"``; an empty string means none."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class CompletionBody(OpenRequestModel):
+    question: Text
+    stream: LenientBool | None = None
+    session_id: Id | None = None
+    user_id: Id | None = None
+    name: Text | None = None  # the new session's name (else the question)
+    quote: LenientBool | None = None
+    doc_ids: Annotated[list[Id], Field(max_length=IDS_MAX)] | None = None
+    chat_id: Id | None = None  # the alias route's chat
+
+    _split_doc_ids = field_validator("doc_ids", mode="before")(_doc_id_list)
+
+    @field_validator("question")
+    @classmethod
+    def _asked(cls, value: str) -> str:
+        if not value.strip():
+            raise custom_error("`question` must be a non-empty string.")
+        return value
+
+    def variables(self) -> dict[str, Any]:
+        """The keys that may fill the chat's prompt variables (nulls are "not given")."""
+        return {k: v for k, v in self.extras().items() if k not in NOT_VARIABLES and v is not None}
+
+
+CompletionBodyDep = Annotated[CompletionBody, json_body(CompletionBody)]
