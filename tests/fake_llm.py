@@ -57,6 +57,8 @@ class FakeLLM:
         self.delay_s = delay_s
         self.model = model
         self.requests: list[dict[str, Any]] = []
+        # The client's local port of the request for each question (which process asked).
+        self.peer_ports: dict[str, int] = {}
         self._scripts: list[Script] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -144,7 +146,7 @@ class FakeLLM:
                     self.script(**json.loads(body))
                     await self._send_json(writer, 200, {"ok": True})
                 elif method == "POST" and path.rstrip("/").endswith("/chat/completions"):
-                    keep = await self._completion(json.loads(body or b"{}"), writer)
+                    keep = await self._completion(json.loads(body or b"{}"), writer, writer.get_extra_info("peername"))
                     if not keep:
                         return
                 else:
@@ -162,11 +164,13 @@ class FakeLLM:
         )
         await writer.drain()
 
-    async def _completion(self, request: dict[str, Any], writer: asyncio.StreamWriter) -> bool:
-        with self._lock:
-            self.requests.append(request)
+    async def _completion(self, request: dict[str, Any], writer: asyncio.StreamWriter, peer: Any = None) -> bool:
         messages = request.get("messages") or []
         question = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
+        with self._lock:
+            self.requests.append(request)
+            if peer:
+                self.peer_ports[question] = int(peer[1])
         script = self._pick(question)
         if script.status != 200:
             await self._send_json(writer, script.status, {"error": {"message": "scripted failure", "type": "x"}})
@@ -260,17 +264,26 @@ class CompletionEnv:
 
 
 def start_completion_group(
-    base: Any, state_dir: Any, fake: FakeLLM, *, gateways: int = 1, workers: int = 1, env: dict[str, str] | None = None
+    base: Any,
+    state_dir: Any,
+    fake: FakeLLM,
+    *,
+    gateways: int = 1,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    redis_url: str | None = None,
+    amqp_url: str | None = None,
 ) -> Any:
-    """Gateways and workers of their own (own namespace) using ``base``'s services and database."""
+    """Gateways and workers of their own (own namespace) using ``base``'s services and database
+    (and ``base``'s Redis and RabbitMQ unless given others)."""
     from ragchat_cli.stack import Stack, StackConfig
 
     addresses = {"RAGCHAT_" + name.upper().replace("-", "_") + "_ADDR": addr for name, addr in base.addresses.items()}
     config = StackConfig(
         state_dir=state_dir,
         mongo_url=base.mongo_url,
-        redis_url=base.config.redis_url,
-        amqp_url=base.config.amqp_url,
+        redis_url=redis_url or base.config.redis_url,
+        amqp_url=amqp_url or base.config.amqp_url,
         gateways=gateways,
         workers=workers,
         only=("gateway", "inference-worker"),

@@ -236,15 +236,23 @@ def redis_url(stack: Stack, state_dir: Path) -> str:
         return configured
     if _answers(DEFAULT_REDIS_URL, 6379):
         return DEFAULT_REDIS_URL
+    if _find_binary("redis-server") is None:
+        raise DevError("Redis does not answer on 127.0.0.1:6379 and redis-server is not installed")
+    _note("Redis does not answer on 127.0.0.1:6379: starting a redis-server of its own")
+    return start_redis(stack, state_dir / "redis")
+
+
+def start_redis(stack: Stack, data: Path, *, persistent: bool = False) -> str:
+    """A redis-server owned by ``stack`` on a free port; ``persistent``: an fsynced append-only
+    file under ``data``, so a restart (``stack.restart``) keeps what was written."""
     binary = _find_binary("redis-server")
     if binary is None:
-        raise DevError("Redis does not answer on 127.0.0.1:6379 and redis-server is not installed")
+        raise DevError("redis-server is not installed")
     port = free_port()
-    data = state_dir / "redis"
     data.mkdir(parents=True, exist_ok=True)
-    _note(f"Redis does not answer on 127.0.0.1:6379: starting redis-server on port {port}")
-    command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    stack.start_program("redis", [*command, "--dir", str(data)], port, timeout_s=30)
+    durability = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
+    command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", *durability, "--dir", str(data)]
+    stack.start_program("redis", command, port, timeout_s=30)
     return f"redis://127.0.0.1:{port}/0"
 
 
@@ -257,11 +265,19 @@ def amqp_url(stack: Stack, state_dir: Path) -> str:
         return configured
     if _answers(DEFAULT_AMQP_URL, 5672):
         return DEFAULT_AMQP_URL
+    if _find_binary("rabbitmq-server", first_in=RABBITMQ_SCRIPT_DIRS) is None:
+        raise DevError("RabbitMQ does not answer on 127.0.0.1:5672 and rabbitmq-server is not installed")
+    _note("RabbitMQ does not answer on 127.0.0.1:5672: starting a rabbitmq-server of its own")
+    return start_rabbitmq(stack, state_dir / "rabbitmq")
+
+
+def start_rabbitmq(stack: Stack, home: Path) -> str:
+    """A RabbitMQ node owned by ``stack`` with its own name, ports and files under ``home`` (its
+    queues and persistent messages survive ``stack.restart``)."""
     binary = _find_binary("rabbitmq-server", first_in=RABBITMQ_SCRIPT_DIRS)
     if binary is None:
-        raise DevError("RabbitMQ does not answer on 127.0.0.1:5672 and rabbitmq-server is not installed")
+        raise DevError("rabbitmq-server is not installed")
     port, dist_port = free_port(), free_port()
-    home = state_dir / "rabbitmq"
     home.mkdir(parents=True, exist_ok=True)
     # An own node name, ports and files, so it neither needs nor disturbs a system RabbitMQ.
     (home / "rabbitmq.conf").write_text(f"listeners.tcp.1 = 127.0.0.1:{port}\n")
@@ -276,7 +292,6 @@ def amqp_url(stack: Stack, state_dir: Path) -> str:
         "RABBITMQ_LOG_BASE": str(home / "log"),
         "RABBITMQ_PID_FILE": str(home / "rabbitmq.pid"),
     }
-    _note(f"RabbitMQ does not answer on 127.0.0.1:5672: starting rabbitmq-server on port {port}")
     stack.start_program("rabbitmq", [binary], port, env=env, timeout_s=120)
     return f"amqp://guest:guest@127.0.0.1:{port}/"
 

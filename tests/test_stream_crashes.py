@@ -1,0 +1,350 @@
+"""Streams survive crashes (API.md §9.2): every process is killed mid-answer, on real processes.
+
+A stack of its own (SecantusDB, chat, session and retrieval services) so its services can be
+killed without touching the run's shared stack; on it, two gateways and two workers answer from
+the paced fake LLM (answers take a second or more). A second group has a Redis and a RabbitMQ of
+its own (started here, never the machine's) to restart them. Each case checks what the client
+read, what the session stored, and the stream-slot counters in Redis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from fake_llm import FakeLLM, start_completion_group
+from sse_client import Answer, read
+
+from ragchat_cli import dev
+from ragchat_cli.keys import mint_key
+from ragchat_cli.stack import Process, Stack, StackConfig
+from ragchat_common.ids import new_id
+
+PACED = " ".join(f"w{i}" for i in range(60)) + "."  # 61 tokens, 30 ms apart: ~1.8 s
+DELAY_S = 0.03
+GROUP_ENV = {
+    "RAGCHAT_RATELIMIT_LEASE_TTL_S": "3",  # a killed gateway's slots come back within 3 s
+    "RAGCHAT_SSE_PING_S": "1",
+    "RAGCHAT_COMPLETION_TIMEOUT_S": "60",
+    "RAGCHAT_SHUTDOWN_GRACE_S": "2",
+}
+NEVER_HANG_S = 30.0  # well under the read timeout of a real client
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    config = StackConfig(
+        state_dir=Path(tmp_path_factory.mktemp("crash-base")),
+        only=("chat-service", "session-service", "retrieval-service"),
+    )
+    with Stack(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def group(base: Stack, fake: FakeLLM, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_completion_group(
+        base, Path(tmp_path_factory.mktemp("crash-group")), fake, gateways=2, workers=2, env=GROUP_ENV
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def key(base: Stack) -> str:
+    return mint_key(base.mongo_url, "crash-" + new_id()[:8])
+
+
+@pytest.fixture(scope="module")
+def chat_id(group: Stack, key: str) -> str:
+    return make_chat(group.gateway_urls[0], key)
+
+
+def make_chat(gateway_url: str, key: str, **fields: Any) -> str:
+    response = httpx.post(
+        gateway_url + "/api/v1/chats",
+        json={"name": "crash-" + new_id()[:12], "dataset_ids": [], **fields},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and response.json()["code"] == 0, response.text
+    return str(response.json()["data"]["id"])
+
+
+def client(gateway_url: str, key: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=gateway_url + "/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=NEVER_HANG_S
+    )
+
+
+def ask(api: httpx.Client, fake: FakeLLM, chat_id: str, *, deltas: int | None = None) -> tuple[Answer, str]:
+    question = "crash " + new_id()
+    fake.script(question, answer=PACED, delay_s=DELAY_S)
+    answer = Answer()
+    with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+        assert response.status_code == 200, response.read()
+        read(response, answer, deltas=deltas)
+    return answer, question
+
+
+def answers_stored(api: httpx.Client, chat_id: str, answer: Answer) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 20
+    # 503 while the gateway reconnects to a restarted service (gRPC reconnect backoff).
+    while (response := api.get(f"/chats/{chat_id}/sessions/{answer.session_id}")).status_code == 503:
+        assert time.monotonic() < deadline, response.text
+        time.sleep(0.2)
+    assert response.status_code == 200, response.text
+    return [m for m in response.json()["data"]["messages"] if m["id"] == answer.message_id and m["role"] == "assistant"]
+
+
+def held_slots(redis_url: str, namespace: str) -> int:
+    with contextlib.closing(redis.Redis.from_url(redis_url)) as r:
+        return sum(int(r.zcard(k)) for k in r.scan_iter(match=f"{namespace}:streams:*"))
+
+
+def wait_no_slots(redis_url: str, namespace: str, within_s: float = 10.0) -> None:
+    deadline = time.monotonic() + within_s
+    while (held := held_slots(redis_url, namespace)) != 0:
+        assert time.monotonic() < deadline, f"{held} stream slots still held"
+        time.sleep(0.1)
+
+
+def owner_of_connection(local_port: int, candidates: list[Process]) -> Process:
+    """The process among ``candidates`` holding the TCP socket bound to ``local_port``."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+                    inodes.add(fields[9])
+    for proc in candidates:
+        for fd in Path(f"/proc/{proc.popen.pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = fd.readlink().name
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    return proc
+    raise AssertionError(f"no candidate holds the connection from port {local_port}")
+
+
+# -- gateway and worker ---------------------------------------------------------------------------
+
+
+def test_a_killed_worker_s_job_is_redelivered_reset_and_answered_once(
+    group: Stack, fake: FakeLLM, key: str, chat_id: str
+) -> None:
+    with client(group.gateway_urls[1], key) as api:
+        question = "crash " + new_id()
+        fake.script(question, answer=PACED, delay_s=DELAY_S)
+        answer = Answer()
+        with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+            read(response, answer, deltas=5)
+            holder = owner_of_connection(fake.peer_ports[question], group.find("inference-worker"))
+            group.kill(holder, signal.SIGKILL)
+            read(response, answer)
+        assert answer.finished and answer.error is None
+        assert answer.resets == 1 and answer.text == PACED
+        assert [m["content"] for m in answers_stored(api, chat_id, answer)] == [PACED]
+    group.restart(holder)
+    wait_no_slots(group.config.redis_url, group.config.namespace)
+
+
+# -- the services behind them ---------------------------------------------------------------------
+
+
+def _finishes(api: httpx.Client, chat_id: str, answer: Answer, response: httpx.Response) -> None:
+    started = time.monotonic()
+    read(response, answer)
+    assert answer.finished, "the stream ended without its terminators"
+    assert time.monotonic() - started < NEVER_HANG_S
+
+
+def test_a_killed_chat_service_does_not_stop_an_answer_under_way(
+    base: Stack, group: Stack, fake: FakeLLM, key: str, chat_id: str
+) -> None:
+    (chat_service,) = base.find("chat-service")
+    with client(group.gateway_urls[0], key) as api:
+        question = "crash " + new_id()
+        fake.script(question, answer=PACED, delay_s=DELAY_S)
+        answer = Answer()
+        with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+            read(response, answer, deltas=3)
+            base.kill(chat_service, signal.SIGKILL)
+            _finishes(api, chat_id, answer, response)
+        assert answer.error is None and answer.text == PACED
+        # Meanwhile a new question is refused cleanly (503 before any stream), not left hanging.
+        refused = api.post(f"/chats/{chat_id}/completions", json={"question": "q", "stream": True})
+        assert refused.status_code == 503 and refused.json()["code"] == 503
+        base.restart(chat_service)
+        assert [m["content"] for m in answers_stored(api, chat_id, answer)] == [PACED]
+    wait_no_slots(group.config.redis_url, group.config.namespace)
+
+
+def test_a_killed_session_service_mid_answer_ends_in_the_answer_or_an_error_event(
+    base: Stack, group: Stack, fake: FakeLLM, key: str, chat_id: str
+) -> None:
+    (session_service,) = base.find("session-service")
+    with client(group.gateway_urls[0], key) as api:
+        question = "crash " + new_id()
+        fake.script(question, answer=PACED, delay_s=DELAY_S)
+        answer = Answer()
+        with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+            read(response, answer, deltas=3)
+            base.kill(session_service, signal.SIGKILL)
+            _finishes(api, chat_id, answer, response)
+        restarted = base.restart(session_service)
+        stored = answers_stored(api, chat_id, answer)
+        if answer.error is None:  # stored once the service was back (the store call is retried)
+            assert answer.text == PACED and [m["content"] for m in stored] == [PACED]
+        else:  # the contract's error event, and nothing half-stored
+            assert answer.error["code"] == 500 and answer.error["data"]["answer"].startswith("**ERROR**")
+            assert stored == []
+    assert restarted.popen.poll() is None
+    wait_no_slots(group.config.redis_url, group.config.namespace)
+
+
+def test_a_killed_retrieval_service_is_an_error_event_not_a_hang(
+    base: Stack, group: Stack, fake: FakeLLM, key: str
+) -> None:
+    (retrieval,) = base.find("retrieval-service")
+    with client(group.gateway_urls[0], key) as api:
+        dataset = api.post("/datasets", json={"name": "crash-" + new_id()[:12]}).json()["data"]["id"]
+        chat_id = make_chat(group.gateway_urls[0], key, dataset_ids=[dataset])
+        base.kill(retrieval, signal.SIGKILL)
+        answer = Answer()
+        question = "crash " + new_id()
+        fake.script(question, answer=PACED, delay_s=DELAY_S)
+        with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+            assert response.status_code == 200
+            _finishes(api, chat_id, answer, response)
+        assert answer.error is not None and answer.error["code"] == 500
+        assert "etrieval" in answer.error["message"]
+        assert answers_stored(api, chat_id, answer) == []
+    base.restart(retrieval)
+    wait_no_slots(group.config.redis_url, group.config.namespace)
+
+
+# -- Redis and RabbitMQ restarted -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def brokers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str, str]]:
+    """A Redis (fsynced append-only file) and a RabbitMQ node of this module's own."""
+    home = Path(tmp_path_factory.mktemp("crash-brokers"))
+    own = Stack(StackConfig(state_dir=home))
+    try:
+        redis_url = dev.start_redis(own, home / "redis", persistent=True)
+        amqp_url = dev.start_rabbitmq(own, home / "rabbitmq")
+        yield own, redis_url, amqp_url
+    finally:
+        own.stop()
+
+
+@pytest.fixture(scope="module")
+def broker_group(
+    base: Stack, fake: FakeLLM, brokers: tuple[Stack, str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    _, redis_url, amqp_url = brokers
+    running = start_completion_group(
+        base,
+        Path(tmp_path_factory.mktemp("crash-brokers-group")),
+        fake,
+        workers=2,
+        env=GROUP_ENV,
+        redis_url=redis_url,
+        amqp_url=amqp_url,
+    )
+    yield running
+    running.stop()
+
+
+def _ask_in_thread(api: httpx.Client, fake: FakeLLM, chat_id: str, into: list[Answer]) -> threading.Thread:
+    def run() -> None:
+        try:
+            into.append(ask(api, fake, chat_id)[0])
+        except httpx.HTTPError as exc:  # recorded: the test fails on it below
+            into.append(Answer(error={"transport": repr(exc)}))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _each_answered_once(api: httpx.Client, chat_id: str, answers: list[Answer], expected: int) -> None:
+    assert len(answers) == expected
+    for answer in answers:
+        assert answer.finished, answer.error
+        stored = answers_stored(api, chat_id, answer)
+        if answer.error is None:
+            assert answer.text == PACED and [m["content"] for m in stored] == [PACED]
+        else:  # failed, with the contract's error event
+            assert answer.error["code"] == 500 and stored == []
+
+
+def test_redis_restarted_mid_stream_loses_no_answer(
+    brokers: tuple[Stack, str, str], broker_group: Stack, fake: FakeLLM, key: str
+) -> None:
+    own, redis_url, _ = brokers
+    (redis_proc,) = own.find("redis")
+    url = broker_group.gateway_url
+    chat_id = make_chat(url, key)
+    answers: list[Answer] = []
+    with client(url, key) as api:
+        threads = [_ask_in_thread(api, fake, chat_id, answers) for _ in range(4)]
+        time.sleep(0.8)  # the answers are under way
+        own.kill(redis_proc, signal.SIGKILL)
+        own.restart(redis_proc)
+        for thread in threads:
+            thread.join(NEVER_HANG_S)
+        _each_answered_once(api, chat_id, answers, 4)
+        assert sum(answer.error is None for answer in answers) >= 1
+    wait_no_slots(redis_url, broker_group.config.namespace)
+
+
+def test_rabbitmq_restarted_with_jobs_queued_loses_no_job(
+    brokers: tuple[Stack, str, str], broker_group: Stack, fake: FakeLLM, key: str
+) -> None:
+    own, redis_url, _ = brokers
+    (rabbit,) = own.find("rabbitmq")
+    url = broker_group.gateway_url
+    chat_id = make_chat(url, key)
+    workers = broker_group.find("inference-worker")
+    for worker in workers:  # nobody takes the jobs: they wait in the queue
+        broker_group.kill(worker, signal.SIGTERM)
+    answers: list[Answer] = []
+    with client(url, key) as api:
+        threads = [_ask_in_thread(api, fake, chat_id, answers) for _ in range(4)]
+        time.sleep(1.0)  # published and confirmed (durable queue, persistent messages)
+        own.kill(rabbit, signal.SIGTERM)
+        own.restart(rabbit)
+        for worker in workers:
+            broker_group.restart(worker)
+        for thread in threads:
+            thread.join(NEVER_HANG_S * 2)
+        _each_answered_once(api, chat_id, answers, 4)
+        assert all(answer.error is None for answer in answers)
+        # The gateway publishes again after the restart (503, "retry", until it has reconnected).
+        question = "crash after " + new_id()
+        fake.script(question, answer="Back.")
+        deadline = time.monotonic() + 20
+        while (
+            reply := api.post(f"/chats/{chat_id}/completions", json={"question": question, "stream": False})
+        ).status_code == 503:
+            assert time.monotonic() < deadline, reply.text
+            time.sleep(0.5)
+        assert reply.status_code == 200 and reply.json()["data"]["answer"] == "Back.", reply.text
+    wait_no_slots(redis_url, broker_group.config.namespace)
