@@ -25,7 +25,9 @@ class RetrievalDatasetDirectory:
             "retrieval-service",
         )
         return DatasetLookup(
-            found=[DatasetRef(id=d.id, name=d.name) for d in reply.datasets], missing=list(reply.missing)
+            found=[DatasetRef(id=d.id, name=d.name) for d in reply.datasets],
+            missing=list(reply.missing),
+            unparsed=[d.id for d in reply.datasets if d.chunk_count == 0],
         )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import grpc
 
 from ragchat.chat.v1 import chat_pb2, chat_pb2_grpc
-from ragchat_chat.domain import chats
+from ragchat_chat.domain import chats, ragflow027
 from ragchat_chat.domain.types import Chat, ChatQuery, ChatSpec, DatasetDirectory, ModelCatalog, SessionCleaner
 from ragchat_chat.store import ChatStore
 from ragchat_common.structs import from_struct, to_struct
@@ -28,6 +28,7 @@ def chat_pb(chat: Chat) -> chat_pb2.Chat:
         prompt=to_struct(chat.prompt),
         create_time=chat.create_time,
         update_time=chat.update_time,
+        ragflow027=to_struct(ragflow027.view(chat.avatar, chat.llm, chat.prompt)),
     )
 
 
@@ -42,6 +43,7 @@ def spec_from_pb(spec: chat_pb2.ChatSpec) -> ChatSpec:
         dataset_ids=list(spec.dataset_ids.ids) if spec.HasField("dataset_ids") else None,
         llm=from_struct(spec.llm) if spec.HasField("llm") else None,
         prompt=from_struct(spec.prompt) if spec.HasField("prompt") else None,
+        ragflow027=from_struct(spec.ragflow027) if spec.HasField("ragflow027") else None,
     )
 
 
@@ -67,13 +69,18 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         return chat_pb(chat)
 
     async def GetChat(self, request: chat_pb2.GetChatRequest, context: grpc.aio.ServicerContext) -> chat_pb2.Chat:
-        chat = await chats.get_chat(
-            self.store,
-            self.datasets,
-            request.tenant_id,
-            request.chat_id,
-            current_names=not request.skip_dataset_names,
-        )
+        if request.deployment_default and not request.chat_id:
+            chat = chats.deployment_chat(request.tenant_id, self.models)
+        else:
+            chat = await chats.get_chat(
+                self.store,
+                self.datasets,
+                request.tenant_id,
+                request.chat_id,
+                current_names=not request.skip_dataset_names,
+            )
+        if request.HasField("llm_overrides"):
+            chat = chats.with_llm_overrides(chat, from_struct(request.llm_overrides), self.models)
         return chat_pb(chat)
 
     async def ListChats(
@@ -86,6 +93,8 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             desc=request.desc,
             id=request.id if request.HasField("id") else None,
             name=request.name if request.HasField("name") else None,
+            keywords=request.keywords if request.HasField("keywords") else None,
+            owner_ids=tuple(request.owner_ids),
         )
         page = await chats.list_chats(self.store, self.datasets, request.tenant_id, query)
         return chat_pb2.ListChatsResponse(chats=[chat_pb(c) for c in page.chats], total=page.total)

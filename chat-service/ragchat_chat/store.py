@@ -6,6 +6,7 @@ Indexes: unique (tenant_id, name_lower) — names are unique per tenant ignoring
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
@@ -106,6 +107,8 @@ class ChatStore:
             where["_id"] = query.id
         if query.name is not None:
             where["name"] = query.name
+        if query.keywords:
+            where["name_lower"] = {"$regex": re.escape(query.keywords.lower())}
         docs, total = await find_page(
             self.collection,
             where,

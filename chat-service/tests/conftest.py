@@ -26,6 +26,7 @@ class Datasets:
 
     owned: dict[str, dict[str, str]] = field(default_factory=dict)
     fail: bool = False
+    unparsed: set[str] = field(default_factory=set)  # ids of datasets without a chunk
 
     def add(self, tenant_id: str, name: str) -> str:
         dataset_id = new_id()
@@ -37,7 +38,9 @@ class Datasets:
             raise ConnectionError("retrieval-service down")
         mine = self.owned.get(tenant_id, {})
         return DatasetLookup(
-            found=[DatasetRef(i, mine[i]) for i in ids if i in mine], missing=[i for i in ids if i not in mine]
+            found=[DatasetRef(i, mine[i]) for i in ids if i in mine],
+            missing=[i for i in ids if i not in mine],
+            unparsed=[i for i in ids if i in mine and i in self.unparsed],
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ragchat_chat.domain import chats
+from ragchat_chat.domain import chats, ragflow027
 from ragchat_chat.domain.config import DEFAULT_OPENER, DEFAULT_SYSTEM_PROMPT
 from ragchat_chat.domain.types import ChatQuery, ChatSpec, ModelCatalog
 from ragchat_chat.store import ChatStore
@@ -90,7 +90,25 @@ async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, da
         ),
         ({"name": "m", "llm": {"model_name": "gpt-9"}}, "`model_name` gpt-9 doesn't exist"),
         ({"name": "t", "llm": {"temperature": "hot"}}, "`llm.temperature` should be a number between 0 and 2."),
-        ({"name": "t", "prompt": {"top_n": 2.5}}, "`prompt.top_n` should be a positive integer."),
+        ({"name": "t", "prompt": {"top_n": 2.5}}, "`prompt.top_n` should be a non-negative integer."),
+        ({"name": "t", "prompt": {"top_k": 0}}, "`prompt.top_k` should be a positive integer."),
+        ({"name": "m", "ragflow027": {"llm_id": "gpt-9"}}, "`llm_id` gpt-9 doesn't exist"),
+        (
+            {"name": "t", "ragflow027": {"llm_setting": {"top_p": 3}}},
+            "`llm_setting.top_p` should be a number between 0 and 1.",
+        ),
+        ({"name": "t", "ragflow027": {"llm_setting": []}}, "`llm_setting` should be an object."),
+        (
+            {"name": "t", "ragflow027": {"prompt_config": {"quote": "yes"}}},
+            "`prompt_config.quote` should be a boolean.",
+        ),
+        ({"name": "t", "ragflow027": {"prompt_config": {"system": "plain"}}}, "Parameter 'knowledge' is not used"),
+        ({"name": "t", "ragflow027": {"top_n": -1}}, "`top_n` should be a non-negative integer."),
+        (
+            {"name": "t", "ragflow027": {"vector_similarity_weight": 2}},
+            "`vector_similarity_weight` should be a number between 0 and 1.",
+        ),
+        ({"name": "t", "ragflow027": {"icon": 3}}, "`icon` should be a string."),
         ({"name": "t", "prompt": {"show_quote": "yes"}}, "`prompt.show_quote` should be a boolean."),
         ({"name": "t", "prompt": {"variables": "knowledge"}}, "`prompt.variables` should be a list."),
     ],
@@ -193,9 +211,10 @@ async def test_delete_rules_and_sessions(store: ChatStore, datasets: Any, models
         await chats.delete_chats(store, sessions, T1, [], False)
     assert sessions.deleted_for == []
     result = await chats.delete_chats(store, sessions, T1, [a.id, a.id, foreign.id], False)
-    assert result.success_count == 1 and result.errors == [f"You don't own the chat {foreign.id}"]
+    assert result.success_count == 1
+    assert result.errors == [f"Assistant({foreign.id}) not found.", f"Duplicate assistant ids: {a.id}"]
     assert sessions.deleted_for == [(T1, [a.id])]
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=exact(f"Assistant({a.id}) not found.; Assistant(missing) not found.")):
         await chats.delete_chats(store, sessions, T1, [a.id, "missing"], False)
     everything = await chats.delete_chats(store, sessions, T1, None, True)
     assert everything.success_count == 2 and sessions.deleted_for[-1] == (T1, sorted([b.id, c.id]))
@@ -215,3 +234,113 @@ async def test_unique_index_guards_concurrent_creates(store: ChatStore, datasets
     assert all(r.message == "Duplicated chat name in creating chat." for r in refused)
     indexes = await store.collection.index_information()
     assert indexes["tenant_name_unique"]["unique"] is True
+
+
+async def test_ragflow027_names_read_and_write_the_same_settings(store: ChatStore, datasets: Any, models: Any) -> None:
+    chat = await create(
+        store,
+        datasets,
+        models,
+        name="v027",
+        ragflow027={
+            "icon": "data:image/png;base64,AA==",
+            "llm_id": "big-model",
+            "llm_setting": {"temperature": 0.9, "model_name": "ignored"},
+            "prompt_config": {"system": "Use {knowledge}.", "prologue": "Hey!", "quote": False, "tts": True},
+            "similarity_threshold": 0.35,
+            "vector_similarity_weight": 0.4,
+            "top_n": 0,
+            "rerank_id": "",
+        },
+    )
+    assert chat.avatar == "data:image/png;base64,AA=="
+    assert chat.llm["model_name"] == "big-model" and chat.llm["temperature"] == 0.9
+    assert (chat.prompt["prompt"], chat.prompt["opener"], chat.prompt["show_quote"]) == (
+        "Use {knowledge}.",
+        "Hey!",
+        False,
+    )
+    assert chat.prompt["tts"] is True  # unknown keys are kept under either name
+    assert (chat.prompt["similarity_threshold"], chat.prompt["top_n"]) == (0.35, 0)
+    assert chat.prompt["keywords_similarity_weight"] == 0.6  # 1 - vector_similarity_weight
+    view = ragflow027.view(chat.avatar, chat.llm, chat.prompt)
+    assert view["llm_id"] == "big-model" and "model_name" not in view["llm_setting"]
+    assert view["llm_setting"]["temperature"] == 0.9 and view["llm_setting"]["max_tokens"] == 512
+    assert view["prompt_config"]["system"] == "Use {knowledge}." and view["prompt_config"]["prologue"] == "Hey!"
+    assert view["prompt_config"]["quote"] is False and view["prompt_config"]["tts"] is True
+    assert view["prompt_config"]["parameters"] == [{"key": "knowledge", "optional": False}]
+    assert "top_n" not in view["prompt_config"] and "similarity_threshold" not in view["prompt_config"]
+    assert (view["similarity_threshold"], view["vector_similarity_weight"], view["top_n"], view["top_k"]) == (
+        0.35,
+        0.4,
+        0,
+        1024,
+    )
+    # A PATCH through either name merges key by key into the one stored setting.
+    updated = await chats.update_chat(
+        store,
+        datasets,
+        models,
+        T1,
+        chat.id,
+        ChatSpec(
+            llm={"top_p": 0.5}, ragflow027={"llm_setting": {"max_tokens": 64}, "prompt_config": {"prologue": "Yo"}}
+        ),
+    )
+    assert (updated.llm["temperature"], updated.llm["top_p"], updated.llm["max_tokens"]) == (0.9, 0.5, 64)
+    assert (updated.prompt["opener"], updated.prompt["prompt"], updated.prompt["tts"]) == (
+        "Yo",
+        "Use {knowledge}.",
+        True,
+    )
+    assert updated.llm["model_name"] == "big-model"
+    vector = await chats.update_chat(
+        store, datasets, models, T1, chat.id, ChatSpec(prompt={"keywords_similarity_weight": 0.7})
+    )
+    assert ragflow027.view(vector.avatar, vector.llm, vector.prompt)["vector_similarity_weight"] == 0.3
+
+
+async def test_a_dataset_without_chunks_cannot_back_a_chat(store: ChatStore, datasets: Any, models: Any) -> None:
+    empty = datasets.add(T1, "Empty")
+    datasets.unparsed.add(empty)
+    with pytest.raises(InvalidArgument, match=exact(f"The dataset {empty} doesn't own parsed file")):
+        await create(store, datasets, models, name="e", dataset_ids=[empty])
+    chat = await create(store, datasets, models, name="e")
+    with pytest.raises(InvalidArgument, match=exact(f"The dataset {empty} doesn't own parsed file")):
+        await chats.update_chat(store, datasets, models, T1, chat.id, ChatSpec(dataset_ids=[empty]))
+
+
+async def test_list_by_keywords_and_owner(store: ChatStore, datasets: Any, models: Any) -> None:
+    support = await create(store, datasets, models, name="Customer Support")
+    await create(store, datasets, models, name="Sales (EU)")
+    await create(store, datasets, models, tenant=T2, name="support desk")
+    found = await chats.list_chats(store, datasets, T1, ChatQuery(keywords="SUPPORT"))
+    assert [c.id for c in found.chats] == [support.id] and found.total == 1
+    assert (await chats.list_chats(store, datasets, T1, ChatQuery(keywords="(eu)"))).total == 1  # not a pattern
+    assert (await chats.list_chats(store, datasets, T1, ChatQuery(keywords="x", name="Customer Support"))).total == 1
+    assert (await chats.list_chats(store, datasets, T1, ChatQuery(owner_ids=(T1,)))).total == 2
+    assert (await chats.list_chats(store, datasets, T1, ChatQuery(owner_ids=(T2,)))).total == 0
+
+
+async def test_completion_settings_overrides_and_the_deployment_chat(
+    store: ChatStore, datasets: Any, models: Any
+) -> None:
+    chat = await create(store, datasets, models, name="o", llm={"temperature": 0.5})
+    once = chats.with_llm_overrides(chat, {"llm_id": "big-model", "max_tokens": 32, "top_p": None}, models)
+    assert (once.llm["model_name"], once.llm["max_tokens"], once.llm["temperature"]) == ("big-model", 32, 0.5)
+    assert once.llm["top_p"] == 0.3  # null: the chat's own
+    assert (await chats.get_chat(store, datasets, T1, chat.id)).llm["model_name"] == "local-model"  # not stored
+    with pytest.raises(InvalidArgument, match=exact("Cannot use specified model gpt-9.")):
+        chats.with_llm_overrides(chat, {"llm_id": "gpt-9"}, models)
+    with pytest.raises(InvalidArgument, match=exact("`temperature` should be a number between 0 and 2.")):
+        chats.with_llm_overrides(chat, {"temperature": 5}, models)
+    with pytest.raises(InvalidArgument, match=exact("`prompt` cannot be set for one completion.")):
+        chats.with_llm_overrides(chat, {"prompt": "x"}, models)
+    direct = chats.deployment_chat(T1, models)
+    assert direct.id == "" and direct.dataset_ids == [] and direct.llm["model_name"] == "local-model"
+    assert (direct.prompt["prompt"], direct.prompt["opener"], direct.prompt["variables"]) == (
+        chats.DIRECT_SYSTEM_PROMPT,
+        "",
+        [],
+    )
+    assert direct.prompt["show_quote"] is False

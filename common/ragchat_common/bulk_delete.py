@@ -1,12 +1,13 @@
 """The delete rules shared by every ``DELETE /<collection>`` of API.md (chats, sessions, datasets).
 
 Missing, null or empty ``ids`` deletes nothing and is an error unless ``delete_all`` is sent;
-duplicated ids count once; some unknown → success with an error per unknown id; all unknown →
-not found.
+duplicated ids are deleted once and reported ("Duplicate assistant ids: X", as RAGFlow); some
+unknown → success with an error per unknown id; all unknown → not found.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -29,9 +30,21 @@ def ids_to_delete(ids: Sequence[str] | None, delete_all: bool, noun: str) -> lis
     return unique
 
 
-def outcome(requested: Sequence[str], deleted: Collection[str], missing: Callable[[str], str]) -> DeleteOutcome:
-    """The report for a deletion of ``requested`` ids of which ``deleted`` existed."""
-    errors = [missing(item) for item in requested if item not in deleted]
+def duplicate_errors(ids: Sequence[str] | None, noun: str) -> list[str]:
+    """RAGFlow's report of ids sent more than once: "Duplicate {noun} ids: X", one per id."""
+    counts = Counter(ids or ())
+    return [f"Duplicate {noun} ids: {item}" for item, count in counts.items() if count > 1]
+
+
+def outcome(
+    requested: Sequence[str],
+    deleted: Collection[str],
+    missing: Callable[[str], str],
+    duplicates: Sequence[str] = (),
+) -> DeleteOutcome:
+    """The report for a deletion of ``requested`` ids of which ``deleted`` existed; ``duplicates``
+    (from ``duplicate_errors``) follow the unknown ids in ``errors``."""
+    errors = [missing(item) for item in requested if item not in deleted] + list(duplicates)
     if requested and not deleted:
         raise NotFound("; ".join(errors))
     return DeleteOutcome(success_count=len(deleted), errors=errors)

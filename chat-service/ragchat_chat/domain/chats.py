@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ragchat_chat.domain.config import DEFAULT_DESCRIPTION, build_llm, build_prompt, check_variables_used
+from ragchat_chat.domain import ragflow027
+from ragchat_chat.domain.config import (
+    DEFAULT_DESCRIPTION,
+    LLM_CHECKS,
+    build_llm,
+    build_prompt,
+    check_variables_used,
+)
 from ragchat_chat.domain.types import (
     MAX_NAME_LENGTH,
     ORDER_FIELDS,
@@ -19,7 +26,7 @@ from ragchat_chat.domain.types import (
     SessionCleaner,
 )
 from ragchat_chat.store import ChatStore, DuplicateName
-from ragchat_common.bulk_delete import DeleteOutcome, ids_to_delete, outcome
+from ragchat_common.bulk_delete import DeleteOutcome, duplicate_errors, ids_to_delete, outcome
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
@@ -27,6 +34,28 @@ from ragchat_common.timeutil import now_ms
 
 def chat_not_found(chat_id: str) -> NotFound:
     return NotFound(f"You don't own the chat {chat_id}")
+
+
+def unknown_chat_in_delete(chat_id: str) -> str:
+    return f"Assistant({chat_id}) not found."  # RAGFlow v0.22.1's words (the gateway rewords for v0.27)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """A spec's settings with the v0.27 names applied over the v0.22 ones (None: not given)."""
+
+    avatar: str | None
+    llm: dict[str, Any] | None
+    prompt: dict[str, Any] | None
+    model_field: str
+
+
+def _settings(spec: ChatSpec) -> _Settings:
+    changes = ragflow027.changes_from(spec.ragflow027 or {})
+    llm = {**(spec.llm or {}), **changes.llm} if spec.llm is not None or changes.llm else None
+    prompt = {**(spec.prompt or {}), **changes.prompt} if spec.prompt is not None or changes.prompt else None
+    avatar = changes.avatar if changes.avatar is not None else spec.avatar
+    return _Settings(avatar=avatar, llm=llm, prompt=prompt, model_field=changes.model_field or "model_name")
 
 
 def _check_name(name: str, empty_message: str) -> str:
@@ -37,10 +66,10 @@ def _check_name(name: str, empty_message: str) -> str:
     return name
 
 
-def _check_model(given_llm: dict[str, Any] | None, models: ModelCatalog) -> None:
-    model = (given_llm or {}).get("model_name")
+def _check_model(settings: _Settings, models: ModelCatalog) -> None:
+    model = (settings.llm or {}).get("model_name")
     if model is not None and model not in models.available:
-        raise InvalidArgument(f"`model_name` {model} doesn't exist")
+        raise InvalidArgument(f"`{settings.model_field}` {model} doesn't exist")
 
 
 async def _owned_datasets(directory: DatasetDirectory, tenant_id: str, ids: list[str]) -> list[DatasetRef]:
@@ -58,6 +87,8 @@ async def _owned_datasets(directory: DatasetDirectory, tenant_id: str, ids: list
     for dataset_id in unique:
         if dataset_id not in by_id:
             raise InvalidArgument(f"You don't own the dataset {dataset_id}")
+        if dataset_id in lookup.unparsed:  # a chat over it could never find anything (as RAGFlow)
+            raise InvalidArgument(f"The dataset {dataset_id} doesn't own parsed file")
     return [by_id[dataset_id] for dataset_id in unique]
 
 
@@ -67,9 +98,10 @@ async def create_chat(
     if spec.name is None or not spec.name.strip():
         raise InvalidArgument("`name` is required.")
     name = _check_name(spec.name, "`name` is required.")
-    llm = build_llm({}, spec.llm, models.default_model)
-    _check_model(spec.llm, models)
-    prompt = build_prompt({}, spec.prompt)
+    settings = _settings(spec)
+    llm = build_llm({}, settings.llm, models.default_model)
+    _check_model(settings, models)
+    prompt = build_prompt({}, settings.prompt)
     check_variables_used(prompt)
     if await store.name_taken(tenant_id, name):
         raise InvalidArgument("Duplicated chat name in creating chat.")
@@ -80,7 +112,7 @@ async def create_chat(
         tenant_id=tenant_id,
         name=name,
         description=DEFAULT_DESCRIPTION if spec.description is None else spec.description,
-        avatar=spec.avatar or "",
+        avatar=settings.avatar or "",
         dataset_ids=[ref.id for ref in datasets],
         datasets=datasets,
         llm=llm,
@@ -107,6 +139,7 @@ async def update_chat(
     if current is None:
         raise chat_not_found(chat_id)
     changes: dict[str, Any] = {}
+    settings = _settings(spec)
     if spec.name is not None:
         name = _check_name(spec.name, "`name` cannot be empty.")
         if name.lower() != current.name.lower() and await store.name_taken(tenant_id, name):
@@ -114,13 +147,13 @@ async def update_chat(
         changes["name"] = name
     if spec.description is not None:
         changes["description"] = spec.description
-    if spec.avatar is not None:
-        changes["avatar"] = spec.avatar
-    if spec.llm is not None:
-        changes["llm"] = build_llm(current.llm, spec.llm, models.default_model)
-        _check_model(spec.llm, models)
-    if spec.prompt is not None:
-        changes["prompt"] = build_prompt(current.prompt, spec.prompt)
+    if settings.avatar is not None:
+        changes["avatar"] = settings.avatar
+    if settings.llm is not None:
+        changes["llm"] = build_llm(current.llm, settings.llm, models.default_model)
+        _check_model(settings, models)
+    if settings.prompt is not None:
+        changes["prompt"] = build_prompt(current.prompt, settings.prompt)
         check_variables_used(changes["prompt"])
     if spec.dataset_ids is not None:
         datasets = await _owned_datasets(directory, tenant_id, spec.dataset_ids)
@@ -170,6 +203,53 @@ async def get_chat(
     return await _with_current_datasets(directory, chat) if current_names else chat
 
 
+# What one completion may set for itself (RAGFlow v0.27's per-request generation settings).
+COMPLETION_OVERRIDES = ("llm_id", "temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens")
+
+
+# A completion without a chat has no knowledge base, so its system prompt mentions none (an empty
+# one would get the worker's knowledge-base default).
+DIRECT_SYSTEM_PROMPT = "You are a helpful assistant."
+
+
+def deployment_chat(tenant_id: str, models: ModelCatalog) -> Chat:
+    """The settings of a completion without a chat: the deployment's model with its defaults, no
+    datasets, a plain system prompt, no opener, no quoting (as RAGFlow v0.27's direct chat)."""
+    direct = {"prompt": DIRECT_SYSTEM_PROMPT, "opener": "", "variables": [], "empty_response": "", "show_quote": False}
+    return Chat(
+        id="",
+        tenant_id=tenant_id,
+        name="",
+        description="",
+        avatar="",
+        dataset_ids=[],
+        datasets=[],
+        llm=build_llm({}, None, models.default_model),
+        prompt=build_prompt({}, direct),
+        create_time=0,
+        update_time=0,
+    )
+
+
+def with_llm_overrides(chat: Chat, overrides: dict[str, Any], models: ModelCatalog) -> Chat:
+    """The chat with one completion's generation settings over its own (nothing is stored)."""
+    llm = dict(chat.llm)
+    for key, value in overrides.items():
+        if key not in COMPLETION_OVERRIDES:
+            raise InvalidArgument(f"`{key}` cannot be set for one completion.")
+        if value is None:
+            continue
+        if key == "llm_id":
+            LLM_CHECKS["model_name"](key, value)
+            if value not in models.available:
+                raise InvalidArgument(f"Cannot use specified model {value}.")
+            llm["model_name"] = value
+        else:
+            LLM_CHECKS[key](key, value)
+            llm[key] = value
+    return replace(chat, llm=llm)
+
+
 async def list_chats(store: ChatStore, directory: DatasetDirectory, tenant_id: str, query: ChatQuery) -> ChatPage:
     if query.page < 1:
         raise InvalidArgument("`page` must be an integer >= 1.")
@@ -177,6 +257,10 @@ async def list_chats(store: ChatStore, directory: DatasetDirectory, tenant_id: s
         raise InvalidArgument("`page_size` must be an integer between 1 and 1000.")
     if query.orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
+    if query.owner_ids and tenant_id not in query.owner_ids:
+        return ChatPage(chats=[], total=0)  # a key sees its own tenant's chats only
+    if query.id is not None or query.name is not None:
+        query = replace(query, keywords=None)  # as RAGFlow: exact filters win
     page = await store.list_page(tenant_id, query)
     return ChatPage(chats=await with_current_datasets(directory, page.chats), total=page.total)
 
@@ -192,4 +276,4 @@ async def delete_chats(
         await store.delete_ids(tenant_id, sorted(existing))
     if wanted is None:
         return DeleteOutcome(success_count=len(existing))
-    return outcome(wanted, existing, lambda missing: f"You don't own the chat {missing}")
+    return outcome(wanted, existing, unknown_chat_in_delete, duplicate_errors(ids, "assistant"))

@@ -59,10 +59,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def check_number(name: str, value: Any, low: float, high: float) -> None:
+    if not _is_number(value) or not low <= value <= high:
+        raise InvalidArgument(f"`{name}` should be a number between {low:g} and {high:g}.")
+
+
 def _number(low: float, high: float) -> Callable[[str, Any], None]:
     def check(name: str, value: Any) -> None:
-        if not _is_number(value) or not low <= value <= high:
-            raise InvalidArgument(f"`{name}` should be a number between {low:g} and {high:g}.")
+        check_number(name, value, low, high)
 
     return check
 
@@ -70,6 +74,11 @@ def _number(low: float, high: float) -> Callable[[str, Any], None]:
 def _positive_int(name: str, value: Any) -> None:
     if not _is_int(value) or value < 1:
         raise InvalidArgument(f"`{name}` should be a positive integer.")
+
+
+def _non_negative_int(name: str, value: Any) -> None:
+    if not _is_int(value) or value < 0:
+        raise InvalidArgument(f"`{name}` should be a non-negative integer.")
 
 
 def _string(name: str, value: Any) -> None:
@@ -92,7 +101,7 @@ def _variables(name: str, value: Any) -> None:
             raise InvalidArgument(f"`{name}[].optional` should be a boolean.")
 
 
-_LLM_CHECKS: dict[str, Callable[[str, Any], None]] = {
+LLM_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "model_name": _string,
     "temperature": _number(0, 2),
     "top_p": _number(0, 1),
@@ -100,14 +109,14 @@ _LLM_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "frequency_penalty": _number(-2, 2),
     "max_tokens": _positive_int,
 }
-_PROMPT_CHECKS: dict[str, Callable[[str, Any], None]] = {
+PROMPT_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "prompt": _string,
     "opener": _string,
     "empty_response": _string,
     "variables": _variables,
     "similarity_threshold": _number(0, 1),
     "keywords_similarity_weight": _number(0, 1),
-    "top_n": _positive_int,
+    "top_n": _non_negative_int,  # 0 (as RAGFlow accepts): the retrieval's default page size
     "top_k": _positive_int,
     "rerank_model": _string,
     "show_quote": _boolean,
@@ -138,14 +147,14 @@ def _complete(
 
 
 def build_llm(stored: dict[str, Any], given: dict[str, Any] | None, default_model: str) -> dict[str, Any]:
-    llm = _complete(stored, given or {}, LLM_DEFAULTS, "llm", _LLM_CHECKS)
+    llm = _complete(stored, given or {}, LLM_DEFAULTS, "llm", LLM_CHECKS)
     if llm["model_name"] is None:
         llm["model_name"] = default_model
     return llm
 
 
 def build_prompt(stored: dict[str, Any], given: dict[str, Any] | None) -> dict[str, Any]:
-    prompt = _complete(stored, resolve_prompt_aliases(given or {}), prompt_defaults(), "prompt", _PROMPT_CHECKS)
+    prompt = _complete(stored, resolve_prompt_aliases(given or {}), prompt_defaults(), "prompt", PROMPT_CHECKS)
     prompt["variables"] = [{**item, "optional": bool(item.get("optional") or False)} for item in prompt["variables"]]
     return prompt
 

@@ -41,6 +41,8 @@ class ChatSpec:
     dataset_ids: list[str] | None = None
     llm: dict[str, Any] | None = None
     prompt: dict[str, Any] | None = None
+    # The same settings under RAGFlow v0.27's names (domain/ragflow027.py), applied over llm / prompt.
+    ragflow027: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class ChatQuery:
     desc: bool = True
     id: str | None = None
     name: str | None = None
+    keywords: str | None = None  # part of the name, ignoring case; ignored with id or name
+    owner_ids: tuple[str, ...] = ()  # tenants whose chats to list; empty → the caller's
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class ChatPage:
 class DatasetLookup:
     found: list[DatasetRef] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)  # found, but without a single chunk yet
 
 
 class DatasetDirectory(Protocol):

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aragchat/chat/v1/chat.proto\x12\x0fragchat.chat.v1\x1a\x1cgoogle/protobuf/struct.proto\"&\n\nDatasetRef\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x95\x02\n\x04\x43hat\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0e\n\x06\x61vatar\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x61taset_ids\x18\x06 \x03(\t\x12-\n\x08\x64\x61tasets\x18\x07 \x03(\x0b\x32\x1b.ragchat.chat.v1.DatasetRef\x12$\n\x03llm\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06prompt\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x13\n\x0b\x63reate_time\x18\n \x01(\x03\x12\x13\n\x0bupdate_time\x18\x0b \x01(\x03\"\x19\n\nDatasetIds\x12\x0b\n\x03ids\x18\x01 \x03(\t\"\xf1\x01\n\x08\x43hatSpec\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x13\n\x06\x61vatar\x18\x03 \x01(\tH\x02\x88\x01\x01\x12\x30\n\x0b\x64\x61taset_ids\x18\x04 \x01(\x0b\x32\x1b.ragchat.chat.v1.DatasetIds\x12$\n\x03llm\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06prompt\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructB\x07\n\x05_nameB\x0e\n\x0c_descriptionB\t\n\x07_avatar\"O\n\x11\x43reateChatRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\'\n\x04spec\x18\x02 \x01(\x0b\x32\x19.ragchat.chat.v1.ChatSpec\"`\n\x11UpdateChatRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\'\n\x04spec\x18\x03 \x01(\x0b\x32\x19.ragchat.chat.v1.ChatSpec\"P\n\x0eGetChatRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x1a\n\x12skip_dataset_names\x18\x03 \x01(\x08\"\x99\x01\n\x10ListChatsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0f\n\x07orderby\x18\x04 \x01(\t\x12\x0c\n\x04\x64\x65sc\x18\x05 \x01(\x08\x12\x0f\n\x02id\x18\x06 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04name\x18\x07 \x01(\tH\x01\x88\x01\x01\x42\x05\n\x03_idB\x07\n\x05_name\"H\n\x11ListChatsResponse\x12$\n\x05\x63hats\x18\x01 \x03(\x0b\x32\x15.ragchat.chat.v1.Chat\x12\r\n\x05total\x18\x02 \x01(\x03\"H\n\x12\x44\x65leteChatsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\x12\x12\n\ndelete_all\x18\x03 \x01(\x08\"<\n\x13\x44\x65leteChatsResponse\x12\x15\n\rsuccess_count\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t2\x90\x03\n\x0b\x43hatService\x12G\n\nCreateChat\x12\".ragchat.chat.v1.CreateChatRequest\x1a\x15.ragchat.chat.v1.Chat\x12G\n\nUpdateChat\x12\".ragchat.chat.v1.UpdateChatRequest\x1a\x15.ragchat.chat.v1.Chat\x12\x41\n\x07GetChat\x12\x1f.ragchat.chat.v1.GetChatRequest\x1a\x15.ragchat.chat.v1.Chat\x12R\n\tListChats\x12!.ragchat.chat.v1.ListChatsRequest\x1a\".ragchat.chat.v1.ListChatsResponse\x12X\n\x0b\x44\x65leteChats\x12#.ragchat.chat.v1.DeleteChatsRequest\x1a$.ragchat.chat.v1.DeleteChatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aragchat/chat/v1/chat.proto\x12\x0fragchat.chat.v1\x1a\x1cgoogle/protobuf/struct.proto\"&\n\nDatasetRef\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xc2\x02\n\x04\x43hat\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0e\n\x06\x61vatar\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x61taset_ids\x18\x06 \x03(\t\x12-\n\x08\x64\x61tasets\x18\x07 \x03(\x0b\x32\x1b.ragchat.chat.v1.DatasetRef\x12$\n\x03llm\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06prompt\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x13\n\x0b\x63reate_time\x18\n \x01(\x03\x12\x13\n\x0bupdate_time\x18\x0b \x01(\x03\x12+\n\nragflow027\x18\x0c \x01(\x0b\x32\x17.google.protobuf.Struct\"\x19\n\nDatasetIds\x12\x0b\n\x03ids\x18\x01 \x03(\t\"\x9e\x02\n\x08\x43hatSpec\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x13\n\x06\x61vatar\x18\x03 \x01(\tH\x02\x88\x01\x01\x12\x30\n\x0b\x64\x61taset_ids\x18\x04 \x01(\x0b\x32\x1b.ragchat.chat.v1.DatasetIds\x12$\n\x03llm\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06prompt\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12+\n\nragflow027\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructB\x07\n\x05_nameB\x0e\n\x0c_descriptionB\t\n\x07_avatar\"O\n\x11\x43reateChatRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\'\n\x04spec\x18\x02 \x01(\x0b\x32\x19.ragchat.chat.v1.ChatSpec\"`\n\x11UpdateChatRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\'\n\x04spec\x18\x03 \x01(\x0b\x32\x19.ragchat.chat.v1.ChatSpec\"\x9c\x01\n\x0eGetChatRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x1a\n\x12skip_dataset_names\x18\x03 \x01(\x08\x12.\n\rllm_overrides\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x1a\n\x12\x64\x65ployment_default\x18\x05 \x01(\x08\"\xd0\x01\n\x10ListChatsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0f\n\x07orderby\x18\x04 \x01(\t\x12\x0c\n\x04\x64\x65sc\x18\x05 \x01(\x08\x12\x0f\n\x02id\x18\x06 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04name\x18\x07 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08keywords\x18\x08 \x01(\tH\x02\x88\x01\x01\x12\x11\n\towner_ids\x18\t \x03(\tB\x05\n\x03_idB\x07\n\x05_nameB\x0b\n\t_keywords\"H\n\x11ListChatsResponse\x12$\n\x05\x63hats\x18\x01 \x03(\x0b\x32\x15.ragchat.chat.v1.Chat\x12\r\n\x05total\x18\x02 \x01(\x03\"H\n\x12\x44\x65leteChatsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0b\n\x03ids\x18\x02 \x03(\t\x12\x12\n\ndelete_all\x18\x03 \x01(\x08\"<\n\x13\x44\x65leteChatsResponse\x12\x15\n\rsuccess_count\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t2\x90\x03\n\x0b\x43hatService\x12G\n\nCreateChat\x12\".ragchat.chat.v1.CreateChatRequest\x1a\x15.ragchat.chat.v1.Chat\x12G\n\nUpdateChat\x12\".ragchat.chat.v1.UpdateChatRequest\x1a\x15.ragchat.chat.v1.Chat\x12\x41\n\x07GetChat\x12\x1f.ragchat.chat.v1.GetChatRequest\x1a\x15.ragchat.chat.v1.Chat\x12R\n\tListChats\x12!.ragchat.chat.v1.ListChatsRequest\x1a\".ragchat.chat.v1.ListChatsResponse\x12X\n\x0b\x44\x65leteChats\x12#.ragchat.chat.v1.DeleteChatsRequest\x1a$.ragchat.chat.v1.DeleteChatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,25 +35,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DATASETREF']._serialized_start=77
   _globals['_DATASETREF']._serialized_end=115
   _globals['_CHAT']._serialized_start=118
-  _globals['_CHAT']._serialized_end=395
-  _globals['_DATASETIDS']._serialized_start=397
-  _globals['_DATASETIDS']._serialized_end=422
-  _globals['_CHATSPEC']._serialized_start=425
-  _globals['_CHATSPEC']._serialized_end=666
-  _globals['_CREATECHATREQUEST']._serialized_start=668
-  _globals['_CREATECHATREQUEST']._serialized_end=747
-  _globals['_UPDATECHATREQUEST']._serialized_start=749
-  _globals['_UPDATECHATREQUEST']._serialized_end=845
-  _globals['_GETCHATREQUEST']._serialized_start=847
-  _globals['_GETCHATREQUEST']._serialized_end=927
-  _globals['_LISTCHATSREQUEST']._serialized_start=930
-  _globals['_LISTCHATSREQUEST']._serialized_end=1083
-  _globals['_LISTCHATSRESPONSE']._serialized_start=1085
-  _globals['_LISTCHATSRESPONSE']._serialized_end=1157
-  _globals['_DELETECHATSREQUEST']._serialized_start=1159
-  _globals['_DELETECHATSREQUEST']._serialized_end=1231
-  _globals['_DELETECHATSRESPONSE']._serialized_start=1233
-  _globals['_DELETECHATSRESPONSE']._serialized_end=1293
-  _globals['_CHATSERVICE']._serialized_start=1296
-  _globals['_CHATSERVICE']._serialized_end=1696
+  _globals['_CHAT']._serialized_end=440
+  _globals['_DATASETIDS']._serialized_start=442
+  _globals['_DATASETIDS']._serialized_end=467
+  _globals['_CHATSPEC']._serialized_start=470
+  _globals['_CHATSPEC']._serialized_end=756
+  _globals['_CREATECHATREQUEST']._serialized_start=758
+  _globals['_CREATECHATREQUEST']._serialized_end=837
+  _globals['_UPDATECHATREQUEST']._serialized_start=839
+  _globals['_UPDATECHATREQUEST']._serialized_end=935
+  _globals['_GETCHATREQUEST']._serialized_start=938
+  _globals['_GETCHATREQUEST']._serialized_end=1094
+  _globals['_LISTCHATSREQUEST']._serialized_start=1097
+  _globals['_LISTCHATSREQUEST']._serialized_end=1305
+  _globals['_LISTCHATSRESPONSE']._serialized_start=1307
+  _globals['_LISTCHATSRESPONSE']._serialized_end=1379
+  _globals['_DELETECHATSREQUEST']._serialized_start=1381
+  _globals['_DELETECHATSREQUEST']._serialized_end=1453
+  _globals['_DELETECHATSRESPONSE']._serialized_start=1455
+  _globals['_DELETECHATSRESPONSE']._serialized_end=1515
+  _globals['_CHATSERVICE']._serialized_start=1518
+  _globals['_CHATSERVICE']._serialized_end=1918
 # @@protoc_insertion_point(module_scope)

@@ -16,7 +16,7 @@ class DatasetRef(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class Chat(_message.Message):
-    __slots__ = ("id", "tenant_id", "name", "description", "avatar", "dataset_ids", "datasets", "llm", "prompt", "create_time", "update_time")
+    __slots__ = ("id", "tenant_id", "name", "description", "avatar", "dataset_ids", "datasets", "llm", "prompt", "create_time", "update_time", "ragflow027")
     ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,7 @@ class Chat(_message.Message):
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RAGFLOW027_FIELD_NUMBER: _ClassVar[int]
     id: str
     tenant_id: str
     name: str
@@ -39,7 +40,8 @@ class Chat(_message.Message):
     prompt: _struct_pb2.Struct
     create_time: int
     update_time: int
-    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., dataset_ids: _Optional[_Iterable[str]] = ..., datasets: _Optional[_Iterable[_Union[DatasetRef, _Mapping]]] = ..., llm: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., prompt: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ...) -> None: ...
+    ragflow027: _struct_pb2.Struct
+    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., dataset_ids: _Optional[_Iterable[str]] = ..., datasets: _Optional[_Iterable[_Union[DatasetRef, _Mapping]]] = ..., llm: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., prompt: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., ragflow027: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class DatasetIds(_message.Message):
     __slots__ = ("ids",)
@@ -48,20 +50,22 @@ class DatasetIds(_message.Message):
     def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ChatSpec(_message.Message):
-    __slots__ = ("name", "description", "avatar", "dataset_ids", "llm", "prompt")
+    __slots__ = ("name", "description", "avatar", "dataset_ids", "llm", "prompt", "ragflow027")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     AVATAR_FIELD_NUMBER: _ClassVar[int]
     DATASET_IDS_FIELD_NUMBER: _ClassVar[int]
     LLM_FIELD_NUMBER: _ClassVar[int]
     PROMPT_FIELD_NUMBER: _ClassVar[int]
+    RAGFLOW027_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     avatar: str
     dataset_ids: DatasetIds
     llm: _struct_pb2.Struct
     prompt: _struct_pb2.Struct
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., dataset_ids: _Optional[_Union[DatasetIds, _Mapping]] = ..., llm: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., prompt: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    ragflow027: _struct_pb2.Struct
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., dataset_ids: _Optional[_Union[DatasetIds, _Mapping]] = ..., llm: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., prompt: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ragflow027: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class CreateChatRequest(_message.Message):
     __slots__ = ("tenant_id", "spec")
@@ -82,17 +86,21 @@ class UpdateChatRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., spec: _Optional[_Union[ChatSpec, _Mapping]] = ...) -> None: ...
 
 class GetChatRequest(_message.Message):
-    __slots__ = ("tenant_id", "chat_id", "skip_dataset_names")
+    __slots__ = ("tenant_id", "chat_id", "skip_dataset_names", "llm_overrides", "deployment_default")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     CHAT_ID_FIELD_NUMBER: _ClassVar[int]
     SKIP_DATASET_NAMES_FIELD_NUMBER: _ClassVar[int]
+    LLM_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_DEFAULT_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     chat_id: str
     skip_dataset_names: bool
-    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., skip_dataset_names: _Optional[bool] = ...) -> None: ...
+    llm_overrides: _struct_pb2.Struct
+    deployment_default: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., skip_dataset_names: _Optional[bool] = ..., llm_overrides: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., deployment_default: _Optional[bool] = ...) -> None: ...
 
 class ListChatsRequest(_message.Message):
-    __slots__ = ("tenant_id", "page", "page_size", "orderby", "desc", "id", "name")
+    __slots__ = ("tenant_id", "page", "page_size", "orderby", "desc", "id", "name", "keywords", "owner_ids")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +108,8 @@ class ListChatsRequest(_message.Message):
     DESC_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_IDS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     page: int
     page_size: int
@@ -107,7 +117,9 @@ class ListChatsRequest(_message.Message):
     desc: bool
     id: str
     name: str
-    def __init__(self, tenant_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+    keywords: str
+    owner_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., keywords: _Optional[str] = ..., owner_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListChatsResponse(_message.Message):
     __slots__ = ("chats", "total")
