@@ -23,6 +23,9 @@ def message_pb(message: Message) -> session_pb2.Message:
     if message.usage is not None:
         pb.usage.prompt_tokens = message.usage.prompt_tokens
         pb.usage.completion_tokens = message.usage.completion_tokens
+    if message.thumbup is not None:
+        pb.thumbup = message.thumbup
+    pb.feedback = message.feedback
     return pb
 
 
@@ -157,3 +160,26 @@ class SessionServicer(session_pb2_grpc.SessionServiceServicer):
             else None,
         )
         return session_pb2.StoreAnswerResponse(stored=stored)
+
+    async def DeleteMessage(
+        self, request: session_pb2.MessageRef, context: grpc.aio.ServicerContext
+    ) -> session_pb2.Session:
+        session = await sessions.delete_message(
+            self.store, request.tenant_id, request.chat_id, request.session_id, request.message_id
+        )
+        return session_pb(session)
+
+    async def SetFeedback(
+        self, request: session_pb2.SetFeedbackRequest, context: grpc.aio.ServicerContext
+    ) -> session_pb2.Session:
+        ref = request.message
+        session = await sessions.set_feedback(
+            self.store,
+            ref.tenant_id,
+            ref.chat_id,
+            ref.session_id,
+            ref.message_id,
+            request.thumbup,
+            request.feedback,
+        )
+        return session_pb(session)

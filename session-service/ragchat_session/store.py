@@ -149,12 +149,51 @@ class SessionStore:
     async def push_message_once(
         self, tenant_id: str, chat_id: str, session_id: str, message: Message, now_ms: int
     ) -> bool:
-        """Appends a message unless one with its id is already there; True when appended."""
+        """Appends a message unless one with its id and role is already there (a question and its
+        answer share an id); True when appended."""
+        already = {"$elemMatch": {"id": message.id, "role": message.role}}
         result = await self.collection.update_one(
-            {**self._scope(tenant_id, chat_id, session_id), "messages.id": {"$ne": message.id}},
+            {**self._scope(tenant_id, chat_id, session_id), "messages": {"$not": already}},
             {
                 "$push": {"messages": {"$each": [message.to_doc()], "$slice": -self.max_messages}},
                 "$set": {"update_time": now_ms, "expire_at": self._expire_at()},
             },
         )
         return bool(result.modified_count)
+
+    async def pull_message(
+        self, tenant_id: str, chat_id: str, session_id: str, message_id: str, now_ms: int
+    ) -> Session | None:
+        """Removes every message with this id (a question and its answer); the session after, or
+        None when it holds no such message (or does not exist)."""
+        result = await self.collection.update_one(
+            {**self._scope(tenant_id, chat_id, session_id), "messages.id": message_id},
+            {
+                "$pull": {"messages": {"id": message_id}},
+                "$set": {"update_time": now_ms, "expire_at": self._expire_at()},
+            },
+        )
+        if not result.matched_count:
+            return None
+        return await self.get(tenant_id, chat_id, session_id)
+
+    async def rate_answer(
+        self, tenant_id: str, chat_id: str, session_id: str, message_id: str, thumbup: bool, feedback: str | None
+    ) -> Session | None:
+        """Sets an answer's thumbup and its feedback ("" removes it, None leaves it); the session
+        after, or None when it holds no such answer (or does not exist)."""
+        rating: dict[str, Any] = {"$set": {"messages.$.thumbup": thumbup, "expire_at": self._expire_at()}}
+        if feedback:
+            rating["$set"]["messages.$.feedback"] = feedback
+        elif feedback is not None:
+            rating["$unset"] = {"messages.$.feedback": ""}
+        result = await self.collection.update_one(
+            {
+                **self._scope(tenant_id, chat_id, session_id),
+                "messages": {"$elemMatch": {"id": message_id, "role": "assistant"}},
+            },
+            rating,
+        )
+        if not result.matched_count:
+            return None
+        return await self.get(tenant_id, chat_id, session_id)

@@ -88,7 +88,10 @@ async def test_delete_rules(store: SessionStore) -> None:
     with pytest.raises(InvalidArgument):
         await sessions.delete_sessions(store, T1, chat, None, False)
     partial = await sessions.delete_sessions(store, T1, chat, [a.id, a.id, "missing"], False)
-    assert partial.success_count == 1 and partial.errors == ["The chat doesn't own the session missing"]
+    assert partial.success_count == 1 and partial.errors == [
+        "The chat doesn't own the session missing",
+        f"Duplicate session ids: {a.id}",
+    ]
     with pytest.raises(NotFound):
         await sessions.delete_sessions(store, T1, chat, [a.id], False)
     everything = await sessions.delete_sessions(store, T1, chat, None, True)
@@ -113,7 +116,7 @@ async def test_question_answer_cycle_history_and_idempotent_answer(store: Sessio
     session = await sessions.create_session(store, T1, chat, opener="Hi")
     first = await sessions.append_user_message(store, T1, chat, session.id, "What is X?")
     assert [m.content for m in first.history] == ["Hi"]
-    assert first.answer_id != first.user_message_id
+    assert first.answer_id == first.user_message_id  # a question and its answer share an id
     reference = {"total": 1, "chunks": [{"id": "c1", "content": "X is Y"}], "doc_aggs": []}
     assert await sessions.store_answer(store, T1, chat, session.id, first.answer_id, "X is Y [ID:0]", reference)
     # A redelivered job stores nothing twice.
@@ -202,3 +205,43 @@ async def test_an_answer_keeps_its_usage_and_whether_it_was_stopped(store: Sessi
     assert (answer.id, answer.content, answer.stopped, answer.usage) == (asked.answer_id, "Once upon a", True, usage)
     question = (await sessions.get_session(store, T1, chat, asked.session_id)).messages[0]
     assert not question.stopped and question.usage is None
+
+
+async def test_deleting_a_message_removes_the_question_and_its_answer(store: SessionStore) -> None:
+    chat = new_id()
+    session = await sessions.create_session(store, T1, chat, opener="Hi")
+    asked = [await sessions.append_user_message(store, T1, chat, session.id, f"q{index}") for index in range(2)]
+    for index, question in enumerate(asked):
+        await sessions.store_answer(store, T1, chat, session.id, question.answer_id, f"a{index}", {})
+    after = await sessions.delete_message(store, T1, chat, session.id, asked[0].answer_id)
+    assert [(m.role, m.content) for m in after.messages] == [("assistant", "Hi"), ("user", "q1"), ("assistant", "a1")]
+    assert [m.content for m in (await sessions.get_session(store, T1, chat, session.id)).messages] == ["Hi", "q1", "a1"]
+    with pytest.raises(NotFound, match=f"The session doesn't own the message {asked[0].answer_id}"):
+        await sessions.delete_message(store, T1, chat, session.id, asked[0].answer_id)
+    with pytest.raises(NotFound, match=f"The chat doesn't own the session {session.id}"):  # another tenant's
+        await sessions.delete_message(store, T2, chat, session.id, asked[1].answer_id)
+    with pytest.raises(NotFound):  # another chat's
+        await sessions.delete_message(store, T1, new_id(), session.id, asked[1].answer_id)
+    assert len((await sessions.get_session(store, T1, chat, session.id)).messages) == 3
+
+
+async def test_feedback_is_stored_on_the_answer(store: SessionStore) -> None:
+    chat = new_id()
+    session = await sessions.create_session(store, T1, chat)
+    asked = await sessions.append_user_message(store, T1, chat, session.id, "q")
+    await sessions.store_answer(store, T1, chat, session.id, asked.answer_id, "a", {})
+    down = await sessions.set_feedback(store, T1, chat, session.id, asked.answer_id, False, "Wrong price")
+    question, answer = down.messages
+    assert (question.thumbup, question.feedback) == (None, "")  # the question is never rated
+    assert (answer.thumbup, answer.feedback) == (False, "Wrong price")
+    kept = await sessions.set_feedback(store, T1, chat, session.id, asked.answer_id, False, "")
+    assert (kept.messages[1].thumbup, kept.messages[1].feedback) == (False, "Wrong price")
+    up = await sessions.set_feedback(store, T1, chat, session.id, asked.answer_id, True, "ignored")
+    assert (up.messages[1].thumbup, up.messages[1].feedback) == (True, "")
+    stored = await sessions.get_session(store, T1, chat, session.id)
+    assert (stored.messages[1].thumbup, stored.messages[1].feedback) == (True, "")
+    with pytest.raises(NotFound, match="doesn't own the message"):
+        await sessions.set_feedback(store, T1, chat, session.id, new_id(), True, "")
+    with pytest.raises(NotFound, match="doesn't own the session"):
+        await sessions.set_feedback(store, T2, chat, session.id, asked.answer_id, False, "x")
+    assert (await sessions.get_session(store, T1, chat, session.id)).messages[1].thumbup is True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragchat_common.bulk_delete import DeleteOutcome, ids_to_delete, outcome
+from ragchat_common.bulk_delete import DeleteOutcome, duplicate_errors, ids_to_delete, outcome
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms, now_s
@@ -111,7 +111,12 @@ async def delete_sessions(
     existing = await store.existing_ids(tenant_id, chat_id, wanted)
     if existing:
         await store.delete_ids(tenant_id, chat_id, sorted(existing))
-    return outcome(wanted, existing, lambda missing: f"The chat doesn't own the session {missing}")
+    return outcome(
+        wanted,
+        existing,
+        lambda missing: f"The chat doesn't own the session {missing}",
+        duplicate_errors(ids, "session"),
+    )
 
 
 async def delete_chat_sessions(store: SessionStore, tenant_id: str, chat_ids: list[str]) -> int:
@@ -123,15 +128,13 @@ async def delete_chat_sessions(store: SessionStore, tenant_id: str, chat_ids: li
 async def append_user_message(
     store: SessionStore, tenant_id: str, chat_id: str, session_id: str, content: str, *, answer_id: str = ""
 ) -> AppendedQuestion:
-    """Stores the question and reserves the answer's id (``answer_id``, or a new one); returns the
-    history before the question."""
-    question = Message(id=new_id(), role="user", content=content, created_at=now_s())
+    """Stores the question under the answer's id (``answer_id``, or a new one: a question and its
+    answer share an id, as in RAGFlow); returns the history before the question."""
+    question = Message(id=answer_id or new_id(), role="user", content=content, created_at=now_s())
     history = await store.push_message(tenant_id, chat_id, session_id, question, now_ms())
     if history is None:
         raise _not_found(session_id)
-    return AppendedQuestion(
-        session_id=session_id, user_message_id=question.id, answer_id=answer_id or new_id(), history=history
-    )
+    return AppendedQuestion(session_id=session_id, user_message_id=question.id, answer_id=question.id, history=history)
 
 
 async def start_session_with_question(
@@ -146,14 +149,11 @@ async def start_session_with_question(
     answer_id: str = "",
 ) -> AppendedQuestion:
     """``create_session`` and ``append_user_message`` in one write: the new session holds the question."""
-    question = Message(id=new_id(), role="user", content=content, created_at=now_s())
+    question = Message(id=answer_id or new_id(), role="user", content=content, created_at=now_s())
     session = _new_session(tenant_id, chat_id, name, user_id, opener, [question])
     await store.insert(session)
     return AppendedQuestion(
-        session_id=session.id,
-        user_message_id=question.id,
-        answer_id=answer_id or new_id(),
-        history=session.messages[:-1],
+        session_id=session.id, user_message_id=question.id, answer_id=question.id, history=session.messages[:-1]
     )
 
 
@@ -186,3 +186,33 @@ async def store_answer(
     if await store.get(tenant_id, chat_id, session_id) is None:
         raise _not_found(session_id)
     return False
+
+
+def _message_not_found(message_id: str) -> NotFound:
+    return NotFound(f"The session doesn't own the message {message_id}")
+
+
+async def delete_message(
+    store: SessionStore, tenant_id: str, chat_id: str, session_id: str, message_id: str
+) -> Session:
+    """Removes a question and its answer (one id); the session as it is after."""
+    session = await store.pull_message(tenant_id, chat_id, session_id, message_id, now_ms())
+    if session is not None:
+        return session
+    if await store.get(tenant_id, chat_id, session_id) is None:
+        raise _not_found(session_id)
+    raise _message_not_found(message_id)
+
+
+async def set_feedback(
+    store: SessionStore, tenant_id: str, chat_id: str, session_id: str, message_id: str, thumbup: bool, feedback: str
+) -> Session:
+    """Rates an answer. As RAGFlow: a thumb up drops the comment; a thumb down stores the one given
+    (an empty one leaves the stored comment)."""
+    comment = "" if thumbup else (feedback or None)
+    session = await store.rate_answer(tenant_id, chat_id, session_id, message_id, thumbup, comment)
+    if session is not None:
+        return session
+    if await store.get(tenant_id, chat_id, session_id) is None:
+        raise _not_found(session_id)
+    raise _message_not_found(message_id)

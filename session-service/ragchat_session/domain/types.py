@@ -30,6 +30,8 @@ class Message:
     # Answers only (API.md §9.2): stopped by a client (content is the partial text), tokens used.
     stopped: bool = False
     usage: TokenUsage | None = None
+    thumbup: bool | None = None  # the user's rating of an answer; None: not rated
+    feedback: str = ""  # the user's comment with a thumb down
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"id": self.id, "role": self.role, "content": self.content, "created_at": self.created_at}
@@ -42,6 +44,10 @@ class Message:
                 "prompt_tokens": self.usage.prompt_tokens,
                 "completion_tokens": self.usage.completion_tokens,
             }
+        if self.thumbup is not None:
+            doc["thumbup"] = self.thumbup
+        if self.feedback:
+            doc["feedback"] = self.feedback
         return doc
 
     @classmethod
@@ -54,6 +60,8 @@ class Message:
             reference=doc.get("reference"),
             stopped=bool(doc.get("stopped", False)),
             usage=TokenUsage.from_doc(doc["usage"]) if isinstance(doc.get("usage"), dict) else None,
+            thumbup=doc.get("thumbup"),
+            feedback=doc.get("feedback", ""),
         )
 
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ragchat/session/v1/session.proto\x12\x12ragchat.session.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xb4\x01\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\x01\x12*\n\treference\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07stopped\x18\x10 \x01(\x08\x12-\n\x05usage\x18\x11 \x01(\x0b\x32\x1e.ragchat.session.v1.TokenUsage\">\n\nTokenUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\"\xb1\x01\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0f\n\x07user_id\x18\x05 \x01(\t\x12-\n\x08messages\x18\x06 \x03(\x0b\x32\x1b.ragchat.session.v1.Message\x12\x13\n\x0b\x63reate_time\x18\x07 \x01(\x03\x12\x13\n\x0bupdate_time\x18\x08 \x01(\x03\"\x88\x01\n\x14\x43reateSessionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07user_id\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x0e\n\x06opener\x18\x05 \x01(\tB\x07\n\x05_nameB\n\n\x08_user_id\"\x8c\x01\n\x14UpdateSessionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x11\n\x04name\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07user_id\x18\x05 \x01(\tH\x01\x88\x01\x01\x42\x07\n\x05_nameB\n\n\x08_user_id\"K\n\x11GetSessionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\"\xcf\x01\n\x13ListSessionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x0f\n\x07orderby\x18\x05 \x01(\t\x12\x0c\n\x04\x64\x65sc\x18\x06 \x01(\x08\x12\x0f\n\x02id\x18\x07 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04name\x18\x08 \x01(\tH\x01\x88\x01\x01\x12\x14\n\x07user_id\x18\t \x01(\tH\x02\x88\x01\x01\x42\x05\n\x03_idB\x07\n\x05_nameB\n\n\x08_user_id\"T\n\x14ListSessionsResponse\x12-\n\x08sessions\x18\x01 \x03(\x0b\x32\x1b.ragchat.session.v1.Session\x12\r\n\x05total\x18\x02 \x01(\x03\"\\\n\x15\x44\x65leteSessionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0b\n\x03ids\x18\x03 \x03(\t\x12\x12\n\ndelete_all\x18\x04 \x01(\x08\"?\n\x16\x44\x65leteSessionsResponse\x12\x15\n\rsuccess_count\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"@\n\x19\x44\x65leteChatSessionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x63hat_ids\x18\x02 \x03(\t\"-\n\x1a\x44\x65leteChatSessionsResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x03\"\xab\x01\n\x18\x41ppendUserMessageRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12\x33\n\x0bnew_session\x18\x05 \x01(\x0b\x32\x1e.ragchat.session.v1.NewSession\x12\x11\n\tanswer_id\x18\x06 \x01(\t\"Z\n\nNewSession\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07user_id\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x0e\n\x06opener\x18\x03 \x01(\tB\x07\n\x05_nameB\n\n\x08_user_id\"\x89\x01\n\x19\x41ppendUserMessageResponse\x12\x17\n\x0fuser_message_id\x18\x01 \x01(\t\x12\x11\n\tanswer_id\x18\x02 \x01(\t\x12,\n\x07history\x18\x03 \x03(\x0b\x32\x1b.ragchat.session.v1.Message\x12\x12\n\nsession_id\x18\x04 \x01(\t\"\xdc\x01\n\x12StoreAnswerRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x11\n\tanswer_id\x18\x04 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x05 \x01(\t\x12*\n\treference\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07stopped\x18\x10 \x01(\x08\x12-\n\x05usage\x18\x11 \x01(\x0b\x32\x1e.ragchat.session.v1.TokenUsage\"%\n\x13StoreAnswerResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\x32\xa5\x06\n\x0eSessionService\x12V\n\rCreateSession\x12(.ragchat.session.v1.CreateSessionRequest\x1a\x1b.ragchat.session.v1.Session\x12V\n\rUpdateSession\x12(.ragchat.session.v1.UpdateSessionRequest\x1a\x1b.ragchat.session.v1.Session\x12P\n\nGetSession\x12%.ragchat.session.v1.GetSessionRequest\x1a\x1b.ragchat.session.v1.Session\x12\x61\n\x0cListSessions\x12\'.ragchat.session.v1.ListSessionsRequest\x1a(.ragchat.session.v1.ListSessionsResponse\x12g\n\x0e\x44\x65leteSessions\x12).ragchat.session.v1.DeleteSessionsRequest\x1a*.ragchat.session.v1.DeleteSessionsResponse\x12s\n\x12\x44\x65leteChatSessions\x12-.ragchat.session.v1.DeleteChatSessionsRequest\x1a..ragchat.session.v1.DeleteChatSessionsResponse\x12p\n\x11\x41ppendUserMessage\x12,.ragchat.session.v1.AppendUserMessageRequest\x1a-.ragchat.session.v1.AppendUserMessageResponse\x12^\n\x0bStoreAnswer\x12&.ragchat.session.v1.StoreAnswerRequest\x1a\'.ragchat.session.v1.StoreAnswerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n ragchat/session/v1/session.proto\x12\x12ragchat.session.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xe8\x01\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\x01\x12*\n\treference\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x14\n\x07thumbup\x18\x06 \x01(\x08H\x00\x88\x01\x01\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x07 \x01(\t\x12\x0f\n\x07stopped\x18\x10 \x01(\x08\x12-\n\x05usage\x18\x11 \x01(\x0b\x32\x1e.ragchat.session.v1.TokenUsageB\n\n\x08_thumbup\">\n\nTokenUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\"\xb1\x01\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0f\n\x07user_id\x18\x05 \x01(\t\x12-\n\x08messages\x18\x06 \x03(\x0b\x32\x1b.ragchat.session.v1.Message\x12\x13\n\x0b\x63reate_time\x18\x07 \x01(\x03\x12\x13\n\x0bupdate_time\x18\x08 \x01(\x03\"\x88\x01\n\x14\x43reateSessionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07user_id\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x0e\n\x06opener\x18\x05 \x01(\tB\x07\n\x05_nameB\n\n\x08_user_id\"\x8c\x01\n\x14UpdateSessionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x11\n\x04name\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07user_id\x18\x05 \x01(\tH\x01\x88\x01\x01\x42\x07\n\x05_nameB\n\n\x08_user_id\"K\n\x11GetSessionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\"\xcf\x01\n\x13ListSessionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x0f\n\x07orderby\x18\x05 \x01(\t\x12\x0c\n\x04\x64\x65sc\x18\x06 \x01(\x08\x12\x0f\n\x02id\x18\x07 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04name\x18\x08 \x01(\tH\x01\x88\x01\x01\x12\x14\n\x07user_id\x18\t \x01(\tH\x02\x88\x01\x01\x42\x05\n\x03_idB\x07\n\x05_nameB\n\n\x08_user_id\"T\n\x14ListSessionsResponse\x12-\n\x08sessions\x18\x01 \x03(\x0b\x32\x1b.ragchat.session.v1.Session\x12\r\n\x05total\x18\x02 \x01(\x03\"\\\n\x15\x44\x65leteSessionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x0b\n\x03ids\x18\x03 \x03(\t\x12\x12\n\ndelete_all\x18\x04 \x01(\x08\"?\n\x16\x44\x65leteSessionsResponse\x12\x15\n\rsuccess_count\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"@\n\x19\x44\x65leteChatSessionsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x63hat_ids\x18\x02 \x03(\t\"-\n\x1a\x44\x65leteChatSessionsResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x03\"\xab\x01\n\x18\x41ppendUserMessageRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12\x33\n\x0bnew_session\x18\x05 \x01(\x0b\x32\x1e.ragchat.session.v1.NewSession\x12\x11\n\tanswer_id\x18\x06 \x01(\t\"Z\n\nNewSession\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07user_id\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x0e\n\x06opener\x18\x03 \x01(\tB\x07\n\x05_nameB\n\n\x08_user_id\"\x89\x01\n\x19\x41ppendUserMessageResponse\x12\x17\n\x0fuser_message_id\x18\x01 \x01(\t\x12\x11\n\tanswer_id\x18\x02 \x01(\t\x12,\n\x07history\x18\x03 \x03(\x0b\x32\x1b.ragchat.session.v1.Message\x12\x12\n\nsession_id\x18\x04 \x01(\t\"\xdc\x01\n\x12StoreAnswerRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x11\n\tanswer_id\x18\x04 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x05 \x01(\t\x12*\n\treference\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07stopped\x18\x10 \x01(\x08\x12-\n\x05usage\x18\x11 \x01(\x0b\x32\x1e.ragchat.session.v1.TokenUsage\"%\n\x13StoreAnswerResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\"X\n\nMessageRef\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x12\n\nmessage_id\x18\x04 \x01(\t\"h\n\x12SetFeedbackRequest\x12/\n\x07message\x18\x01 \x01(\x0b\x32\x1e.ragchat.session.v1.MessageRef\x12\x0f\n\x07thumbup\x18\x02 \x01(\x08\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x03 \x01(\t2\xc7\x07\n\x0eSessionService\x12V\n\rCreateSession\x12(.ragchat.session.v1.CreateSessionRequest\x1a\x1b.ragchat.session.v1.Session\x12V\n\rUpdateSession\x12(.ragchat.session.v1.UpdateSessionRequest\x1a\x1b.ragchat.session.v1.Session\x12P\n\nGetSession\x12%.ragchat.session.v1.GetSessionRequest\x1a\x1b.ragchat.session.v1.Session\x12\x61\n\x0cListSessions\x12\'.ragchat.session.v1.ListSessionsRequest\x1a(.ragchat.session.v1.ListSessionsResponse\x12g\n\x0e\x44\x65leteSessions\x12).ragchat.session.v1.DeleteSessionsRequest\x1a*.ragchat.session.v1.DeleteSessionsResponse\x12s\n\x12\x44\x65leteChatSessions\x12-.ragchat.session.v1.DeleteChatSessionsRequest\x1a..ragchat.session.v1.DeleteChatSessionsResponse\x12p\n\x11\x41ppendUserMessage\x12,.ragchat.session.v1.AppendUserMessageRequest\x1a-.ragchat.session.v1.AppendUserMessageResponse\x12^\n\x0bStoreAnswer\x12&.ragchat.session.v1.StoreAnswerRequest\x1a\'.ragchat.session.v1.StoreAnswerResponse\x12L\n\rDeleteMessage\x12\x1e.ragchat.session.v1.MessageRef\x1a\x1b.ragchat.session.v1.Session\x12R\n\x0bSetFeedback\x12&.ragchat.session.v1.SetFeedbackRequest\x1a\x1b.ragchat.session.v1.Sessionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,39 +33,43 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ragchat.session.v1.session_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_MESSAGE']._serialized_start=87
-  _globals['_MESSAGE']._serialized_end=267
-  _globals['_TOKENUSAGE']._serialized_start=269
-  _globals['_TOKENUSAGE']._serialized_end=331
-  _globals['_SESSION']._serialized_start=334
-  _globals['_SESSION']._serialized_end=511
-  _globals['_CREATESESSIONREQUEST']._serialized_start=514
-  _globals['_CREATESESSIONREQUEST']._serialized_end=650
-  _globals['_UPDATESESSIONREQUEST']._serialized_start=653
-  _globals['_UPDATESESSIONREQUEST']._serialized_end=793
-  _globals['_GETSESSIONREQUEST']._serialized_start=795
-  _globals['_GETSESSIONREQUEST']._serialized_end=870
-  _globals['_LISTSESSIONSREQUEST']._serialized_start=873
-  _globals['_LISTSESSIONSREQUEST']._serialized_end=1080
-  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1082
-  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1166
-  _globals['_DELETESESSIONSREQUEST']._serialized_start=1168
-  _globals['_DELETESESSIONSREQUEST']._serialized_end=1260
-  _globals['_DELETESESSIONSRESPONSE']._serialized_start=1262
-  _globals['_DELETESESSIONSRESPONSE']._serialized_end=1325
-  _globals['_DELETECHATSESSIONSREQUEST']._serialized_start=1327
-  _globals['_DELETECHATSESSIONSREQUEST']._serialized_end=1391
-  _globals['_DELETECHATSESSIONSRESPONSE']._serialized_start=1393
-  _globals['_DELETECHATSESSIONSRESPONSE']._serialized_end=1438
-  _globals['_APPENDUSERMESSAGEREQUEST']._serialized_start=1441
-  _globals['_APPENDUSERMESSAGEREQUEST']._serialized_end=1612
-  _globals['_NEWSESSION']._serialized_start=1614
-  _globals['_NEWSESSION']._serialized_end=1704
-  _globals['_APPENDUSERMESSAGERESPONSE']._serialized_start=1707
-  _globals['_APPENDUSERMESSAGERESPONSE']._serialized_end=1844
-  _globals['_STOREANSWERREQUEST']._serialized_start=1847
-  _globals['_STOREANSWERREQUEST']._serialized_end=2067
-  _globals['_STOREANSWERRESPONSE']._serialized_start=2069
-  _globals['_STOREANSWERRESPONSE']._serialized_end=2106
-  _globals['_SESSIONSERVICE']._serialized_start=2109
-  _globals['_SESSIONSERVICE']._serialized_end=2914
+  _globals['_MESSAGE']._serialized_end=319
+  _globals['_TOKENUSAGE']._serialized_start=321
+  _globals['_TOKENUSAGE']._serialized_end=383
+  _globals['_SESSION']._serialized_start=386
+  _globals['_SESSION']._serialized_end=563
+  _globals['_CREATESESSIONREQUEST']._serialized_start=566
+  _globals['_CREATESESSIONREQUEST']._serialized_end=702
+  _globals['_UPDATESESSIONREQUEST']._serialized_start=705
+  _globals['_UPDATESESSIONREQUEST']._serialized_end=845
+  _globals['_GETSESSIONREQUEST']._serialized_start=847
+  _globals['_GETSESSIONREQUEST']._serialized_end=922
+  _globals['_LISTSESSIONSREQUEST']._serialized_start=925
+  _globals['_LISTSESSIONSREQUEST']._serialized_end=1132
+  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1134
+  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1218
+  _globals['_DELETESESSIONSREQUEST']._serialized_start=1220
+  _globals['_DELETESESSIONSREQUEST']._serialized_end=1312
+  _globals['_DELETESESSIONSRESPONSE']._serialized_start=1314
+  _globals['_DELETESESSIONSRESPONSE']._serialized_end=1377
+  _globals['_DELETECHATSESSIONSREQUEST']._serialized_start=1379
+  _globals['_DELETECHATSESSIONSREQUEST']._serialized_end=1443
+  _globals['_DELETECHATSESSIONSRESPONSE']._serialized_start=1445
+  _globals['_DELETECHATSESSIONSRESPONSE']._serialized_end=1490
+  _globals['_APPENDUSERMESSAGEREQUEST']._serialized_start=1493
+  _globals['_APPENDUSERMESSAGEREQUEST']._serialized_end=1664
+  _globals['_NEWSESSION']._serialized_start=1666
+  _globals['_NEWSESSION']._serialized_end=1756
+  _globals['_APPENDUSERMESSAGERESPONSE']._serialized_start=1759
+  _globals['_APPENDUSERMESSAGERESPONSE']._serialized_end=1896
+  _globals['_STOREANSWERREQUEST']._serialized_start=1899
+  _globals['_STOREANSWERREQUEST']._serialized_end=2119
+  _globals['_STOREANSWERRESPONSE']._serialized_start=2121
+  _globals['_STOREANSWERRESPONSE']._serialized_end=2158
+  _globals['_MESSAGEREF']._serialized_start=2160
+  _globals['_MESSAGEREF']._serialized_end=2248
+  _globals['_SETFEEDBACKREQUEST']._serialized_start=2250
+  _globals['_SETFEEDBACKREQUEST']._serialized_end=2354
+  _globals['_SESSIONSERVICE']._serialized_start=2357
+  _globals['_SESSIONSERVICE']._serialized_end=3324
 # @@protoc_insertion_point(module_scope)

@@ -8,12 +8,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Message(_message.Message):
-    __slots__ = ("id", "role", "content", "created_at", "reference", "stopped", "usage")
+    __slots__ = ("id", "role", "content", "created_at", "reference", "thumbup", "feedback", "stopped", "usage")
     ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    THUMBUP_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     STOPPED_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     id: str
@@ -21,9 +23,11 @@ class Message(_message.Message):
     content: str
     created_at: float
     reference: _struct_pb2.Struct
+    thumbup: bool
+    feedback: str
     stopped: bool
     usage: TokenUsage
-    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ..., content: _Optional[str] = ..., created_at: _Optional[float] = ..., reference: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., stopped: _Optional[bool] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ..., content: _Optional[str] = ..., created_at: _Optional[float] = ..., reference: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., thumbup: _Optional[bool] = ..., feedback: _Optional[str] = ..., stopped: _Optional[bool] = ..., usage: _Optional[_Union[TokenUsage, _Mapping]] = ...) -> None: ...
 
 class TokenUsage(_message.Message):
     __slots__ = ("prompt_tokens", "completion_tokens")
@@ -218,3 +222,25 @@ class StoreAnswerResponse(_message.Message):
     STORED_FIELD_NUMBER: _ClassVar[int]
     stored: bool
     def __init__(self, stored: _Optional[bool] = ...) -> None: ...
+
+class MessageRef(_message.Message):
+    __slots__ = ("tenant_id", "chat_id", "session_id", "message_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHAT_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    chat_id: str
+    session_id: str
+    message_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., chat_id: _Optional[str] = ..., session_id: _Optional[str] = ..., message_id: _Optional[str] = ...) -> None: ...
+
+class SetFeedbackRequest(_message.Message):
+    __slots__ = ("message", "thumbup", "feedback")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    THUMBUP_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    message: MessageRef
+    thumbup: bool
+    feedback: str
+    def __init__(self, message: _Optional[_Union[MessageRef, _Mapping]] = ..., thumbup: _Optional[bool] = ..., feedback: _Optional[str] = ...) -> None: ...

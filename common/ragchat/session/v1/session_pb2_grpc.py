@@ -74,6 +74,16 @@ class SessionServiceStub:
                 request_serializer=ragchat_dot_session_dot_v1_dot_session__pb2.StoreAnswerRequest.SerializeToString,
                 response_deserializer=ragchat_dot_session_dot_v1_dot_session__pb2.StoreAnswerResponse.FromString,
                 _registered_method=True)
+        self.DeleteMessage = channel.unary_unary(
+                '/ragchat.session.v1.SessionService/DeleteMessage',
+                request_serializer=ragchat_dot_session_dot_v1_dot_session__pb2.MessageRef.SerializeToString,
+                response_deserializer=ragchat_dot_session_dot_v1_dot_session__pb2.Session.FromString,
+                _registered_method=True)
+        self.SetFeedback = channel.unary_unary(
+                '/ragchat.session.v1.SessionService/SetFeedback',
+                request_serializer=ragchat_dot_session_dot_v1_dot_session__pb2.SetFeedbackRequest.SerializeToString,
+                response_deserializer=ragchat_dot_session_dot_v1_dot_session__pb2.Session.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer:
@@ -118,7 +128,8 @@ class SessionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AppendUserMessage(self, request, context):
-        """Stores the user's question and reserves the id of the answer. Returns the history the
+        """Stores the user's question and reserves the id of the answer, which the question carries too
+        (RAGFlow's pairing: one id for a question and its answer). Returns the history the
         answer is to be generated from (messages before the question, oldest first, without their
         references: GetSession has those). With
         new_session instead of session_id it creates the session holding the question, in one write.
@@ -129,6 +140,21 @@ class SessionServiceServicer:
 
     def StoreAnswer(self, request, context):
         """Stores the assistant's answer. Idempotent on answer_id: a redelivered job stores once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMessage(self, request, context):
+        """Removes a question and its answer (they share the message id). NOT_FOUND: no such session or
+        message in it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetFeedback(self, request, context):
+        """Stores a thumb up / down (and a comment) on an answer. NOT_FOUND: no such session or answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -176,6 +202,16 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.StoreAnswer,
                     request_deserializer=ragchat_dot_session_dot_v1_dot_session__pb2.StoreAnswerRequest.FromString,
                     response_serializer=ragchat_dot_session_dot_v1_dot_session__pb2.StoreAnswerResponse.SerializeToString,
+            ),
+            'DeleteMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMessage,
+                    request_deserializer=ragchat_dot_session_dot_v1_dot_session__pb2.MessageRef.FromString,
+                    response_serializer=ragchat_dot_session_dot_v1_dot_session__pb2.Session.SerializeToString,
+            ),
+            'SetFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFeedback,
+                    request_deserializer=ragchat_dot_session_dot_v1_dot_session__pb2.SetFeedbackRequest.FromString,
+                    response_serializer=ragchat_dot_session_dot_v1_dot_session__pb2.Session.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -394,6 +430,60 @@ class SessionService:
             '/ragchat.session.v1.SessionService/StoreAnswer',
             ragchat_dot_session_dot_v1_dot_session__pb2.StoreAnswerRequest.SerializeToString,
             ragchat_dot_session_dot_v1_dot_session__pb2.StoreAnswerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.session.v1.SessionService/DeleteMessage',
+            ragchat_dot_session_dot_v1_dot_session__pb2.MessageRef.SerializeToString,
+            ragchat_dot_session_dot_v1_dot_session__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.session.v1.SessionService/SetFeedback',
+            ragchat_dot_session_dot_v1_dot_session__pb2.SetFeedbackRequest.SerializeToString,
+            ragchat_dot_session_dot_v1_dot_session__pb2.Session.FromString,
             options,
             channel_credentials,
             insecure,
