@@ -42,6 +42,16 @@ def make_key(stack: Stack) -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
+def make_key027(stack: Stack) -> Callable[[str], str]:
+    """Like ``make_key``, for a key of the ``ragflow-0.27`` dialect (API.md §9.1)."""
+
+    def mint(tenant_name: str) -> str:
+        return mint_key(stack.mongo_url, tenant_name, ragflow_version="0.27")
+
+    return mint
+
+
+@pytest.fixture(scope="session")
 def gateway_group(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Stack]]:
     """Starts extra gateway processes against the session stack, with their own settings.
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from knowledge import parsed_dataset
 
 from ragchat_cli.stack import Stack
 from ragchat_common.ids import new_id
@@ -53,15 +54,27 @@ def test_create_returns_the_full_object_with_defaults(api: httpx.Client) -> None
     chat = ok(api.post("/chats", json={"name": name}))
     assert set(chat) == {
         "id",
+        "tenant_id",
         "name",
         "description",
         "avatar",
         "dataset_ids",
         "datasets",
+        "kb_names",
         "llm",
         "prompt",
         "create_time",
         "update_time",
+        # the same settings under RAGFlow v0.27's names (API.md §9.1)
+        "icon",
+        "llm_id",
+        "llm_setting",
+        "prompt_config",
+        "similarity_threshold",
+        "vector_similarity_weight",
+        "top_n",
+        "top_k",
+        "rerank_id",
     }
     assert chat["name"] == name and len(chat["id"]) == 32
     assert chat["dataset_ids"] == [] and chat["datasets"] == []
@@ -121,7 +134,7 @@ def test_nulls_aliases_unknown_keys_and_weight_as_sent(api: httpx.Client) -> Non
             "Parameter 'lang' is not used",
         ),
         ({"name": "n", "llm": {"temperature": 7}}, "`llm.temperature` should be a number between 0 and 2."),
-        ({"name": "n", "prompt": {"top_n": "many"}}, "`prompt.top_n` should be a positive integer."),
+        ({"name": "n", "prompt": {"top_n": "many"}}, "`prompt.top_n` should be a non-negative integer."),
     ],
 )
 def test_create_errors(api: httpx.Client, body: dict[str, Any], message: str) -> None:
@@ -149,7 +162,14 @@ def test_dataset_of_another_tenant_and_own_dataset(api: httpx.Client, other: htt
         102,
         f"You don't own the dataset {foreign['id']}",
     )
-    mine = ok(api.post("/datasets", json={"name": unique("ds")}))
+    empty = ok(api.post("/datasets", json={"name": unique("ds")}))
+    error(
+        api.post("/chats", json={"name": unique(), "dataset_ids": [empty["id"]]}),
+        400,
+        102,
+        f"The dataset {empty['id']} doesn't own parsed file",
+    )
+    mine = parsed_dataset(api)
     chat = ok(api.post("/chats", json={"name": unique(), "dataset_ids": [mine["id"]]}))
     assert chat["dataset_ids"] == [mine["id"]]
     assert chat["datasets"] == [{"id": mine["id"], "name": mine["name"]}]
@@ -198,7 +218,7 @@ def test_tenant_isolation(api: httpx.Client, other: httpx.Client) -> None:
     error(other.get(f"/chats/{chat['id']}"), 404, 105)
     error(other.put(f"/chats/{chat['id']}", json={"name": "stolen"}), 404, 105)
     error(other.request("DELETE", "/chats", json={"ids": [chat["id"]]}), 404, 105)
-    assert ok(other.get("/chats", params={"id": chat["id"]})) == []
+    error(other.get("/chats", params={"id": chat["id"]}), 404, 105, "The chat doesn't exist")
     assert chat["id"] not in [c["id"] for c in ok(other.get("/chats", params={"page_size": 1000}))]
     ok(other.request("DELETE", "/chats", json={"delete_all": True}))
     assert ok(api.get(f"/chats/{chat['id']}"))["id"] == chat["id"]
@@ -222,7 +242,8 @@ def test_list_filters_paging_and_total_header(stack: Stack, make_key: Callable[[
         beyond = http.get("/chats", params={"page": 4, "page_size": 1})
         assert ok(beyond) == [] and beyond.headers["X-Total-Count"] == "3"
         assert [c["id"] for c in ok(http.get("/chats", params={"name": "c-chat"}))] == [ids[1]]
-        assert ok(http.get("/chats", params={"name": "C-CHAT"})) == []  # exact name
+        # exact name; a filter that matches nothing is an error, as in RAGFlow v0.22.1
+        error(http.get("/chats", params={"name": "C-CHAT"}), 404, 105, "The chat doesn't exist")
         assert [c["id"] for c in ok(http.get("/chats", params={"id": ids[2]}))] == [ids[2]]
         assert len(ok(http.get("/chats", params={"orderby": "update_time"}))) == 3
 
@@ -254,8 +275,16 @@ def test_delete_rules(stack: Stack, make_key: Callable[[str], str]) -> None:
         assert http.get("/chats").headers["X-Total-Count"] == "4"  # nothing deleted
         missing = new_id()
         partial = ok(http.request("DELETE", "/chats", json={"ids": [ids[0], ids[0], missing]}))
-        assert partial["success_count"] == 1 and len(partial["errors"]) == 1 and missing in partial["errors"][0]
-        error(http.request("DELETE", "/chats", json={"ids": [ids[0], missing]}), 404, 105)
+        assert partial == {
+            "success_count": 1,
+            "errors": [f"Assistant({missing}) not found.", f"Duplicate assistant ids: {ids[0]}"],
+        }
+        error(
+            http.request("DELETE", "/chats", json={"ids": [ids[0], missing]}),
+            404,
+            105,
+            f"Assistant({ids[0]}) not found.; Assistant({missing}) not found.",
+        )
         full = ok(http.request("DELETE", "/chats", json={"ids": [ids[1]]}))
         assert full == {"success_count": 1, "errors": []}
         everything = ok(http.request("DELETE", "/chats", json={"delete_all": True}))

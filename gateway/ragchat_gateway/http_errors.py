@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ragchat_common.errors import ErrorCode, RagchatError, RateLimited, error_envelope
+from ragchat_gateway.dialect import reword
 from ragchat_gateway.ratelimit.http import limit_state
 from ragchat_gateway.request_models.errors import describe
 
@@ -24,11 +25,13 @@ def error_response(
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RagchatError)
-    async def _domain(_: Request, exc: RagchatError) -> JSONResponse:
+    async def _domain(request: Request, exc: RagchatError) -> JSONResponse:
         headers = None
         if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
             headers = {"Retry-After": str(exc.retry_after_s)}
-        return error_response(exc.code, exc.message, exc.http_status, headers)
+        # The services word errors as RAGFlow v0.22.1; a ragflow-0.27 key reads v0.27's words.
+        message = reword(getattr(request.state, "principal", None), exc.message)
+        return error_response(exc.code, message, exc.http_status, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,7 +15,16 @@ from ragchat_gateway.http_errors import install_error_handlers
 from ragchat_gateway.observability import install_observability, serve
 from ragchat_gateway.ratelimit import RateLimitMiddleware
 from ragchat_gateway.request_models.binding import document_request_models
-from ragchat_gateway.routes import chats, completions, datasets, datasets_v027, health, openai_compat, sessions
+from ragchat_gateway.routes import (
+    chats,
+    completions,
+    datasets,
+    datasets_v027,
+    health,
+    messages,
+    openai_compat,
+    sessions,
+)
 from ragchat_gateway.settings import GatewaySettings
 
 API_PREFIX = "/api/v1"
@@ -46,7 +55,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_observability(app)
     instrument_fastapi(app)
     app.include_router(health.router)
-    for module in (chats, sessions, completions, openai_compat, datasets, datasets_v027):
+    for module in (chats, sessions, messages, completions, openai_compat, datasets, datasets_v027):
         app.include_router(module.router, prefix=API_PREFIX)
     document_request_models(app)
     return app

@@ -7,22 +7,28 @@ the Redis stream hub).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ragchat.chat.v1 import chat_pb2
 from ragchat.session.v1 import session_pb2
 from ragchat_common.errors import Unavailable
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.jobs import CompletionJob
+from ragchat_common.structs import to_struct
 from ragchat_gateway.backends import Backends
 from ragchat_gateway.streaming.hub import Subscription
 
 
 class ChatReader(Protocol):
-    async def get_chat(self, tenant_id: str, chat_id: str) -> chat_pb2.Chat:
-        """The tenant's chat (NotFound otherwise), without its datasets' names."""
+    async def get_chat(
+        self, tenant_id: str, chat_id: str, llm_overrides: Mapping[str, Any] | None = None
+    ) -> chat_pb2.Chat:
+        """The tenant's chat (NotFound otherwise), without its datasets' names; ``chat_id`` "":
+        the deployment's model with no datasets. ``llm_overrides`` (one answer's generation
+        settings) are checked and applied to the returned llm."""
         ...
 
 
@@ -71,9 +77,15 @@ class CompletionPorts:
 class _GrpcChats:
     backends: Backends
 
-    async def get_chat(self, tenant_id: str, chat_id: str) -> chat_pb2.Chat:
+    async def get_chat(
+        self, tenant_id: str, chat_id: str, llm_overrides: Mapping[str, Any] | None = None
+    ) -> chat_pb2.Chat:
         # A completion needs the dataset ids only, not their current names (a retrieval call).
-        request = chat_pb2.GetChatRequest(tenant_id=tenant_id, chat_id=chat_id, skip_dataset_names=True)
+        request = chat_pb2.GetChatRequest(
+            tenant_id=tenant_id, chat_id=chat_id, skip_dataset_names=True, deployment_default=not chat_id
+        )
+        if llm_overrides:
+            request.llm_overrides.CopyFrom(to_struct(dict(llm_overrides)))
         chat: chat_pb2.Chat = await rpc(
             self.backends.chat.GetChat(request, timeout=self.backends.settings.grpc_timeout_s), "chat-service"
         )

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
+from typing import Any
 
 from ragchat.chat.v1 import chat_pb2
 from ragchat.session.v1 import session_pb2
@@ -98,12 +99,16 @@ async def ensure_reachable(ports: CompletionPorts) -> None:
 
 
 async def read_chat(
-    ports: CompletionPorts, tenant_id: str, chat_id: str, admission: Awaitable[object] | None = None
+    ports: CompletionPorts,
+    tenant_id: str,
+    chat_id: str,
+    admission: Awaitable[object] | None = None,
+    llm_overrides: Mapping[str, Any] | None = None,
 ) -> chat_pb2.Chat:
     """GetChat, concurrently with ``admission`` (e.g. the stream slot), whose refusal comes first."""
     if admission is None:
-        return await ports.chats.get_chat(tenant_id, chat_id)
-    reading = asyncio.ensure_future(ports.chats.get_chat(tenant_id, chat_id))
+        return await ports.chats.get_chat(tenant_id, chat_id, llm_overrides)
+    reading = asyncio.ensure_future(ports.chats.get_chat(tenant_id, chat_id, llm_overrides))
     try:
         await admission
     except BaseException:
@@ -129,8 +134,14 @@ async def prepare_chat_completion(
     *,
     admission: Awaitable[object] | None = None,
 ) -> PreparedCompletion:
-    """``admission`` (the stream slot) is awaited alongside GetChat, before anything is written."""
-    chat = await read_chat(ports, tenant_id, request.chat_id, admission)
+    """``admission`` (the stream slot) is awaited alongside GetChat, before anything is written.
+
+    Without a ``chat_id`` the deployment's model answers the question alone: no datasets, no
+    session, nothing stored (``session_id`` "")."""
+    chat = await read_chat(ports, tenant_id, request.chat_id, admission, request.llm_overrides)
+    if not request.chat_id:
+        alone = StatelessRequest(chat_id="", question=request.question, history=[], given=request.given)
+        return await prepare_stateless_completion(ports, tenant_id, chat, alone)
     snapshot = chat_snapshot(chat)
     variables = resolve_variables(snapshot.prompt, request.given)
     quote = request.quote if request.quote is not None else bool(snapshot.prompt.get("show_quote", True))

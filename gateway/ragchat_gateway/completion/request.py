@@ -11,7 +11,8 @@ from ragchat_common.jobs import ChatTurn
 
 @dataclass(frozen=True)
 class CompletionRequest:
-    """A question to a chat, in a session (given, or created for it) — API.md §5."""
+    """A question to a chat, in a session (given, or created for it) — API.md §5; with ``chat_id``
+    "" the deployment's model answers it alone and nothing is stored (API.md §9.1)."""
 
     chat_id: str
     question: str
@@ -22,6 +23,8 @@ class CompletionRequest:
     quote: bool | None = None  # None: the chat's show_quote
     doc_ids: list[str] = field(default_factory=list)
     given: Mapping[str, Any] = field(default_factory=dict)  # prompt variables, as sent
+    # This answer's own generation settings (llm_id, temperature, ...), checked by chat-service.
+    llm_overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

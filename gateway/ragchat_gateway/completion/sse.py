@@ -10,22 +10,23 @@ from ragchat_gateway.streaming import sse
 
 
 async def ragflow_sse(prepared: PreparedCompletion) -> AsyncIterator[bytes]:
-    mid, sid = prepared.message_id, prepared.session_id
+    mid, sid, cid = prepared.message_id, prepared.session_id, prepared.chat_id
     items = relay(prepared)
     try:
         async for item in items:
             if isinstance(item, Ping):
                 yield sse.PING
             elif isinstance(item, Delta):
-                yield sse.event(sse.success(sse.delta_data(mid, sid, item.text)), sse.event_id(mid, item.seq))
+                yield sse.event(sse.success(sse.delta_data(mid, sid, cid, item.text)), sse.event_id(mid, item.seq))
             elif isinstance(item, Reset):
-                yield sse.event(sse.success(sse.delta_data(mid, sid, "", reset=True)), sse.event_id(mid, item.seq))
+                data = sse.delta_data(mid, sid, cid, "", reset=True)
+                yield sse.event(sse.success(data), sse.event_id(mid, item.seq))
             elif isinstance(item, Finished):
-                data = sse.final_data(mid, sid, item.final.reference, item.final.created_at)
+                data = sse.final_data(mid, sid, cid, item.final.reference, item.final.created_at)
                 yield sse.event(sse.success(data), sse.event_id(mid, item.final.seq))
             elif isinstance(item, Failed):
                 event_id = sse.event_id(mid, item.seq) if item.seq is not None else None
-                yield sse.event(sse.error_payload(item.message, mid, sid), event_id)
+                yield sse.event(sse.error_payload(item.message, mid, sid, cid), event_id)
             elif isinstance(item, Done):
                 yield sse.DATA_TRUE + sse.DONE
     finally:

@@ -6,14 +6,37 @@ known keys are checked by chat-service, which owns their defaults and merging.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import model_validator
 
 from ragchat_gateway.request_models.base import RequestModel
 from ragchat_gateway.request_models.binding import json_body, query_params
 from ragchat_gateway.request_models.common import DeleteBody, ListQuery
-from ragchat_gateway.request_models.fields import Avatar, IdList, JsonObject, Name, Text, custom_error
+from ragchat_gateway.request_models.fields import (
+    Avatar,
+    IdList,
+    IdsParam,
+    JsonObject,
+    JsonValue,
+    Name,
+    Text,
+    custom_error,
+)
+
+RAGFLOW027_FIELDS = frozenset(
+    {
+        "icon",
+        "llm_id",
+        "llm_setting",
+        "prompt_config",
+        "similarity_threshold",
+        "vector_similarity_weight",
+        "top_n",
+        "top_k",
+        "rerank_id",
+    }
+)
 
 
 class ChatFields(RequestModel):
@@ -23,6 +46,23 @@ class ChatFields(RequestModel):
     dataset_ids: IdList | None = None
     llm: JsonObject | None = None
     prompt: JsonObject | None = None
+    # The same settings under RAGFlow v0.27's names (API.md §9.1): chat-service checks their
+    # values, and its messages name the fields as sent.
+    icon: Avatar | None = None
+    llm_id: Name | None = None
+    llm_setting: JsonObject | None = None
+    prompt_config: JsonObject | None = None
+    similarity_threshold: JsonValue | None = None
+    vector_similarity_weight: JsonValue | None = None
+    top_n: JsonValue | None = None
+    top_k: JsonValue | None = None
+    rerank_id: JsonValue | None = None
+
+    def ragflow027_fields(self) -> dict[str, Any]:
+        """The v0.27-named fields given (null: not given)."""
+        return {
+            key: value for key, value in self.model_dump(include=set(RAGFLOW027_FIELDS)).items() if value is not None
+        }
 
 
 class CreateChat(ChatFields):
@@ -44,7 +84,8 @@ class UpdateChat(ChatFields):
 
 
 class ChatListQuery(ListQuery):
-    pass
+    keywords: Text | None = None  # part of the name, any case (RAGFlow v0.27); ignored with id or name
+    owner_ids: IdsParam | None = None  # tenants whose chats to list (a key sees its own only)
 
 
 CreateChatBody = Annotated[CreateChat, json_body(CreateChat)]

@@ -12,10 +12,11 @@ from pydantic import Field, field_validator
 
 from ragchat_gateway.request_models.base import OpenRequestModel
 from ragchat_gateway.request_models.binding import json_body
-from ragchat_gateway.request_models.fields import IDS_MAX, Id, LenientBool, Text, custom_error
+from ragchat_gateway.request_models.fields import IDS_MAX, Id, JsonValue, LenientBool, Name, Text, custom_error
 
 # `knowledge` is filled by retrieval, never by the client.
 NOT_VARIABLES = frozenset({"knowledge"})
+LLM_OVERRIDES = frozenset({"llm_id", "temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens"})
 
 
 def _doc_id_list(value: Any) -> Any:
@@ -33,7 +34,15 @@ class CompletionBody(OpenRequestModel):
     name: Text | None = None  # the new session's name (else the question)
     quote: LenientBool | None = None
     doc_ids: Annotated[list[Id], Field(max_length=IDS_MAX)] | None = None
-    chat_id: Id | None = None  # the alias route's chat
+    chat_id: Id | None = None  # the alias route's chat (none: the deployment's model, nothing stored)
+    conversation_id: Id | None = None  # RAGFlow v0.27's alias of session_id
+    # One answer's own generation settings (API.md §9.1); chat-service checks them.
+    llm_id: Name | None = None
+    temperature: JsonValue | None = None
+    top_p: JsonValue | None = None
+    frequency_penalty: JsonValue | None = None
+    presence_penalty: JsonValue | None = None
+    max_tokens: JsonValue | None = None
 
     _split_doc_ids = field_validator("doc_ids", mode="before")(_doc_id_list)
 
@@ -43,6 +52,10 @@ class CompletionBody(OpenRequestModel):
         if not value.strip():
             raise custom_error("`question` must be a non-empty string.")
         return value
+
+    def llm_overrides(self) -> dict[str, Any]:
+        """The generation settings given for this answer only (nulls are "not given")."""
+        return {key: value for key, value in self.model_dump(include=set(LLM_OVERRIDES)).items() if value is not None}
 
     def variables(self) -> dict[str, Any]:
         """The keys that may fill the chat's prompt variables (nulls are "not given")."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import model_validator
+from pydantic import StrictBool, model_validator
 
-from ragchat_gateway.request_models.base import OpenRequestModel
+from ragchat_gateway.request_models.base import OpenRequestModel, RequestModel
 from ragchat_gateway.request_models.binding import json_body, query_params
 from ragchat_gateway.request_models.common import DeleteBody, ListQuery
-from ragchat_gateway.request_models.fields import Id, Name, custom_error
+from ragchat_gateway.request_models.fields import Id, Name, Text, custom_error
 
 IMMUTABLE_FIELDS = ("messages", "message", "reference")
 
@@ -41,7 +41,16 @@ class SessionListQuery(ListQuery):
     user_id: Id | None = None
 
 
+class MessageFeedback(RequestModel):
+    """``PUT .../messages/{message_id}/feedback`` (API.md §9.1): a thumb up or down on an answer,
+    with an optional comment."""
+
+    thumbup: StrictBool
+    feedback: Text | None = None
+
+
 CreateSessionBody = Annotated[CreateSession, json_body(CreateSession)]
 UpdateSessionBody = Annotated[UpdateSession, json_body(UpdateSession)]
 SessionListParams = Annotated[SessionListQuery, query_params(SessionListQuery)]
 DeleteSessionsBody = Annotated[DeleteBody, json_body(DeleteBody)]
+MessageFeedbackBody = Annotated[MessageFeedback, json_body(MessageFeedback)]

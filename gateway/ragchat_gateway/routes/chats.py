@@ -8,11 +8,12 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ragchat.chat.v1 import chat_pb2
-from ragchat_common.errors import envelope
+from ragchat_common.errors import NotFound, envelope
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.dialect import chat_list, deletes_nothing, reword, wording
 from ragchat_gateway.request_models.chats import (
     ChatFields,
     ChatListParams,
@@ -20,22 +21,26 @@ from ragchat_gateway.request_models.chats import (
     DeleteChatsBody,
     UpdateChatBody,
 )
-from ragchat_gateway.responses import list_response
 
 router = APIRouter()
 SERVICE = "chat-service"
 
 
 def render_chat(chat: chat_pb2.Chat) -> dict[str, Any]:
+    """The chat under both generations' names: ``llm`` / ``prompt`` (v0.22) and ``llm_id``,
+    ``llm_setting``, ``prompt_config``, ... (v0.27) read the same stored settings."""
     return {
         "id": chat.id,
+        "tenant_id": chat.tenant_id,
         "name": chat.name,
         "description": chat.description,
         "avatar": chat.avatar,
         "dataset_ids": list(chat.dataset_ids),
         "datasets": [{"id": d.id, "name": d.name} for d in chat.datasets],
+        "kb_names": [d.name for d in chat.datasets],
         "llm": from_struct(chat.llm),
         "prompt": from_struct(chat.prompt),
+        **from_struct(chat.ragflow027),
         "create_time": chat.create_time,
         "update_time": chat.update_time,
     }
@@ -56,6 +61,9 @@ def chat_spec(body: ChatFields) -> chat_pb2.ChatSpec:
         spec.llm.CopyFrom(to_struct(body.llm))
     if body.prompt is not None:
         spec.prompt.CopyFrom(to_struct(body.prompt))
+    given027 = body.ragflow027_fields()
+    if given027:
+        spec.ragflow027.CopyFrom(to_struct(given027))
     return spec
 
 
@@ -72,7 +80,7 @@ async def create_chat(principal: AuthDep, backends: BackendsDep, body: CreateCha
     return envelope(render_chat(chat))
 
 
-@router.put("/chats/{chat_id}")
+@router.api_route("/chats/{chat_id}", methods=["PUT", "PATCH"])
 async def update_chat(chat_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateChatBody) -> dict[str, Any]:
     spec = chat_spec(body)
     chat = await rpc(
@@ -99,6 +107,7 @@ async def get_chat(chat_id: str, principal: AuthDep, backends: BackendsDep) -> d
 
 @router.get("/chats")
 async def list_chats(principal: AuthDep, backends: BackendsDep, query: ChatListParams) -> JSONResponse:
+    filters = {key: value for key, value in query.filters().items() if key != "owner_ids"}
     reply = await rpc(
         backends.chat.ListChats(
             chat_pb2.ListChatsRequest(
@@ -107,24 +116,42 @@ async def list_chats(principal: AuthDep, backends: BackendsDep, query: ChatListP
                 page_size=query.page_size,
                 orderby=query.orderby,
                 desc=query.desc,
-                **query.filters(),
+                owner_ids=query.owner_ids or [],
+                **filters,
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
         SERVICE,
     )
-    return list_response([render_chat(c) for c in reply.chats], reply.total)
+    nothing_matched = wording(principal).chat_filter_matched_nothing
+    if reply.total == 0 and nothing_matched and (query.id or query.name):
+        raise NotFound(nothing_matched)
+    return chat_list(principal, [render_chat(c) for c in reply.chats], reply.total)
+
+
+async def _delete(backends: BackendsDep, principal: AuthDep, ids: list[str], delete_all: bool) -> dict[str, Any]:
+    reply = await rpc(
+        backends.chat.DeleteChats(
+            chat_pb2.DeleteChatsRequest(tenant_id=principal.tenant_id, ids=ids, delete_all=delete_all),
+            timeout=backends.settings.grpc_timeout_s,
+        ),
+        SERVICE,
+    )
+    return envelope({"success_count": reply.success_count, "errors": [reword(principal, e) for e in reply.errors]})
 
 
 @router.delete("/chats")
 async def delete_chats(principal: AuthDep, backends: BackendsDep, wanted: DeleteChatsBody) -> dict[str, Any]:
-    reply = await rpc(
-        backends.chat.DeleteChats(
-            chat_pb2.DeleteChatsRequest(
-                tenant_id=principal.tenant_id, ids=wanted.id_list(), delete_all=wanted.delete_all
-            ),
-            timeout=backends.settings.grpc_timeout_s,
-        ),
-        SERVICE,
-    )
-    return envelope({"success_count": reply.success_count, "errors": list(reply.errors)})
+    if deletes_nothing(principal, wanted.id_list(), wanted.delete_all):
+        return envelope({})
+    return await _delete(backends, principal, wanted.id_list(), wanted.delete_all)
+
+
+@router.delete("/chats/{chat_id}")
+async def delete_chat(chat_id: str, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
+    """RAGFlow v0.27's single delete: ``data: true``; 105 when the chat is unknown."""
+    try:
+        await _delete(backends, principal, [chat_id], False)
+    except NotFound:
+        raise NotFound(f"You don't own the chat {chat_id}") from None
+    return envelope(True)

@@ -28,12 +28,13 @@ def completion_request(chat_id: str, body: CompletionBody) -> CompletionRequest:
         chat_id=chat_id,
         question=body.question,
         stream=True if body.stream is None else body.stream,
-        session_id=body.session_id or None,
+        session_id=body.session_id or body.conversation_id or None,
         user_id=body.user_id,
         name=body.name,
         quote=body.quote,
         doc_ids=list(body.doc_ids or []),
         given=body.variables(),
+        llm_overrides=body.llm_overrides(),
     )
 
 
@@ -58,6 +59,7 @@ async def _complete(
                 "reference": answer.reference,
                 "id": prepared.message_id,
                 "session_id": prepared.session_id,
+                "chat_id": prepared.chat_id,
                 "created_at": answer.created_at,
             }
         )
@@ -75,6 +77,8 @@ async def chat_completion(
 async def chat_completion_alias(
     request: Request, principal: AuthDep, backends: BackendsDep, body: CompletionBodyDep
 ) -> Response:
-    if not body.chat_id:
-        raise InvalidArgument("`chat_id` is required.")
-    return await _complete(request, principal, backend_ports(backends), completion_request(body.chat_id, body))
+    """RAGFlow v0.27's route: with ``chat_id`` as ``/chats/{chat_id}/completions``; without, the
+    deployment's model answers the question alone and nothing is stored (``session_id: ""``)."""
+    if not body.chat_id and (body.session_id or body.conversation_id):
+        raise InvalidArgument("`chat_id` is required when `session_id` is provided.")
+    return await _complete(request, principal, backend_ports(backends), completion_request(body.chat_id or "", body))

@@ -35,12 +35,13 @@ def success(data: Any) -> dict[str, Any]:
     return {"code": 0, "message": "", "data": data}
 
 
-def delta_data(message_id: str, session_id: str, answer: str, *, reset: bool = False) -> dict[str, Any]:
+def delta_data(message_id: str, session_id: str, chat_id: str, answer: str, *, reset: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "answer": answer,
         "reference": {},
         "id": message_id,
         "session_id": session_id,
+        "chat_id": chat_id,
         "final": False,
     }
     if reset:
@@ -61,6 +62,7 @@ def usage_dict(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
 def final_data(
     message_id: str,
     session_id: str,
+    chat_id: str,
     reference: dict[str, Any],
     created_at: float,
     *,
@@ -73,6 +75,7 @@ def final_data(
         "reference": reference,
         "id": message_id,
         "session_id": session_id,
+        "chat_id": chat_id,
         "final": True,
         "created_at": created_at,
     }
@@ -83,9 +86,15 @@ def final_data(
     return data
 
 
-def error_payload(message: str, message_id: str, session_id: str) -> dict[str, Any]:
+def error_payload(message: str, message_id: str, session_id: str, chat_id: str) -> dict[str, Any]:
     return {
         "code": 500,
         "message": message,
-        "data": {"answer": f"**ERROR**: {message}", "reference": {}, "id": message_id, "session_id": session_id},
+        "data": {
+            "answer": f"**ERROR**: {message}",
+            "reference": {},
+            "id": message_id,
+            "session_id": session_id,
+            "chat_id": chat_id,
+        },
     }
