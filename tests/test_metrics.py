@@ -92,14 +92,6 @@ def test_every_process_exposes_the_key_series_and_they_move(
     api = front.gateway_url + "/api/v1"
     dataset = httpx.post(api + "/datasets", json={"name": "metrics-kb"}, headers=headers, timeout=30).json()
     assert dataset["code"] == 0, dataset
-    chat = httpx.post(
-        api + "/chats",
-        json={"name": "metrics", "dataset_ids": [dataset["data"]["id"]], "prompt": {"empty_response": ""}},
-        headers=headers,
-        timeout=30,
-    ).json()
-    assert chat["code"] == 0, chat
-    chat_id = chat["data"]["id"]
     dataset_id = dataset["data"]["id"]
     uploaded = httpx.post(
         f"{api}/datasets/{dataset_id}/documents",
@@ -121,6 +113,15 @@ def test_every_process_exposes_the_key_series_and_they_move(
         assert time.monotonic() < deadline, docs
         time.sleep(0.5)
     assert docs[0]["run"] == "DONE", docs
+    # A chat over a dataset needs a parsed document in it (as RAGFlow).
+    chat = httpx.post(
+        api + "/chats",
+        json={"name": "metrics", "dataset_ids": [dataset["data"]["id"]], "prompt": {"empty_response": ""}},
+        headers=headers,
+        timeout=30,
+    ).json()
+    assert chat["code"] == 0, chat
+    chat_id = chat["data"]["id"]
     reply = httpx.post(
         f"{api}/chats/{chat_id}/completions", json={"question": "How are metrics?"}, headers=headers, timeout=60
     )

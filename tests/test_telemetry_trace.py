@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from knowledge import parsed_dataset
 from redis import Redis
 
 from ragchat_cli.keys import mint_key
@@ -63,11 +64,11 @@ def test_one_completion_is_one_trace_across_every_hop(traced: tuple[Stack, Path]
     stack, trace_file = traced
     headers = {"Authorization": f"Bearer {mint_key(stack.mongo_url, 'traced')}"}
     api = stack.gateway_url + "/api/v1"
-    dataset = httpx.post(api + "/datasets", json={"name": "traced-kb"}, headers=headers, timeout=30).json()
-    assert dataset["code"] == 0, dataset
+    with httpx.Client(base_url=api, headers=headers, timeout=30) as http:
+        dataset = parsed_dataset(http)  # a chat over a dataset needs a parsed document in it
     chat = httpx.post(
         api + "/chats",
-        json={"name": "traced", "dataset_ids": [dataset["data"]["id"]], "prompt": {"empty_response": ""}},
+        json={"name": "traced", "dataset_ids": [dataset["id"]], "prompt": {"empty_response": ""}},
         headers=headers,
         timeout=30,
     ).json()

@@ -405,8 +405,16 @@ def _wait_indexed(api: httpx.Client, dataset_id: str, timeout_s: float) -> int:
         time.sleep(0.5)
 
 
+def _chats_named(api: httpx.Client, name: str) -> list[dict[str, Any]]:
+    """The tenant's chats of that name, in either RAGFlow dialect of the key (API.md §9.1): a list
+    or {"chats": [...]}; unfiltered, since a name filter that matches nothing is an error in 0.22."""
+    listed = _ok(api.get("/chats", params={"page_size": 1000}))
+    chats = listed.get("chats", []) if isinstance(listed, dict) else listed or []
+    return [chat for chat in chats if chat.get("name") == name]
+
+
 def _demo_chat(api: httpx.Client, dataset_id: str | None) -> str:
-    found = _ok(api.get("/chats", params={"name": DEMO_CHAT})) or []
+    found = _chats_named(api, DEMO_CHAT)
     wanted = [dataset_id] if dataset_id else []
     if found:
         chat = found[0]
