@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -215,3 +216,80 @@ def test_lists_filtered_by_ids_return_exactly_those(api: httpx.Client, dataset_w
     other = new_dataset(api)
     listed = ok(api.get("/datasets", params={"ids": [dataset["id"], other["id"]]}))
     assert sorted(d["id"] for d in listed) == sorted([dataset["id"], other["id"]])
+
+
+# ---- retrieval, uploads, dates ------------------------------------------------------------
+
+
+def test_retrieval_of_an_empty_question_and_highlight(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, (doc,) = dataset_with_docs(("owls.txt", b"Barn owls hunt mice at night."))
+    parse_and_wait(api, dataset["id"], [doc["id"]])
+    asked = {"dataset_ids": [dataset["id"]]}
+    for blank in ("", "   "):
+        assert ok(api.post("/retrieval", json={**asked, "question": blank})) == {
+            "chunks": [],
+            "doc_aggs": [],
+            "total": 0,
+        }
+    assert "question" in error(api.post("/retrieval", json=asked), 400, 102)  # absent is still refused
+    error(api.post("/retrieval", json={"question": "", "dataset_ids": [new_id()]}), 404, 105)
+    plain = ok(api.post("/retrieval", json={**asked, "question": "owls hunt", "highlight": "False"}))
+    assert plain["chunks"] and "highlight" not in plain["chunks"][0]
+    marked = ok(api.post("/retrieval", json={**asked, "question": "owls hunt", "highlight": "true"}))
+    assert marked["chunks"][0]["highlight"] == "Barn <em>owls</em> <em>hunt</em> mice at night."
+    assert "highlight" in error(api.post("/retrieval", json={**asked, "question": "x", "highlight": "maybe"}), 400, 102)
+
+
+def test_process_begin_at_is_ragflow_date_string(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, (doc,) = dataset_with_docs(("date.txt", b"Dates."))
+    assert doc["process_begin_at"] is None
+    state = parse_and_wait(api, dataset["id"], [doc["id"]])
+    begun = state[doc["id"]]["process_begin_at"]
+    assert re.fullmatch(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", begun), begun
+
+
+def test_a_thousand_files_in_one_upload(api: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    files = [("file", (f"f{i}.txt", f"file {i}".encode())) for i in range(1000)]
+    docs = ok(api.post(f"/datasets/{dataset['id']}/documents", files=files, timeout=300))
+    assert len(docs) == 1000 and {d["name"] for d in docs} == {f"f{i}.txt" for i in range(1000)}
+    assert ok(api.get(f"/datasets/{dataset['id']}/documents", params={"page_size": 1}))["total"] == 1000
+
+
+def test_a_malformed_multipart_body_gets_a_clear_message(api: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    url = f"/datasets/{dataset['id']}/documents"
+    no_boundary = api.post(url, content=b"--x\r\n", headers={"Content-Type": "multipart/form-data"})
+    assert "boundary" in error(no_boundary, 400, 102).lower()
+    no_files = api.post(url, data={"note": "no file"}, files={})
+    assert "file" in error(no_files, 400, 102)
+    not_multipart = api.post(url, json={"file": "x"})
+    assert "multipart/form-data" in error(not_multipart, 400, 102)
+
+
+# ---- ragflow-0.27 keys: a bulk delete naming nothing deletes nothing ------------------------
+
+
+def test_bulk_deletes_without_ids_by_dialect(stack: Stack, api: httpx.Client) -> None:
+    limits = KeyLimits(requests_per_minute=100_000, burst=10_000)
+    tenant = "dialect-" + new_id()
+    with client(stack.gateway_url, mint_key(stack.mongo_url, tenant, limits, ragflow_version="0.27")) as v027:
+        dataset = new_dataset(v027)
+        (doc,) = upload(v027, dataset["id"], ("x.txt", b"x"))
+        chunks = f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks"
+        ok(v027.post(chunks, json={"content": "one"}))
+        assert ok(v027.request("DELETE", "/datasets", json={})) == {"success_count": 0}
+        assert ok(v027.request("DELETE", f"/datasets/{dataset['id']}/documents", json={"ids": None})) is None
+        assert ok(v027.request("DELETE", chunks, json={"chunk_ids": None})) is None
+        assert ok(v027.get(chunks))["total"] == 1 and ok(v027.get(f"/datasets/{dataset['id']}"))["id"]
+        ok(v027.request("DELETE", chunks, json={"delete_all": True}))
+        assert ok(v027.get(chunks))["total"] == 0
+    # ragflow-0.22 (the default): refused for datasets and documents, every chunk for chunks
+    dataset = new_dataset(api)
+    (doc,) = upload(api, dataset["id"], ("y.txt", b"y"))
+    chunks = f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks"
+    ok(api.post(chunks, json={"content": "two"}))
+    assert "delete_all" in error(api.request("DELETE", "/datasets", json={}), 400, 102)
+    assert "delete_all" in error(api.request("DELETE", f"/datasets/{dataset['id']}/documents", json={}), 400, 102)
+    ok(api.request("DELETE", chunks, json={}))
+    assert ok(api.get(chunks))["total"] == 0

@@ -121,3 +121,17 @@ def test_graph_raptor_and_tags_as_for_a_dataset_without_them(api: httpx.Client, 
     assert "not supported" in error(api.post(f"{base}/run_graphrag"), 400, 102)
     assert "not supported" in error(api.post(f"{base}/run_raptor"), 400, 102)
     error(other.get(f"{base}/knowledge_graph"), 404, 105)
+
+
+def test_dataset_search_routes(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    (doc,) = upload(api, dataset["id"], ("f.txt", b"Foxes dig dens in sandy soil."))
+    ok(api.post(f"/datasets/{dataset['id']}/documents/parse", json={"document_ids": [doc["id"]]}))
+    wait_done(api, dataset["id"], [doc["id"]])
+    one = ok(api.post(f"/datasets/{dataset['id']}/search", json={"question": "where do foxes dig", "size": 5}))
+    assert one["chunks"][0]["document_id"] == doc["id"] and one["total"] >= 1 and one["labels"] == []
+    many = ok(api.post("/datasets/search", json={"question": "foxes", "dataset_ids": [dataset["id"]]}))
+    assert many["chunks"][0]["document_id"] == doc["id"]
+    assert "question" in error(api.post(f"/datasets/{dataset['id']}/search", json={"question": " "}), 400, 102)
+    assert "dataset_ids" in error(api.post("/datasets/search", json={"question": "foxes"}), 400, 102)
+    error(other.post(f"/datasets/{dataset['id']}/search", json={"question": "foxes"}), 404, 105)

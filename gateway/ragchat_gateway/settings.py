@@ -11,6 +11,8 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 1024 * 1024
     # Per uploaded file (multipart), refused with 413 / code 102 when larger.
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Files in one upload request (multipart); more are refused with 102.
+    max_upload_files: int = 10_000
     # Seconds an API key lookup is cached in-process while the replica hears the key-change
     # channel on Redis (revocations and changes reach every replica at once through it) ...
     auth_cache_s: float = 5.0

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
+from ragchat_common.errors import InvalidArgument
 from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX
 from ragchat_gateway.request_models.base import OpenRequestModel, RequestModel
 from ragchat_gateway.request_models.binding import json_body, query_params
@@ -159,6 +160,8 @@ class Retrieval(RequestModel):
     page: Page = 1
     page_size: PageSize = SEARCH_DEFAULTS.page_size
     rerank_id: Text | None = None
+    # "true"/"false" strings too, as RAGFlow reads them ("False" is false).
+    highlight: LenientBool = False
 
     @field_validator("rerank_id")
     @classmethod
@@ -169,10 +172,45 @@ class Retrieval(RequestModel):
 
     @model_validator(mode="after")
     def _asked(self) -> Retrieval:
-        if self.question is None or not self.question.strip():
+        # An empty question is asked and finds nothing (RAGFlow answers it with no chunks).
+        if self.question is None:
             raise custom_error("`question` is required.")
         _required_ids("dataset_ids", self.dataset_ids)
         return self
+
+
+class SearchDatasets(RequestModel):
+    """v0.27's dataset search (``POST /datasets/search``, ``/datasets/{id}/search``): retrieval under
+    other names (``doc_ids``, ``size``) and a threshold of 0 by default."""
+
+    question: Text | None = None
+    dataset_ids: IdList | None = None
+    doc_ids: IdList | None = None
+    page: Page = 1
+    size: PageSize = SEARCH_DEFAULTS.page_size
+    top_k: Annotated[int, Field(ge=1, le=TOP_K_MAX)] = SEARCH_DEFAULTS.top_k
+    similarity_threshold: Fraction = 0.0
+    vector_similarity_weight: Fraction = SEARCH_DEFAULTS.vector_similarity_weight
+
+    @model_validator(mode="after")
+    def _asked(self) -> SearchDatasets:
+        if self.question is None or not self.question.strip():
+            raise custom_error("`question` is required.")
+        return self
+
+    def as_retrieval(self, dataset_ids: list[str]) -> Retrieval:
+        if not dataset_ids:
+            raise InvalidArgument("`dataset_ids` is required.")
+        return Retrieval(
+            question=self.question,
+            dataset_ids=dataset_ids,
+            document_ids=self.doc_ids,
+            page=self.page,
+            page_size=self.size,
+            top_k=self.top_k,
+            similarity_threshold=self.similarity_threshold,
+            vector_similarity_weight=self.vector_similarity_weight,
+        )
 
 
 CreateDatasetBody = Annotated[CreateDataset, json_body(CreateDataset)]
@@ -190,3 +228,4 @@ DeleteChunksBody = Annotated[DeleteChunks, json_body(DeleteChunks)]
 RetrievalBody = Annotated[Retrieval, json_body(Retrieval)]
 AutoMetadataConfigBody = Annotated[AutoMetadataConfig, json_body(AutoMetadataConfig)]
 SwitchChunksBody = Annotated[SwitchChunks, json_body(SwitchChunks)]
+SearchDatasetsBody = Annotated[SearchDatasets, json_body(SearchDatasets)]

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge, envelope
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
+from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.request_models.datasets import (
     AddChunkBody,
@@ -26,6 +31,7 @@ from ragchat_gateway.request_models.datasets import (
     DeleteDocumentsBody,
     DocumentListParams,
     ParseDocumentsBody,
+    Retrieval,
     RetrievalBody,
     UpdateChunkBody,
     UpdateDatasetBody,
@@ -41,6 +47,21 @@ UPLOAD_PIECE_BYTES = 1024 * 1024
 def _sent(body: Any) -> dict[str, Any]:
     """The fields an update body sent (unknown ones included), for retrieval-service to apply."""
     return dict(body.model_dump(exclude_unset=True))
+
+
+def highlighted(content: str, question: str) -> str:
+    """`content` with the question's words (two letters or more) in <em>, as RAGFlow highlights."""
+    words = sorted({w for w in re.findall(r"\w+", question.lower()) if len(w) > 1}, key=len, reverse=True)
+    if not words:
+        return content
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+    return pattern.sub(r"<em>\1</em>", content)
+
+
+def deletes_nothing(principal: Principal, ids: list[str], delete_all: bool) -> bool:
+    """A bulk delete naming nothing: ragflow-0.27 keys get code 0 and nothing deleted (API.md
+    §9.1); for ragflow-0.22 keys the service answers it (102, or every chunk of a document)."""
+    return not ids and not delete_all and principal.ragflow_version == "0.27"
 
 
 # ---- response shapes ----------------------------------------------------------------------
@@ -84,11 +105,16 @@ def document_json(d: pb.Document) -> dict[str, Any]:
         "meta_fields": from_struct(d.meta_fields),
         "source_type": "local",
         "thumbnail": None,
-        "process_begin_at": d.process_begin_at or None,
+        "process_begin_at": http_date(d.process_begin_at),
         "process_duration": round(float(d.process_duration), 3),
         "create_time": d.create_time,
         "update_time": d.update_time,
     }
+
+
+def http_date(epoch_ms: int) -> str | None:
+    """RAGFlow's date format for a document's `process_begin_at`: "Mon, 07 Dec 2026 04:00:00 GMT"."""
+    return formatdate(epoch_ms / 1000, usegmt=True) if epoch_ms else None
 
 
 def chunk_json(c: pb.Chunk) -> dict[str, Any]:
@@ -180,6 +206,8 @@ async def update_dataset(
 
 @router.delete("/datasets")
 async def delete_datasets(principal: AuthDep, backends: BackendsDep, body: DeleteDatasetsBody) -> dict[str, Any]:
+    if deletes_nothing(principal, body.id_list(), body.delete_all):
+        return envelope({"success_count": 0})
     reply = await rpc(
         backends.retrieval.DeleteDatasets(
             pb.DeleteRequest(tenant_id=principal.tenant_id, ids=body.id_list(), delete_all=body.delete_all),
@@ -218,7 +246,11 @@ async def upload_documents(
         raise InvalidArgument("Upload files as multipart/form-data in the field `file`.")
     limit = backends.settings.max_upload_bytes
     try:
-        form = await request.form(max_files=100)
+        form = await request.form(max_files=backends.settings.max_upload_files)
+    except MultiPartException as exc:
+        raise InvalidArgument(f"The multipart body is malformed: {exc.message}") from None
+    except HTTPException as exc:  # Starlette reports a malformed body so inside an app
+        raise InvalidArgument(f"The multipart body is malformed: {exc.detail}") from None
     except Exception:
         raise InvalidArgument("The multipart body could not be read.") from None
     files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
@@ -326,6 +358,8 @@ async def download_document(dataset_id: str, document_id: str, principal: AuthDe
 async def delete_documents(
     dataset_id: str, principal: AuthDep, backends: BackendsDep, body: DeleteDocumentsBody
 ) -> dict[str, Any]:
+    if deletes_nothing(principal, body.id_list(), body.delete_all):
+        return envelope(None)
     reply = await rpc(
         backends.retrieval.DeleteDocuments(
             pb.DeleteRequest(
@@ -451,6 +485,10 @@ async def update_chunk(
 async def delete_chunks(
     dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: DeleteChunksBody
 ) -> dict[str, Any]:
+    """No `chunk_ids`: every chunk of the document goes (ragflow-0.22 keys, or `delete_all`);
+    a ragflow-0.27 key without `delete_all` deletes nothing."""
+    if deletes_nothing(principal, list(body.chunk_ids or []), body.delete_all):
+        return envelope(None)
     reply = await rpc(
         backends.retrieval.DeleteChunks(
             pb.DeleteChunksRequest(
@@ -471,10 +509,20 @@ async def delete_chunks(
 
 @router.post("/retrieval")
 async def retrieval(principal: AuthDep, backends: BackendsDep, body: RetrievalBody) -> dict[str, Any]:
+    return envelope(await search_chunks(backends, principal.tenant_id, body))
+
+
+async def search_chunks(backends: Any, tenant_id: str, body: Retrieval) -> dict[str, Any]:
+    """`{chunks, doc_aggs, total}` of a retrieval request (also behind v0.27's dataset search)."""
+    question = (body.question or "").strip()
+    if not question:  # nothing asked, nothing found; the datasets must still be the caller's
+        for dataset_id in dict.fromkeys(body.dataset_ids or []):
+            await _require_dataset(backends, tenant_id, dataset_id)
+        return {"chunks": [], "doc_aggs": [], "total": 0}
     reply = await rpc(
         backends.retrieval.Search(
             pb.SearchRequest(
-                tenant_id=principal.tenant_id,
+                tenant_id=tenant_id,
                 dataset_ids=body.dataset_ids or [],
                 document_ids=body.document_ids or [],
                 query=body.question or "",
@@ -493,7 +541,6 @@ async def retrieval(principal: AuthDep, backends: BackendsDep, body: RetrievalBo
             "id": c.id,
             "content": c.content,
             "content_ltks": c.content,
-            "highlight": c.content,
             "document_id": c.document_id,
             "document_name": c.document_name,
             "document_keyword": c.document_name,
@@ -508,5 +555,8 @@ async def retrieval(principal: AuthDep, backends: BackendsDep, body: RetrievalBo
         }
         for c in reply.chunks
     ]
+    if body.highlight:
+        for chunk in chunks:
+            chunk["highlight"] = highlighted(chunk["content"], question)
     doc_aggs = [{"doc_id": a.doc_id, "doc_name": a.doc_name, "count": a.count} for a in reply.doc_aggs]
-    return envelope({"chunks": chunks, "doc_aggs": doc_aggs, "total": reply.total})
+    return {"chunks": chunks, "doc_aggs": doc_aggs, "total": reply.total}

@@ -20,6 +20,8 @@ from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.request_models.datasets import (
     AutoMetadataConfigBody,
     ParseDocumentsBody,
+    SearchDatasets,
+    SearchDatasetsBody,
     SwitchChunksBody,
     UpdateChunkBody,
     UpdateDocumentBody,
@@ -88,6 +90,23 @@ async def update_auto_metadata(
 def _auto_metadata(dataset: dict[str, Any]) -> dict[str, Any]:
     config = dataset.get("parser_config") or {}
     return {"enabled": bool(config.get("enable_metadata", False)), "fields": list(config.get("metadata") or [])}
+
+
+@router.post("/datasets/search")
+async def search_datasets(principal: AuthDep, backends: BackendsDep, body: SearchDatasetsBody) -> dict[str, Any]:
+    return envelope(await _search(backends, principal.tenant_id, body, list(body.dataset_ids or [])))
+
+
+@router.post("/datasets/{dataset_id}/search")
+async def search_dataset(
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: SearchDatasetsBody
+) -> dict[str, Any]:
+    return envelope(await _search(backends, principal.tenant_id, body, [dataset_id]))
+
+
+async def _search(backends: Any, tenant_id: str, body: SearchDatasets, dataset_ids: list[str]) -> dict[str, Any]:
+    found = await v022.search_chunks(backends, tenant_id, body.as_retrieval(dataset_ids))
+    return {"chunks": found["chunks"], "total": found["total"], "labels": []}
 
 
 # Knowledge graphs, RAPTOR and tags: ragchat builds none, so a dataset has none to show.

@@ -1,0 +1,187 @@
+"""ragflow-sdk 0.27.x drives every DataSet, Document and Chunk method against a ragflow-0.27 key.
+
+Runs under Python ≥ 3.13 with only ``ragflow-sdk`` installed (the SDK's own requirement), so it is
+a plain script, not a pytest module: ``RAGCHAT_BASE_URL`` (the gateway, without /api/v1) and
+``RAGCHAT_API_KEY`` name the server; it prints one line per step and exits 1 at the first failed
+check. ``tests/test_ragflow_sdk_027_datasets.py`` runs it against a test stack.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+
+from ragflow_sdk import RAGFlow
+from ragflow_sdk.modules.chunk import Chunk, ChunkUpdateError
+from ragflow_sdk.modules.dataset import DataSet
+from ragflow_sdk.modules.document import Document
+
+FILES = [
+    ("bees.txt", b"Honey bees communicate the direction of flowers with a waggle dance."),
+    ("tides.md", b"# Tides\n\nOcean tides are caused mainly by the gravity of the Moon."),
+    ("volcano.html", b"<html><body><p>Mauna Loa on Hawaii is the largest active volcano.</p></body></html>"),
+]
+PNG_AVATAR = "data:image/png;base64,iVBORw0KGgo="
+LONG_TEXT = "\n\n".join(f"Paragraph {i} describes the habits of bee colony number {i}." for i in range(4000)).encode()
+
+
+def raises(fragment: str, call: Callable[[], object]) -> str:
+    """Runs `call`, which must raise an exception whose message contains `fragment`."""
+    try:
+        call()
+    except Exception as exc:  # the SDK raises plain Exception(message)
+        assert fragment in str(exc), f"expected {fragment!r} in {exc!r}"
+        return str(exc)
+    raise AssertionError(f"expected an error containing {fragment!r}")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def wait_parsed(dataset: DataSet, ids: list[str], timeout_s: float = 120) -> list[Document]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        docs = dataset.list_documents(ids=ids)
+        if len(docs) == len(ids) and all(d.run in ("DONE", "FAIL", "CANCEL") for d in docs):
+            return docs
+        assert time.monotonic() < deadline, [(d.name, d.run, d.progress_msg) for d in docs]
+        time.sleep(0.3)
+
+
+def datasets(rag: RAGFlow) -> None:
+    name = unique("sdk027-kb")
+    parser_config = DataSet.ParserConfig(rag, {"chunk_token_num": 128, "delimiter": "\n"})
+    dataset = rag.create_dataset(
+        name=name,
+        avatar=PNG_AVATAR,
+        description="made by ragflow-sdk 0.27",
+        parser_config=parser_config,
+        auto_metadata_config={"enabled": True, "fields": [{"name": "topic", "type": "string"}]},
+    )
+    assert dataset.name == name and dataset.avatar == PNG_AVATAR and dataset.chunk_method == "naive"
+    assert dataset.parser_config.chunk_token_num == 128 and len(dataset.id) == 32
+    # a taken name is numbered, as RAGFlow does
+    copy = rag.create_dataset(name=name)
+    assert copy.name == f"{name}(1)" and copy.description is None and copy.avatar is None
+
+    assert [d.id for d in rag.list_datasets(name=name)] == [dataset.id]
+    assert [d.id for d in rag.list_datasets(id=copy.id)] == [copy.id]
+    assert {d.id for d in rag.list_datasets(ids=[dataset.id, copy.id])} == {dataset.id, copy.id}
+    assert rag.get_dataset(name=name).id == dataset.id
+    raises("lacks permission", lambda: rag.list_datasets(id=uuid.uuid4().hex))
+
+    assert dataset.get_auto_metadata() == {"enabled": True, "fields": [{"name": "topic", "type": "string"}]}
+    assert dataset.update_auto_metadata(enabled=False, fields=[]) == {"enabled": False, "fields": []}
+
+    dataset.update({"description": "updated", "pagerank": 3})
+    assert dataset.description == "updated" and dataset.pagerank == 3
+    raises("No properties were modified", lambda: dataset.update({}))
+    raises("chunk_count", lambda: dataset.update({"chunk_count": 9}))
+    raises("already exists", lambda: copy.update({"name": name}))
+
+    rag.delete_datasets(ids=[copy.id])
+    raises("lacks permission", lambda: rag.list_datasets(id=copy.id))
+    # ragflow-0.27: a delete naming nothing deletes nothing
+    rag.delete_datasets()
+    assert rag.list_datasets(id=dataset.id)[0].id == dataset.id
+    rag.delete_datasets(ids=[dataset.id])
+
+
+def documents_and_chunks(rag: RAGFlow) -> None:
+    dataset = rag.create_dataset(name=unique("sdk027-docs"))
+    docs = dataset.upload_documents([{"display_name": n, "blob": b} for n, b in FILES])
+    assert [d.name for d in docs] == [n for n, _ in FILES] and all(d.run == "UNSTART" for d in docs)
+    (again,) = dataset.upload_documents([{"display_name": "bees.txt", "blob": b"more bees"}])
+    assert again.name == "bees(1).txt"
+    (empty,) = dataset.upload_documents([{"display_name": "empty.txt", "blob": b""}])
+    assert empty.size == 0
+
+    ids = [d.id for d in docs]
+    finished = dataset.parse_documents(ids)  # blocks until every document is parsed
+    assert sorted(run for _, run, _, _ in finished) == ["DONE"] * len(ids), finished
+    parsed = {d.name: d for d in dataset.list_documents(ids=ids)}
+    assert all("Task done" in d.progress_msg and d.process_begin_at for d in parsed.values())
+    assert [d.id for d in dataset.list_documents(id=ids[0])] == [ids[0]]
+    assert [d.id for d in dataset.list_documents(name="tides.md")] == [ids[1]]
+    assert [d.name for d in dataset.list_documents(keywords="volc")] == ["volcano.html"]
+    assert len(dataset.list_documents(page=1, page_size=2)) == 2
+    raises("You don't own the document", lambda: dataset.list_documents(id=uuid.uuid4().hex))
+
+    # a long document is still being parsed when the cancel arrives
+    (long_doc,) = dataset.upload_documents([{"display_name": "long.txt", "blob": LONG_TEXT}])
+    dataset.async_parse_documents([long_doc.id])
+    dataset.async_cancel_parse_documents([long_doc.id])
+    assert wait_parsed(dataset, [long_doc.id])[0].run == "CANCEL"
+    raises("not being parsed", lambda: dataset.async_cancel_parse_documents([ids[0]]))
+
+    bees = parsed["bees.txt"]
+    assert bees.download() == FILES[0][1]
+    bees.update({"name": "honeybees.txt", "meta_fields": {"topic": "insects"}})
+    assert bees.name == "honeybees.txt" and bees.meta_fields.topic == "insects"
+    raises("Duplicated document name", lambda: bees.update({"name": "bees(1).txt"}))
+    raises("chunk_count", lambda: bees.update({"chunk_count": 99}))
+
+    chunks = bees.list_chunks()
+    assert len(chunks) == 1 and "waggle dance" in chunks[0].content
+    assert [c.id for c in bees.list_chunks(id=chunks[0].id)] == [chunks[0].id]
+    assert bees.list_chunks(keywords="waggle")[0].id == chunks[0].id
+    added = bees.add_chunk(content="Bees see ultraviolet light.", important_keywords=["vision"], questions=["?"])
+    assert isinstance(added, Chunk) and added.document_id == bees.id and added.important_keywords == ["vision"]
+    blank = bees.add_chunk(content="Kept as sent.", important_keywords=[""])
+    assert blank.important_keywords == [""]
+    added.update({"content": "Bees see ultraviolet patterns on petals.", "important_keywords": ["uv"]})
+    listed = {c.id: c for c in bees.list_chunks()}
+    assert listed[added.id].content == "Bees see ultraviolet patterns on petals."
+    assert listed[added.id].important_keywords == ["uv"]
+    try:
+        Chunk(rag, {"id": uuid.uuid4().hex, "dataset_id": dataset.id, "document_id": bees.id}).update({"content": "x"})
+        raise AssertionError("updating an unknown chunk succeeded")
+    except ChunkUpdateError as exc:
+        assert exc.code != 0 and exc.message
+
+    hits = rag.retrieve(dataset_ids=[dataset.id], question="What light can bees see?")
+    assert hits and hits[0].id == added.id and hits[0].similarity > 0
+    assert rag.retrieve(dataset_ids=[dataset.id], question="") == []
+    assert rag.retrieve(dataset_ids=[dataset.id], document_ids=[ids[1]], question="tides moon")[0].document_id == ids[1]
+
+    bees.delete_chunks(ids=[blank.id])
+    assert blank.id not in {c.id for c in bees.list_chunks()}
+    raises("Chunks not found", lambda: bees.delete_chunks(ids=[added.id, uuid.uuid4().hex]))
+    assert added.id not in {c.id for c in bees.list_chunks()}  # the known one went
+    bees.delete_chunks()  # ragflow-0.27: naming nothing deletes nothing
+    assert len(bees.list_chunks()) == 1
+    bees.delete_chunks(delete_all=True)
+    assert bees.list_chunks() == []
+
+    raises("Documents not found", lambda: dataset.delete_documents(ids=[ids[2], uuid.uuid4().hex]))
+    assert ids[2] not in {d.id for d in dataset.list_documents()}
+    dataset.delete_documents()  # ragflow-0.27: naming nothing deletes nothing
+    assert len(dataset.list_documents()) == 5
+    dataset.delete_documents(delete_all=True)
+    assert dataset.list_documents() == []
+    rag.delete_datasets(ids=[dataset.id])
+
+
+STEPS = [datasets, documents_and_chunks]
+
+
+def main() -> int:
+    rag = RAGFlow(api_key=os.environ["RAGCHAT_API_KEY"], base_url=os.environ["RAGCHAT_BASE_URL"])
+    for step in STEPS:
+        try:
+            step(rag)
+        except Exception:
+            print(f"FAIL {step.__name__}", flush=True)
+            traceback.print_exc()
+            return 1
+        print(f"ok   {step.__name__}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
