@@ -270,7 +270,7 @@ def test_a_malformed_multipart_body_gets_a_clear_message(api: httpx.Client) -> N
 # ---- ragflow-0.27 keys: a bulk delete naming nothing deletes nothing ------------------------
 
 
-def test_bulk_deletes_without_ids_by_dialect(stack: Stack, api: httpx.Client) -> None:
+def test_bulk_deletes_without_ids_and_wording_by_dialect(stack: Stack, api: httpx.Client) -> None:
     limits = KeyLimits(requests_per_minute=100_000, burst=10_000)
     tenant = "dialect-" + new_id()
     with client(stack.gateway_url, mint_key(stack.mongo_url, tenant, limits, ragflow_version="0.27")) as v027:
@@ -284,6 +284,11 @@ def test_bulk_deletes_without_ids_by_dialect(stack: Stack, api: httpx.Client) ->
         assert ok(v027.get(chunks))["total"] == 1 and ok(v027.get(f"/datasets/{dataset['id']}"))["id"]
         ok(v027.request("DELETE", chunks, json={"delete_all": True}))
         assert ok(v027.get(chunks))["total"] == 0
+        # and v0.27's words where the releases word an error differently
+        missing = new_id()
+        listed = v027.get(f"/datasets/{dataset['id']}/documents", params={"id": missing})
+        assert error(listed, 404, 105) == f"you don't own the document {missing}"
+        assert error(v027.put(f"/datasets/{dataset['id']}", json={}), 400, 102) == "no properties were modified"
     # ragflow-0.22 (the default): refused for datasets and documents, every chunk for chunks
     dataset = new_dataset(api)
     (doc,) = upload(api, dataset["id"], ("y.txt", b"y"))

@@ -76,6 +76,8 @@ _REWORDS_027 = (
     (re.compile(r"\bAssistant\(([^)]*)\) not found\."), r"Chat(\1) not found."),
     (re.compile(r"\bDuplicate assistant ids: "), "Duplicate chat ids: "),
     (re.compile(r"^`messages` can not be changed$"), "`messages` cannot be changed"),
+    (re.compile(r"^You don't own the document (.*)\.$"), r"you don't own the document \1"),
+    (re.compile(r"^No properties were modified$"), "no properties were modified"),
 )
 
 

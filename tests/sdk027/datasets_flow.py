@@ -80,7 +80,7 @@ def datasets(rag: RAGFlow) -> None:
 
     dataset.update({"description": "updated", "pagerank": 3})
     assert dataset.description == "updated" and dataset.pagerank == 3
-    raises("No properties were modified", lambda: dataset.update({}))
+    raises("no properties were modified", lambda: dataset.update({}))
     raises("chunk_count", lambda: dataset.update({"chunk_count": 9}))
     raises("already exists", lambda: copy.update({"name": name}))
 
@@ -110,7 +110,7 @@ def documents_and_chunks(rag: RAGFlow) -> None:
     assert [d.id for d in dataset.list_documents(name="tides.md")] == [ids[1]]
     assert [d.name for d in dataset.list_documents(keywords="volc")] == ["volcano.html"]
     assert len(dataset.list_documents(page=1, page_size=2)) == 2
-    raises("You don't own the document", lambda: dataset.list_documents(id=uuid.uuid4().hex))
+    raises("you don't own the document", lambda: dataset.list_documents(id=uuid.uuid4().hex))
 
     # a long document is still being parsed when the cancel arrives
     (long_doc,) = dataset.upload_documents([{"display_name": "long.txt", "blob": LONG_TEXT}])

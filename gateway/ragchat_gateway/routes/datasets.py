@@ -19,8 +19,8 @@ from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge, en
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
-from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.dialect import deletes_nothing
 from ragchat_gateway.request_models.datasets import (
     AddChunkBody,
     ChunkListParams,
@@ -56,12 +56,6 @@ def highlighted(content: str, question: str) -> str:
         return content
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
     return pattern.sub(r"<em>\1</em>", content)
-
-
-def deletes_nothing(principal: Principal, ids: list[str], delete_all: bool) -> bool:
-    """A bulk delete naming nothing: ragflow-0.27 keys get code 0 and nothing deleted (API.md
-    §9.1); for ragflow-0.22 keys the service answers it (102, or every chunk of a document)."""
-    return not ids and not delete_all and principal.ragflow_version == "0.27"
 
 
 # ---- response shapes ----------------------------------------------------------------------
