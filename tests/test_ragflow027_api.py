@@ -214,9 +214,7 @@ def test_v027_fields_and_patch_merge_key_by_key(dialect: str, request: pytest.Fi
 def test_v027_field_errors(v027: httpx.Client) -> None:
     name = "e-" + new_id()[:10]
     error(v027.post("/chats", json={"name": name, "llm_id": "gpt-nine"}), 400, 102, "`llm_id` gpt-nine doesn't exist")
-    error(
-        v027.post("/chats", json={"name": name, "llm_setting": "hot"}), 400, 102, "`llm_setting` should be an object"
-    )
+    error(v027.post("/chats", json={"name": name, "llm_setting": "hot"}), 400, 102, "`llm_setting` should be an object")
     error(
         v027.post("/chats", json={"name": name, "prompt_config": {"quote": "yes"}}),
         400,
