@@ -1,8 +1,9 @@
 """Runs a ragflow-sdk 0.27 script (tests/sdk027/) under the Python 3.13 virtualenv that holds it.
 
-ragflow-sdk 0.27 needs Python ≥ 3.13, the services run on 3.11: the SDK runs in its own process.
-``RAGCHAT_SDK027_PYTHON`` names that interpreter (``make test`` sets it when it built the
-virtualenv); without one the tests skip, saying why.
+ragflow-sdk 0.27 needs Python ≥ 3.13, the services run on 3.11: the SDK runs in its own process,
+the interpreter of ``.venv-sdk027`` that ``make sdk027`` (part of ``make test``) makes, or the one
+``RAGCHAT_SDK027_PYTHON`` names (tests/sdk027_harness.py); without one the tests skip, saying why.
+Whole scripts run here; tests/sdk027_harness.py runs scenario functions.
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from sdk027_harness import SKIP_REASON
+from sdk027_harness import sdk027_python as harness_python
 
 SCRIPTS = Path(__file__).parent / "sdk027"
-ENV_PYTHON = "RAGCHAT_SDK027_PYTHON"
 
 
 def sdk027_python() -> str:
     """The interpreter of the ragflow-sdk 0.27 virtualenv, or a pytest skip naming what is missing."""
-    python = os.environ.get(ENV_PYTHON, "")
-    if not python or not Path(python).is_file():
-        pytest.skip(f"no Python 3.13 with ragflow-sdk 0.27 ({ENV_PYTHON} unset or missing: {python!r})")
-    return python
+    python = harness_python()
+    if python is None:
+        pytest.skip(SKIP_REASON)
+    return str(python)
 
 
 def run_sdk_script(name: str, base_url: str, api_key: str, timeout_s: float = 600) -> str:
