@@ -42,12 +42,14 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "metrics": {"serviceMonitor": {"enabled": False}},
         "ingestWorker": {"enabled": False},
         "connections": {"existingSecret": "my-ragchat-secret"},
+        "admin": {"existingSecret": "my-ragchat-admin"},
         "tracing": {"otlpEndpoint": "http://otel-collector:4317"},
     },
     "embedded-with-bundled-deps": {
         "connections": {"qdrantUrl": ""},
         "retrievalService": {"replicas": 3},
         "bundled": {"mongodb": {"enabled": True}, "redis": {"enabled": True}, "rabbitmq": {"enabled": True}},
+        "admin": {"token": "a-fixed-admin-token"},
     },
     "bundled-qdrant": {"bundled": {"qdrant": {"enabled": True}}, "image": {"registry": "ghcr.io/acme", "tag": "1.2.3"}},
 }

@@ -68,7 +68,8 @@ def gateway_group(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     ``group = gateway_group(3, {"RAGCHAT_RATELIMIT_PERIOD_S": "2"})`` → ``group.gateway_urls``,
     ``group.find("gateway")``, ``group.kill(proc)``; same database, services and namespace as
-    ``stack`` (or ``redis_url=...`` for a Redis of the test's own). Stopped at the session's end.
+    ``stack`` (or ``redis_url=...`` for a Redis of the test's own), and the same admin token.
+    Stopped at the session's end.
     """
     groups: list[Stack] = []
 
@@ -86,6 +87,7 @@ def gateway_group(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 only=("gateway",),
                 namespace=stack.config.namespace,
                 env={**addresses, **(env or {})},
+                admin_token=stack.config.admin_token,
             )
         )
         groups.append(group)

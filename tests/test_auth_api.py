@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,12 @@ import pytest
 from ragchat_cli.stack import Stack
 from ragchat_common.ids import new_id
 
-# Revocation takes effect within the gateway's key cache time (RAGCHAT_AUTH_CACHE_S, 5 s by default).
-AUTH_CACHE_S = 5.0
+# Variables that point the CLI somewhere; each test sets its own.
+CLI_TARGET_ENV = ("RAGCHAT_MONGO_URL", "RAGCHAT_MONGO_DB", "RAGCHAT_GATEWAY_URL", "RAGCHAT_ADMIN_TOKEN")
 
 
 def ragchat(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("RAGCHAT_MONGO_URL", "RAGCHAT_MONGO_DB")}
+    base = {k: v for k, v in os.environ.items() if k not in CLI_TARGET_ENV}
     return subprocess.run(
         [sys.executable, "-m", "ragchat_cli.main", *args],
         env={**base, **(env or {})},
@@ -79,8 +78,12 @@ def test_a_valid_key_passes_and_is_scoped_to_its_tenant(gateway: httpx.Client, m
     assert gateway.get("/chats", headers={"Authorization": f"bearer {first}"}).json()["code"] == 0
 
 
+def admin_env(stack: Stack) -> dict[str, str]:
+    return {"RAGCHAT_GATEWAY_URL": stack.gateway_url, "RAGCHAT_ADMIN_TOKEN": stack.config.admin_token}
+
+
 def test_cli_create_list_revoke(stack: Stack, gateway: httpx.Client) -> None:
-    env = {"RAGCHAT_MONGO_URL": stack.mongo_url}
+    env = admin_env(stack)
     tenant = "cli-" + new_id()
     created = ragchat("keys", "create", "--tenant", tenant, env=env)
     assert created.returncode == 0, created.stderr
@@ -95,12 +98,11 @@ def test_cli_create_list_revoke(stack: Stack, gateway: httpx.Client) -> None:
     assert record["tenant"] == tenant and record["revoked"] is False
     assert key not in listed.stdout  # never the key itself
     table = ragchat("keys", "list", env=env)
-    assert record["key_id"] in table.stdout and "active" in table.stdout
+    assert record["id"] in table.stdout and "active" in table.stdout
 
-    revoked = ragchat("keys", "revoke", record["key_id"], env=env)
+    revoked = ragchat("keys", "revoke", record["id"], env=env)
     assert revoked.returncode == 0, revoked.stderr
-    time.sleep(AUTH_CACHE_S + 0.5)
-    envelope_error(gateway.get("/chats", headers=bearer(key)), 401, 103)
+    envelope_error(gateway.get("/chats", headers=bearer(key)), 401, 103)  # at once
     [after] = json.loads(ragchat("keys", "list", "--json", "--tenant", tenant, env=env).stdout)
     assert after["revoked"] is True
 
@@ -110,7 +112,8 @@ def test_cli_create_list_revoke(stack: Stack, gateway: httpx.Client) -> None:
 
 def test_cli_reads_the_dev_runner_endpoints_file(stack: Stack, tmp_path: Path, gateway: httpx.Client) -> None:
     (tmp_path / ".ragchat").mkdir()
-    (tmp_path / ".ragchat" / "endpoints.json").write_text(json.dumps({"mongo_url": stack.mongo_url}))
+    (tmp_path / ".ragchat" / "endpoints.json").write_text(json.dumps({"gateway_url": stack.gateway_url}))
+    (tmp_path / ".ragchat" / "admin_token").write_text(stack.config.admin_token + "\n")
     work = tmp_path / "sub" / "dir"
     work.mkdir(parents=True)
     created = ragchat("keys", "create", "--tenant", "endpoints-" + new_id(), cwd=work)
@@ -118,11 +121,15 @@ def test_cli_reads_the_dev_runner_endpoints_file(stack: Stack, tmp_path: Path, g
     assert gateway.get("/chats", headers=bearer(created.stdout.strip())).json()["code"] == 0
 
 
-def test_cli_without_a_database_says_how_to_configure_one(tmp_path: Path) -> None:
-    result = ragchat("keys", "list", cwd=tmp_path, env={"RAGCHAT_MONGO_URL": ""})
+def test_cli_without_a_gateway_says_how_to_configure_one(stack: Stack, tmp_path: Path) -> None:
+    result = ragchat("keys", "list", cwd=tmp_path)
     if result.returncode == 0:
         pytest.skip("a .ragchat/endpoints.json of a running dev stack exists in the checkout")
-    assert "RAGCHAT_MONGO_URL" in result.stderr and result.stdout == ""
+    assert "RAGCHAT_GATEWAY_URL" in result.stderr and result.stdout == ""
+    no_token = ragchat("keys", "list", cwd=tmp_path, env={"RAGCHAT_GATEWAY_URL": stack.gateway_url})
+    assert no_token.returncode != 0 and "RAGCHAT_ADMIN_TOKEN" in no_token.stderr
+    wrong = ragchat("keys", "list", env={**admin_env(stack), "RAGCHAT_ADMIN_TOKEN": "wrong"})
+    assert wrong.returncode == 1 and "Invalid admin token" in wrong.stderr and wrong.stdout == ""
 
 
 # -- the envelope at the edge (API.md §1) ----------------------------------------------------
@@ -177,7 +184,7 @@ def test_errors_never_leak_internals(gateway: httpx.Client, make_key: Callable[[
 
 
 def test_cli_sets_scopes_dialect_and_expiry(stack: Stack, gateway: httpx.Client) -> None:
-    env = {"RAGCHAT_MONGO_URL": stack.mongo_url}
+    env = admin_env(stack)
     tenant = "cli-shaped-" + new_id()
     created = ragchat(
         "keys", "create", "--tenant", tenant, "--ragflow-version", "0.27", "--scope", "read", "--ttl", "2h", env=env
@@ -192,7 +199,7 @@ def test_cli_sets_scopes_dialect_and_expiry(stack: Stack, gateway: httpx.Client)
     assert gateway.get("/chats", headers=bearer(key)).json()["code"] == 0
     assert "`full`" in envelope_error(gateway.post("/chats", json={"name": "x"}, headers=bearer(key)), 403, 104)
 
-    updated = ragchat("keys", "update", record["key_id"], "--ragflow-version", "0.22", "--default", "ttl", env=env)
+    updated = ragchat("keys", "update", record["id"], "--ragflow-version", "0.22", "--default", "expiry", env=env)
     assert updated.returncode == 0, updated.stderr
     [after] = json.loads(ragchat("keys", "list", "--json", "--tenant", tenant, env=env).stdout)
     assert (after["ragflow_version"], after["scopes"], after["expires_at"]) == ("0.22", ["read"], None)

@@ -2,8 +2,9 @@
 
 Every service runs as its own process on loopback (see ``ragchat_cli.stack``). State lives in
 ``.ragchat/`` at the checkout root: SecantusDB's data (kept across runs), logs,
-``endpoints.json`` (read by ``ragchat keys``, see ``ragchat_cli.endpoints``), the demo key, and
-a lock held while the runner is up. Every process of the stack carries
+``endpoints.json`` (read by ``ragchat keys``, see ``ragchat_cli.endpoints``), the demo key, the
+admin token of the gateway's admin API (``admin_token``, kept across runs), and a lock held while
+the runner is up. Every process of the stack carries
 ``RAGCHAT_STATE_DIR=<state dir>`` in its environment, which is how the next start finds and
 stops what a crashed runner left behind.
 """
@@ -15,6 +16,7 @@ import contextlib
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -39,6 +41,7 @@ DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 STATE_DIR_NAME = ".ragchat"
 ENDPOINTS_FILE = "endpoints.json"
 DEMO_KEY_FILE = "demo_key"
+ADMIN_TOKEN_FILE = "admin_token"
 LOCK_FILE = "dev.lock"
 DEMO_TENANT = "demo"
 DEMO_DATASET = "lumio-demo"
@@ -303,11 +306,26 @@ def _mongo_db() -> str:
     return os.environ.get("RAGCHAT_MONGO_DB") or DEFAULT_MONGO_DB
 
 
+def admin_token(state_dir: Path) -> str:
+    """The admin token kept in ``state_dir/admin_token`` (only the owner may read it), made on first use."""
+    path = state_dir / ADMIN_TOKEN_FILE
+    if path.is_file():
+        kept = path.read_text().strip()
+        if kept:
+            return kept
+    token = secrets.token_urlsafe(32)
+    path.touch()
+    path.chmod(0o600)  # before the token is in it
+    path.write_text(token + "\n")
+    return token
+
+
 def write_endpoints(stack: Stack, path: Path) -> None:
     env = stack.service_env()
     record = {
         "gateway_url": stack.gateway_url,
         "gateway_urls": stack.gateway_urls,
+        "admin_token_file": str(stack.config.state_dir / ADMIN_TOKEN_FILE),
         "mongo_url": stack.mongo_url,
         "mongo_db": _mongo_db(),
         "redis_url": stack.config.redis_url,
@@ -477,7 +495,13 @@ def banner(stack: Stack, key: str | None, demo: Demo) -> str:
         ]
     elif key:
         lines += ["", "List your chats:", f"  curl -s {url}/api/v1/chats -H 'Authorization: Bearer {key}'"]
-    lines += ["", "More keys: ragchat keys create --tenant NAME.  Ctrl-C stops everything."]
+    token_file = stack.config.state_dir / ADMIN_TOKEN_FILE
+    lines += [
+        "",
+        f"Admin token (admin API, `ragchat keys`): in {token_file}",
+        f'  curl -s {url}/api/v1/admin/keys -H "Authorization: Bearer $(cat {token_file})"',
+        "More keys: ragchat keys create --tenant NAME.  Ctrl-C stops everything.",
+    ]
     return "\n".join(lines)
 
 
@@ -521,6 +545,7 @@ def _serve(args: argparse.Namespace) -> int:
             gateway_port=port,
             namespace=os.environ.get("RAGCHAT_NAMESPACE") or DEFAULT_NAMESPACE,
             ready_timeout_s=args.ready_timeout,
+            admin_token=admin_token(state_dir),
         )
         stack = Stack(config)
         try:

@@ -1,9 +1,9 @@
 """Where a running ``ragchat dev`` stack can be reached, as recorded under ``.ragchat/``.
 
 ``ragchat dev`` writes ``.ragchat/endpoints.json`` in the checkout: a JSON object with at least
-``"mongo_url"`` (and optionally ``"mongo_db"``, ``"gateway_url"``, ...). Tools such as
-``ragchat keys`` read it so they work with no extra configuration while the stack is up;
-``RAGCHAT_MONGO_URL`` (and ``RAGCHAT_MONGO_DB``) always win.
+``"gateway_url"`` and ``"admin_token_file"`` (and ``"mongo_url"``, ...). ``ragchat keys`` reads it
+so it works with no extra configuration while the stack is up; ``RAGCHAT_GATEWAY_URL`` with
+``RAGCHAT_ADMIN_TOKEN`` (or ``RAGCHAT_ADMIN_TOKEN_FILE``) always win.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ DEFAULT_MONGO_DB = "ragchat"
 
 
 class EndpointsError(RuntimeError):
-    """No way to reach the database was configured or recorded."""
+    """No way to reach the gateway's admin API was configured or recorded."""
 
 
 @dataclass(frozen=True)
-class MongoTarget:
-    url: str
-    db: str
-    source: str  # where the URL came from, for messages
+class AdminTarget:
+    """A gateway's admin API: its base URL and the admin token."""
+
+    gateway_url: str
+    token: str
+    source: str  # where they came from, for messages
 
 
 def _checkout_root() -> Path:
@@ -55,21 +57,38 @@ def read_endpoints(path: Path) -> dict[str, Any]:
     return data
 
 
-def mongo_target(env: dict[str, str] | None = None, start: Path | None = None) -> MongoTarget:
+def _read_token(path: Path) -> str:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise EndpointsError(f"cannot read the admin token file {path}: {exc}") from exc
+    if not token:
+        raise EndpointsError(f"the admin token file {path} is empty")
+    return token
+
+
+def admin_target(env: dict[str, str] | None = None, start: Path | None = None) -> AdminTarget:
     env = dict(os.environ) if env is None else env
-    db = env.get("RAGCHAT_MONGO_DB") or ""
-    if env.get("RAGCHAT_MONGO_URL"):
-        return MongoTarget(env["RAGCHAT_MONGO_URL"], db or DEFAULT_MONGO_DB, "RAGCHAT_MONGO_URL")
+    if env.get("RAGCHAT_GATEWAY_URL"):
+        if env.get("RAGCHAT_ADMIN_TOKEN"):
+            token = env["RAGCHAT_ADMIN_TOKEN"]
+        elif env.get("RAGCHAT_ADMIN_TOKEN_FILE"):
+            token = _read_token(Path(env["RAGCHAT_ADMIN_TOKEN_FILE"]))
+        else:
+            raise EndpointsError(
+                "RAGCHAT_GATEWAY_URL is set: set RAGCHAT_ADMIN_TOKEN (or RAGCHAT_ADMIN_TOKEN_FILE) too"
+            )
+        return AdminTarget(env["RAGCHAT_GATEWAY_URL"].rstrip("/"), token, "RAGCHAT_GATEWAY_URL")
     path = endpoints_path(start)
     if path is None:
         raise EndpointsError(
-            "no database configured: set RAGCHAT_MONGO_URL, or run this from the checkout while `ragchat dev` is up"
+            "no gateway configured: set RAGCHAT_GATEWAY_URL and RAGCHAT_ADMIN_TOKEN, "
+            "or run this from the checkout while `ragchat dev` is up"
         )
     data = read_endpoints(path)
-    url = data.get("mongo_url")
+    url = data.get("gateway_url")
     if not isinstance(url, str) or not url:
-        raise EndpointsError(f'{path} has no "mongo_url"')
-    recorded_db = data.get("mongo_db")
-    if not db:
-        db = recorded_db if isinstance(recorded_db, str) and recorded_db else DEFAULT_MONGO_DB
-    return MongoTarget(url, db, str(path))
+        raise EndpointsError(f'{path} has no "gateway_url"')
+    token_file = data.get("admin_token_file")
+    token_path = Path(token_file) if isinstance(token_file, str) and token_file else path.parent / "admin_token"
+    return AdminTarget(url.rstrip("/"), _read_token(token_path), str(path))

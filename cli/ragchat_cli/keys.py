@@ -1,7 +1,14 @@
-"""`ragchat keys create|list|revoke` — API key administration straight against Mongo.
+"""`ragchat keys create|list|show|update|revoke` — a client of the gateway's admin API (API.md §9.4).
 
-``create`` prints the new key alone on stdout (everything else goes to stderr), so
-``KEY=$(ragchat keys create --tenant acme)`` works in scripts.
+It reaches the gateway named by ``RAGCHAT_GATEWAY_URL`` with ``RAGCHAT_ADMIN_TOKEN`` (or
+``RAGCHAT_ADMIN_TOKEN_FILE``), or, from the checkout, the ``ragchat dev`` stack recorded in
+``.ragchat/endpoints.json`` with its ``.ragchat/admin_token``. Keys are only ever written through
+the gateway's keys package (``ragchat_gateway.auth.domain``), which also announces changes to
+every replica. ``create`` prints the new key alone on stdout (everything else goes to stderr),
+so ``KEY=$(ragchat keys create --tenant acme)`` works in scripts.
+
+``mint_key`` is for tests and the dev runner's demo key: the same keys package, straight
+against a database.
 """
 
 from __future__ import annotations
@@ -16,16 +23,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import httpx
 from motor.motor_asyncio import AsyncIOMotorClient
 
-from ragchat_cli.endpoints import DEFAULT_MONGO_DB, EndpointsError, MongoTarget, mongo_target
-from ragchat_common.errors import RagchatError
-from ragchat_common.timeutil import now_ms
+from ragchat_cli.endpoints import DEFAULT_MONGO_DB, AdminTarget, EndpointsError, admin_target
 from ragchat_gateway.auth import domain
 from ragchat_gateway.auth.principal import RAGFLOW_VERSIONS, SCOPES, KeyLimits
-from ragchat_gateway.auth.scopes import sorted_scopes
 
 T = TypeVar("T")
+
+
+# -- the same keys package, straight against a database (tests, the dev runner's demo key) -------
 
 
 async def _with_db(url: str, db_name: str, action: Callable[[domain.Db], Awaitable[T]]) -> T:
@@ -70,137 +78,29 @@ def mint_key(
     return minted.key
 
 
-def _limits_from_args(args: argparse.Namespace) -> KeyLimits:
-    # Options for per-key limits (--rpm/--burst/--max-streams) plug in here.
-    return KeyLimits(
-        requests_per_minute=getattr(args, "rpm", None),
-        burst=getattr(args, "burst", None),
-        max_streams=getattr(args, "max_streams", None),
-    )
+# -- the admin API client ------------------------------------------------------------------------
 
 
-def _describe(record: domain.KeyRecord) -> str:
-    version = record.ragflow_version or "default"
-    expiry = "never expires" if record.expires_at is None else f"expires {_show_time(record.expires_at)}"
-    return f"{_show_limits(record.limits)} scopes={','.join(sorted_scopes(record.scopes))} ragflow={version} {expiry}"
+class AdminError(RuntimeError):
+    """The admin API refused the call; the message is the gateway's."""
 
 
-def _show_time(epoch_ms: int | None) -> str:
-    if epoch_ms is None:
-        return "-"
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _show_limits(limits: KeyLimits) -> str:
-    def show(value: int | None) -> str:
-        return "default" if value is None else str(value)
-
-    return f"rpm={show(limits.requests_per_minute)} burst={show(limits.burst)} max_streams={show(limits.max_streams)}"
-
-
-def _create(args: argparse.Namespace, target: MongoTarget) -> int:
-    limits = _limits_from_args(args)
-    expires_at = None if args.ttl is None else now_ms() + args.ttl * 1000
-    minted = run_with_db(
-        target.url,
-        target.db,
-        lambda db: domain.create_key(
-            db, args.tenant, limits, scopes=args.scope, ragflow_version=args.ragflow_version, expires_at=expires_at
-        ),
-    )
-    assert minted.record is not None
-    print(
-        f"created key {minted.key_id} for tenant {minted.tenant_name!r} ({_describe(minted.record)}); "
-        "it is shown once, store it now",
-        file=sys.stderr,
-    )
-    print(minted.key)
-    return 0
-
-
-def _list(args: argparse.Namespace, target: MongoTarget) -> int:
-    records = run_with_db(target.url, target.db, lambda db: domain.list_keys(db, args.tenant))
-    if args.json:
-        rows = [
-            {
-                "key_id": r.key_id,
-                "tenant_id": r.tenant_id,
-                "tenant": r.tenant_name,
-                "create_time": r.create_time,
-                "revoked": r.revoked,
-                "prefix": r.prefix,
-                "scopes": sorted_scopes(r.scopes),
-                "ragflow_version": r.ragflow_version,
-                "expires_at": r.expires_at,
-                "expired": r.expired(),
-                "last_used_at": r.last_used_at,
-                "limits": {
-                    "requests_per_minute": r.limits.requests_per_minute,
-                    "burst": r.limits.burst,
-                    "max_streams": r.limits.max_streams,
-                },
-            }
-            for r in records
-        ]
-        print(json.dumps(rows, indent=2))
-        return 0
-    if not records:
-        print("no API keys", file=sys.stderr)
-        return 0
-    print(f"{'KEY_ID':<14}{'PREFIX':<16}{'TENANT':<24}{'STATUS':<9}{'LAST USED':<22}SETTINGS")
-    for r in records:
-        status = "revoked" if r.revoked else "expired" if r.expired() else "active"
-        print(
-            f"{r.key_id:<14}{r.prefix:<16}{r.tenant_name[:23]:<24}{status:<9}{_show_time(r.last_used_at):<22}"
-            f"{_describe(r)}"
-        )
-    return 0
-
-
-def _revoke(args: argparse.Namespace, target: MongoTarget) -> int:
-    record = run_with_db(target.url, target.db, lambda db: domain.revoke_key(db, args.key_id))
-    print(f"revoked key {record.key_id} of tenant {record.tenant_name!r}", file=sys.stderr)
-    return 0
-
-
-def _non_negative(text: str) -> int:
+def call(target: AdminTarget, method: str, path: str, body: dict[str, Any] | None = None, **params: str) -> Any:
+    """One admin API call; returns ``data`` of the envelope, raises AdminError with its message."""
+    url = f"{target.gateway_url}/api/v1/admin{path}"
+    headers = {"Authorization": f"Bearer {target.token}"}
     try:
-        value = int(text)
+        response = httpx.request(method, url, json=body, params=params or None, headers=headers, timeout=30.0)
+    except httpx.HTTPError as exc:
+        raise AdminError(f"cannot reach the gateway at {target.gateway_url} ({target.source}): {exc}") from exc
+    try:
+        envelope = response.json()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def _add_limit_options(parser: argparse.ArgumentParser, resettable: bool = False) -> None:
-    parser.add_argument("--rpm", type=_non_negative, default=None, help="requests per minute (sustained)")
-    parser.add_argument("--burst", type=_non_negative, default=None, help="extra requests a full bucket admits")
-    parser.add_argument("--max-streams", type=_non_negative, default=None, help="concurrent streaming completions")
-    parser.add_argument(
-        "--scope",
-        action="append",
-        choices=SCOPES,
-        default=None,
-        help="what the key may do: read (GET only), chat (also sessions and completions), full (default); repeatable",
-    )
-    parser.add_argument(
-        "--ragflow-version",
-        choices=RAGFLOW_VERSIONS,
-        default=None,
-        help="RAGFlow dialect of the key's answers (default: the gateway's RAGCHAT_RAGFLOW_VERSION)",
-    )
-    parser.add_argument(
-        "--ttl", type=duration_s, default=None, help="the key expires this long from now: 3600, 90m, 12h, 30d, 2w"
-    )
-    if resettable:
-        parser.add_argument(
-            "--default",
-            action="append",
-            choices=("rpm", "burst", "max-streams", "scopes", "ragflow-version", "ttl"),
-            default=[],
-            help="put this setting back to its default (limits: the deployment's; scopes: full; ttl: never expires)",
-        )
+        raise AdminError(f"{method} {url}: HTTP {response.status_code}, not a ragchat answer") from None
+    if not isinstance(envelope, dict) or envelope.get("code") != 0:
+        message = envelope.get("message") if isinstance(envelope, dict) else None
+        raise AdminError(str(message or f"HTTP {response.status_code}"))
+    return envelope.get("data")
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
@@ -218,68 +118,179 @@ def duration_s(text: str) -> int:
     return seconds
 
 
-def _update(args: argparse.Namespace, target: MongoTarget) -> int:
-    async def change(db: domain.Db) -> domain.KeyRecord:
-        old = (await domain.get_key(db, args.key_id)).limits
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
 
-        def pick(option: str, given: int | None, kept: int | None) -> int | None:
-            if option in args.default:
-                return None
-            return kept if given is None else given
 
-        limits = KeyLimits(
-            requests_per_minute=pick("rpm", args.rpm, old.requests_per_minute),
-            burst=pick("burst", args.burst, old.burst),
-            max_streams=pick("max-streams", args.max_streams, old.max_streams),
-        )
-        return await domain.update_key(
-            db,
-            args.key_id,
-            limits=limits,
-            scopes=None if "scopes" in args.default else (args.scope or domain.UNSET),
-            ragflow_version=None if "ragflow-version" in args.default else (args.ragflow_version or domain.UNSET),
-            expires_at=(
-                None if "ttl" in args.default else (domain.UNSET if args.ttl is None else now_ms() + args.ttl * 1000)
-            ),
-        )
+# CLI option → admin API field, for the options that map one to one.
+_FIELDS = {
+    "rpm": "rpm",
+    "burst": "burst",
+    "max_streams": "max_streams",
+    "scope": "scopes",
+    "ragflow_version": "ragflow_version",
+    "ttl": "ttl_s",
+    "expires_at": "expires_at",
+}
+# `--default NAME` → the field(s) set to null (back to the default).
+_RESETS = {
+    "rpm": ("rpm",),
+    "burst": ("burst",),
+    "max-streams": ("max_streams",),
+    "scopes": ("scopes",),
+    "ragflow-version": ("ragflow_version",),
+    "expiry": ("expires_at",),
+}
 
-    record = run_with_db(target.url, target.db, change)
-    print(f"updated key {record.key_id} of tenant {record.tenant_name!r}: {_describe(record)}", file=sys.stderr)
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    body = {field: getattr(args, option) for option, field in _FIELDS.items() if getattr(args, option) is not None}
+    for name in getattr(args, "default", []):
+        body.update(dict.fromkeys(_RESETS[name]))
+    return body
+
+
+def _show_time(epoch_ms: int | None) -> str:
+    if epoch_ms is None:
+        return "-"
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _describe(key: dict[str, Any]) -> str:
+    def show(value: Any) -> str:
+        return "default" if value is None else str(value)
+
+    expiry = "never expires" if key.get("expires_at") is None else f"expires {_show_time(key['expires_at'])}"
+    return (
+        f"rpm={show(key.get('rpm'))} burst={show(key.get('burst'))} max_streams={show(key.get('max_streams'))} "
+        f"scopes={','.join(key.get('scopes') or [])} ragflow={show(key.get('ragflow_version'))} {expiry}"
+    )
+
+
+def _status(key: dict[str, Any]) -> str:
+    return "revoked" if key.get("revoked") else "expired" if key.get("expired") else "active"
+
+
+def _create(args: argparse.Namespace, target: AdminTarget) -> int:
+    created = call(target, "POST", "/keys", {"tenant": args.tenant, **_settings(args)})
+    print(
+        f"created key {created['id']} for tenant {created['tenant']!r} ({_describe(created)}); "
+        "it is shown once, store it now",
+        file=sys.stderr,
+    )
+    print(created["key"])
     return 0
 
 
-def _handler(action: Callable[[argparse.Namespace, MongoTarget], int]) -> Callable[[argparse.Namespace], int]:
+def _list(args: argparse.Namespace, target: AdminTarget) -> int:
+    keys: list[dict[str, Any]] = call(target, "GET", "/keys", **({"tenant": args.tenant} if args.tenant else {}))
+    if args.json:
+        print(json.dumps(keys, indent=2))
+        return 0
+    if not keys:
+        print("no API keys", file=sys.stderr)
+        return 0
+    print(f"{'KEY_ID':<14}{'PREFIX':<16}{'TENANT':<24}{'STATUS':<9}{'LAST USED':<22}SETTINGS")
+    for key in keys:
+        print(
+            f"{key['id']:<14}{key['prefix']:<16}{key['tenant'][:23]:<24}{_status(key):<9}"
+            f"{_show_time(key.get('last_used_at')):<22}{_describe(key)}"
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace, target: AdminTarget) -> int:
+    print(json.dumps(call(target, "GET", f"/keys/{args.key_id}"), indent=2))
+    return 0
+
+
+def _update(args: argparse.Namespace, target: AdminTarget) -> int:
+    body = _settings(args)
+    if not body:
+        print("ragchat keys update: nothing to change (see --help)", file=sys.stderr)
+        return 2
+    key = call(target, "PATCH", f"/keys/{args.key_id}", body)
+    print(f"updated key {key['id']} of tenant {key['tenant']!r}: {_describe(key)}", file=sys.stderr)
+    return 0
+
+
+def _revoke(args: argparse.Namespace, target: AdminTarget) -> int:
+    key = call(target, "DELETE", f"/keys/{args.key_id}")
+    print(f"revoked key {key['id']} of tenant {key['tenant']!r}", file=sys.stderr)
+    return 0
+
+
+def _add_settings_options(parser: argparse.ArgumentParser, resettable: bool = False) -> None:
+    parser.add_argument("--rpm", type=_non_negative, default=None, help="requests per minute (sustained)")
+    parser.add_argument("--burst", type=_non_negative, default=None, help="extra requests a full bucket admits")
+    parser.add_argument("--max-streams", type=_non_negative, default=None, help="concurrent streaming completions")
+    parser.add_argument(
+        "--scope",
+        action="append",
+        choices=SCOPES,
+        default=None,
+        help="what the key may do: read (GET only), chat (also sessions and completions), full (default); repeatable",
+    )
+    parser.add_argument(
+        "--ragflow-version",
+        choices=RAGFLOW_VERSIONS,
+        default=None,
+        help="RAGFlow dialect of the key's answers (default: the gateway's RAGCHAT_RAGFLOW_VERSION)",
+    )
+    expiry = parser.add_mutually_exclusive_group()
+    expiry.add_argument(
+        "--ttl", type=duration_s, default=None, help="the key expires this long from now: 3600, 90m, 12h, 30d, 2w"
+    )
+    expiry.add_argument(
+        "--expires-at", default=None, help="the key expires at this time (ISO 8601, e.g. 2027-01-31T00:00:00Z)"
+    )
+    if resettable:
+        parser.add_argument(
+            "--default",
+            action="append",
+            choices=tuple(_RESETS),
+            default=[],
+            help="put this setting back to its default (limits and dialect: the deployment's; scopes: full; "
+            "expiry: never); repeatable",
+        )
+
+
+def _handler(action: Callable[[argparse.Namespace, AdminTarget], int]) -> Callable[[argparse.Namespace], int]:
     def handle(args: argparse.Namespace) -> int:
         try:
-            target = mongo_target()
-            return action(args, target)
+            return action(args, admin_target())
         except EndpointsError as exc:
             print(f"ragchat keys: {exc}", file=sys.stderr)
             return 2
-        except RagchatError as exc:
-            print(f"ragchat keys: {exc.message}", file=sys.stderr)
-            return 1
-        except Exception as exc:  # e.g. the database does not answer
-            print(f"ragchat keys: {type(exc).__name__}: {exc}", file=sys.stderr)
+        except AdminError as exc:
+            print(f"ragchat keys: {exc}", file=sys.stderr)
             return 1
 
     return handle
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("keys", help="create, list and revoke API keys")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "keys", help="create, list, change and revoke API keys (through the gateway's admin API)"
+    )
     keys_sub = parser.add_subparsers(dest="keys_command", required=True)
 
     create = keys_sub.add_parser("create", help="mint a key for a tenant; prints the key alone on stdout")
     create.add_argument("--tenant", required=True, help="tenant name (created on first use)")
-    _add_limit_options(create)
+    _add_settings_options(create)
     create.set_defaults(handler=_handler(_create))
 
     update = keys_sub.add_parser(
         "update", help="change a key's limits, scopes, expiry or RAGFlow dialect (options left out keep their value)"
     )
     update.add_argument("key_id", metavar="KEY_ID")
-    _add_limit_options(update, resettable=True)
+    _add_settings_options(update, resettable=True)
     update.set_defaults(handler=_handler(_update))
 
     listing = keys_sub.add_parser("list", help="list keys (never the keys themselves)")
@@ -287,6 +298,10 @@ def register(sub: Any) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=_handler(_list))
 
-    revoke = keys_sub.add_parser("revoke", help="revoke a key by its KEY_ID")
+    show = keys_sub.add_parser("show", help="one key's record as JSON (never the key itself)")
+    show.add_argument("key_id", metavar="KEY_ID")
+    show.set_defaults(handler=_handler(_show))
+
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its KEY_ID (every gateway refuses it at once)")
     revoke.add_argument("key_id", metavar="KEY_ID")
     revoke.set_defaults(handler=_handler(_revoke))

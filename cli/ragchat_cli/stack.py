@@ -112,6 +112,8 @@ class StackConfig:
     namespace: str = field(default_factory=lambda: "test-" + secrets.token_hex(4))
     env: dict[str, str] = field(default_factory=dict)  # extra RAGCHAT_* for every service
     only: tuple[str, ...] = ()  # start only these services (empty: all)
+    # Bearer token of the gateways' admin API (API.md §9.4); a fresh one per stack by default.
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     ready_timeout_s: float = 90.0
 
 
@@ -247,6 +249,8 @@ class Stack:
             port = free_port()
         if spec.port_env and port is not None:
             env[spec.port_env] = str(port)
+        if spec.name == "gateway":  # only the gateway holds the admin token
+            env["RAGCHAT_ADMIN_TOKEN"] = self.config.admin_token
         if spec.probe == "grpc" or spec.name == "ingest-worker":  # /metrics on a port of their own
             env["RAGCHAT_METRICS_PORT"] = str(free_port())
         suffix = f"-{index}" if index else ""

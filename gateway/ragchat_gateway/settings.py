@@ -15,7 +15,7 @@ class GatewaySettings(ServiceSettings):
     max_upload_files: int = 10_000
     # Seconds an API key lookup is cached in-process while the replica hears the key-change
     # channel on Redis (revocations and changes reach every replica at once through it) ...
-    auth_cache_s: float = 5.0
+    auth_cache_s: float = 60.0
     # ... and while it does not (Redis down): changes then take effect within this.
     auth_cache_fallback_s: float = 2.0
     # A key's `last_used_at` is written at most this often (seconds).

@@ -38,6 +38,10 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- .Values.connections.existingSecret | default (printf "%s-connections" (include "ragchat.fullname" .)) -}}
 {{- end -}}
 
+{{- define "ragchat.adminSecretName" -}}
+{{- .Values.admin.existingSecret | default (printf "%s-admin" (include "ragchat.fullname" .)) -}}
+{{- end -}}
+
 {{/* The embedded vector engine allows one process per index: one retrieval replica then. */}}
 {{- define "ragchat.qdrantUrl" -}}
 {{- if .Values.bundled.qdrant.enabled -}}

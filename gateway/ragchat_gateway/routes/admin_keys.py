@@ -1,0 +1,153 @@
+"""Admin API for API keys (API.md §9.4): create, list, read, change and revoke keys.
+
+Every route needs the admin token (``auth.admin``). A change or a revocation is announced to
+every gateway replica, which drops the key from its auth cache at once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from ragchat_common.errors import InvalidArgument, envelope
+from ragchat_common.timeutil import now_ms
+from ragchat_gateway.auth import domain
+from ragchat_gateway.auth.admin import require_admin
+from ragchat_gateway.auth.principal import KeyLimits, RagflowVersion, Scope
+from ragchat_gateway.auth.scopes import sorted_scopes
+from ragchat_gateway.backends import Backends
+from ragchat_gateway.deps import BackendsDep
+
+router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
+
+Limit = Annotated[int, Field(ge=0, strict=True)]
+
+
+class KeySettingsBody(BaseModel):
+    """What an operator may set on a key; on update, a field left out keeps its value and
+    null puts it back to its default (limits: the deployment's; scopes: full; expiry: never;
+    ragflow_version: the deployment's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rpm: Limit | None = None
+    burst: Limit | None = None
+    max_streams: Limit | None = None
+    scopes: list[Scope] | None = Field(default=None, min_length=1)
+    # ISO 8601 (no zone: UTC) or epoch seconds / milliseconds.
+    expires_at: datetime | None = None
+    ttl_s: Annotated[int, Field(gt=0, strict=True)] | None = None
+    ragflow_version: RagflowVersion | None = None
+
+
+class CreateKeyBody(KeySettingsBody):
+    tenant: str = Field(min_length=1, max_length=domain.MAX_TENANT_NAME)
+
+
+class UpdateKeyBody(KeySettingsBody):
+    pass
+
+
+def _epoch_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _expiry(body: KeySettingsBody) -> int | domain.Unset | None:
+    given = body.model_fields_set
+    if "expires_at" in given and "ttl_s" in given:
+        raise InvalidArgument("Send either `expires_at` or `ttl_s`, not both.")
+    if "ttl_s" in given:
+        return None if body.ttl_s is None else now_ms() + body.ttl_s * 1000
+    if "expires_at" in given:
+        return None if body.expires_at is None else _epoch_ms(body.expires_at)
+    return domain.UNSET
+
+
+def key_view(record: domain.KeyRecord) -> dict[str, Any]:
+    """A key as the admin API shows it: never the key itself, nor its hash. Times in epoch ms."""
+    return {
+        "id": record.key_id,
+        "prefix": record.prefix,
+        "tenant": record.tenant_name,
+        "tenant_id": record.tenant_id,
+        "rpm": record.limits.requests_per_minute,
+        "burst": record.limits.burst,
+        "max_streams": record.limits.max_streams,
+        "scopes": sorted_scopes(record.scopes),
+        "ragflow_version": record.ragflow_version,
+        "expires_at": record.expires_at,
+        "expired": record.expired(),
+        "revoked": record.revoked,
+        "revoke_time": record.revoke_time,
+        "last_used_at": record.last_used_at,
+        "create_time": record.create_time,
+        "update_time": record.update_time,
+    }
+
+
+async def _announce(backends: Backends, key_id: str) -> None:
+    await backends.auth.announce_change(backends.redis, key_id)
+
+
+@router.post("/keys")
+async def create_key(body: CreateKeyBody, backends: BackendsDep) -> dict[str, Any]:
+    expiry = _expiry(body)
+    minted = await domain.create_key(
+        backends.mongo,
+        body.tenant,
+        KeyLimits(requests_per_minute=body.rpm, burst=body.burst, max_streams=body.max_streams),
+        scopes=body.scopes,
+        ragflow_version=body.ragflow_version,
+        expires_at=None if isinstance(expiry, domain.Unset) else expiry,
+    )
+    assert minted.record is not None
+    return envelope({**key_view(minted.record), "key": minted.key})
+
+
+@router.get("/keys")
+async def list_keys(backends: BackendsDep, tenant: Annotated[str | None, Query()] = None) -> dict[str, Any]:
+    return envelope([key_view(record) for record in await domain.list_keys(backends.mongo, tenant)])
+
+
+@router.get("/keys/{key_id}")
+async def get_key(key_id: str, backends: BackendsDep) -> dict[str, Any]:
+    return envelope(key_view(await domain.get_key(backends.mongo, key_id)))
+
+
+@router.patch("/keys/{key_id}")
+async def update_key(key_id: str, body: UpdateKeyBody, backends: BackendsDep) -> dict[str, Any]:
+    given = body.model_fields_set
+    if not given:
+        raise InvalidArgument(
+            "Nothing to change: send rpm, burst, max_streams, scopes, expires_at, ttl_s or ragflow_version."
+        )
+    limits: KeyLimits | domain.Unset = domain.UNSET
+    if given & {"rpm", "burst", "max_streams"}:
+        old = (await domain.get_key(backends.mongo, key_id)).limits
+        limits = KeyLimits(
+            requests_per_minute=body.rpm if "rpm" in given else old.requests_per_minute,
+            burst=body.burst if "burst" in given else old.burst,
+            max_streams=body.max_streams if "max_streams" in given else old.max_streams,
+        )
+    record = await domain.update_key(
+        backends.mongo,
+        key_id,
+        limits=limits,
+        scopes=body.scopes if "scopes" in given else domain.UNSET,
+        ragflow_version=body.ragflow_version if "ragflow_version" in given else domain.UNSET,
+        expires_at=_expiry(body),
+    )
+    await _announce(backends, key_id)
+    return envelope(key_view(record))
+
+
+@router.delete("/keys/{key_id}")
+async def revoke_key(key_id: str, backends: BackendsDep) -> dict[str, Any]:
+    record = await domain.revoke_key(backends.mongo, key_id)
+    await _announce(backends, key_id)
+    return envelope(key_view(record))
