@@ -1,25 +1,35 @@
-"""Benchmark of the per-key limiter: added latency per request and admitted-count accuracy.
+"""Benchmark of authentication and the per-key limiter: added latency per request and
+admitted-count accuracy.
 
-Runs against a real Redis (RAGCHAT_REDIS_URL, default the local one) in a namespace of its own
-and prints figures; it asserts nothing. Usage: .venv/bin/python bench/bench_ratelimit.py
+Runs against a real Redis (RAGCHAT_REDIS_URL, default the local one) in a namespace of its own,
+and for authentication a real database (RAGCHAT_MONGO_URL, else a SecantusDB it starts), and
+prints figures; it asserts nothing. Usage: .venv/bin/python bench/bench_ratelimit.py
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from motor.motor_asyncio import AsyncIOMotorClient
 from redis.asyncio import Redis
 
+from ragchat_cli.stack import Stack, StackConfig
 from ragchat_common.ids import new_id
+from ragchat_gateway.auth import domain
+from ragchat_gateway.auth.authenticator import KeyAuthenticator
 from ragchat_gateway.auth.principal import KeyLimits, Principal
+from ragchat_gateway.auth.scopes import check_scope, required_scope_for_http
 from ragchat_gateway.ratelimit.http import RateLimitMiddleware, enforce_rate_limit
 from ragchat_gateway.ratelimit.limiter import frozen_clock_key
 from ragchat_gateway.ratelimit.service import RateLimits
@@ -105,6 +115,73 @@ async def http_added_latency(settings: GatewaySettings, requests: int) -> None:
     )
 
 
+async def auth_cache_hit(settings: GatewaySettings, mongo_url: str, requests: int) -> None:
+    """Authentication of a known key on a cache hit, as every request after a key's first pays it:
+    the authenticator alone, and its share of an in-process HTTP request (same route with and
+    without bearer parsing + authentication + the scope check)."""
+    client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(mongo_url)
+    db = client["bench_auth_" + new_id()[:8]]
+    auth = KeyAuthenticator(db, settings.redis_url, settings.namespace, ttl_s=settings.auth_cache_s)
+    await auth.start()
+    minted = await domain.create_key(db, "bench", scopes=["chat"])
+    header = f"Bearer {minted.key}"
+    for _ in range(500):  # the long TTL applies once the change channel is heard
+        if auth.hears_changes:
+            break
+        await asyncio.sleep(0.01)
+    await auth.authenticate_bearer(header)  # the one miss: from the database into the cache
+    samples: list[float] = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        principal = await auth.authenticate_bearer(header)
+        check_scope(principal, required_scope_for_http("GET", "/api/v1/chats"))
+        samples.append((time.perf_counter() - started) * 1000)
+    print(
+        f"auth on a cache hit (bearer parse, hash, cache, expiry, scope), {requests} calls: "
+        f"p50 {_percentile(samples, 0.5):.4f} ms  p99 {_percentile(samples, 0.99):.4f} ms  "
+        f"mean {statistics.fmean(samples):.4f} ms"
+    )
+
+    def app_with(authenticated: bool) -> FastAPI:
+        app = FastAPI()
+
+        async def who(request: Request) -> str:
+            if not authenticated:
+                return "anonymous"
+            principal = await auth.authenticate_bearer(request.headers.get("authorization"))
+            check_scope(principal, required_scope_for_http(request.method, request.scope["route"].path))
+            return principal.tenant_id
+
+        @app.get("/api/v1/chats")
+        async def chats(tenant: str = Depends(who)) -> dict[str, str]:
+            return {"tenant": tenant}
+
+        return app
+
+    results: dict[bool, list[float]] = {}
+    http_requests = min(requests, 3000)
+    for authenticated in (False, True, False, True):  # interleaved, so warm-up does not favour one
+        timings: list[float] = []
+        transport = httpx.ASGITransport(app=app_with(authenticated))
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+            for _ in range(http_requests):
+                started = time.perf_counter()
+                response = await http.get("/api/v1/chats", headers={"Authorization": header})
+                timings.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+        results[authenticated] = timings
+    base, with_auth = results[False], results[True]
+    print(
+        f"HTTP request in process, {http_requests} sequential: without auth p50 {_percentile(base, 0.5):.3f} ms; "
+        f"with auth (cache hit) p50 {_percentile(with_auth, 0.5):.3f} ms; added p50 "
+        f"{_percentile(with_auth, 0.5) - _percentile(base, 0.5):+.3f} ms, p99 "
+        f"{_percentile(with_auth, 0.99) - _percentile(base, 0.99):+.3f} ms"
+    )
+    await auth.close()
+    await client.drop_database(db.name)
+    client.close()
+
+
 async def accuracy_frozen(settings: GatewaySettings, replicas: int, attempts: int) -> None:
     """A full bucket hit by `attempts` concurrent requests from `replicas` clients: admits exactly capacity."""
     limiters = [RateLimits(settings) for _ in range(replicas)]
@@ -165,6 +242,12 @@ async def main() -> None:
         ratelimit_period_s=2.0,
         ratelimit_test_clock=True,
     )
+    mongo_url = os.environ.get("RAGCHAT_MONGO_URL")
+    with contextlib.ExitStack() as stack:
+        if not mongo_url:
+            state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-auth-")))
+            mongo_url = stack.enter_context(Stack(StackConfig(state_dir=state_dir, only=("secantusdb",)))).mongo_url
+        await auth_cache_hit(settings, mongo_url, args.requests)
     for concurrency in (1, 16, 64):
         await latency(settings, args.requests, concurrency)
     await http_added_latency(settings, min(args.requests, 2000))
