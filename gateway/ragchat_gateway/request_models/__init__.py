@@ -4,7 +4,7 @@
   FiniteFloat...). A new model uses these, so its limits are the same as everyone's.
 - ``base.py``: ``RequestModel`` (unknown keys ignored) and ``OpenRequestModel`` (kept, checked).
 - ``common.py``: list queries and bulk deletes; one module per domain beside it (chats,
-  sessions, completions, openai, datasets). Add a domain as a new module.
+  sessions, completions, openai, datasets, admin_keys). Add a domain as a new module.
 - ``parsing.py``: bytes → JSON object (no NaN, no infinity, no recursion overflow) → model.
 - ``errors.py``: the one place a validation failure becomes a 102 message.
 - ``binding.py``: ``json_body(Model)`` / ``query_params(Model)`` FastAPI dependencies, and the

@@ -6,65 +6,31 @@ every gateway replica, which drops the key from its auth cache at once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends
 
 from ragchat_common.errors import InvalidArgument, envelope
 from ragchat_common.timeutil import now_ms
 from ragchat_gateway.auth import domain
 from ragchat_gateway.auth.admin import require_admin
-from ragchat_gateway.auth.principal import KeyLimits, RagflowVersion, Scope
+from ragchat_gateway.auth.principal import KeyLimits
 from ragchat_gateway.auth.scopes import sorted_scopes
 from ragchat_gateway.backends import Backends
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.request_models.admin_keys import CreateKeyBody, KeyListParams, KeySettings, UpdateKeyBody
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
 
-Limit = Annotated[int, Field(ge=0, strict=True)]
 
-
-class KeySettingsBody(BaseModel):
-    """What an operator may set on a key; on update, a field left out keeps its value and
-    null puts it back to its default (limits: the deployment's; scopes: full; expiry: never;
-    ragflow_version: the deployment's)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rpm: Limit | None = None
-    burst: Limit | None = None
-    max_streams: Limit | None = None
-    scopes: list[Scope] | None = Field(default=None, min_length=1)
-    # ISO 8601 (no zone: UTC) or epoch seconds / milliseconds.
-    expires_at: datetime | None = None
-    ttl_s: Annotated[int, Field(gt=0, strict=True)] | None = None
-    ragflow_version: RagflowVersion | None = None
-
-
-class CreateKeyBody(KeySettingsBody):
-    tenant: str = Field(min_length=1, max_length=domain.MAX_TENANT_NAME)
-
-
-class UpdateKeyBody(KeySettingsBody):
-    pass
-
-
-def _epoch_ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-def _expiry(body: KeySettingsBody) -> int | domain.Unset | None:
-    given = body.model_fields_set
+def _expiry(body: KeySettings) -> int | domain.Unset | None:
+    given = body.given()
     if "expires_at" in given and "ttl_s" in given:
         raise InvalidArgument("Send either `expires_at` or `ttl_s`, not both.")
     if "ttl_s" in given:
         return None if body.ttl_s is None else now_ms() + body.ttl_s * 1000
     if "expires_at" in given:
-        return None if body.expires_at is None else _epoch_ms(body.expires_at)
+        return body.expires_at_ms()
     return domain.UNSET
 
 
@@ -110,8 +76,8 @@ async def create_key(body: CreateKeyBody, backends: BackendsDep) -> dict[str, An
 
 
 @router.get("/keys")
-async def list_keys(backends: BackendsDep, tenant: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    return envelope([key_view(record) for record in await domain.list_keys(backends.mongo, tenant)])
+async def list_keys(query: KeyListParams, backends: BackendsDep) -> dict[str, Any]:
+    return envelope([key_view(record) for record in await domain.list_keys(backends.mongo, query.tenant)])
 
 
 @router.get("/keys/{key_id}")
@@ -121,7 +87,7 @@ async def get_key(key_id: str, backends: BackendsDep) -> dict[str, Any]:
 
 @router.patch("/keys/{key_id}")
 async def update_key(key_id: str, body: UpdateKeyBody, backends: BackendsDep) -> dict[str, Any]:
-    given = body.model_fields_set
+    given = body.given()
     if not given:
         raise InvalidArgument(
             "Nothing to change: send rpm, burst, max_streams, scopes, expires_at, ttl_s or ragflow_version."
