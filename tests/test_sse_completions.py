@@ -273,6 +273,20 @@ def test_empty_response_without_any_llm_call(api: httpx.Client, fake: FakeLLM) -
     assert fake.requests_mentioning(question) == []
 
 
+def test_default_empty_response_answers_without_the_llm(api: httpx.Client, fake: FakeLLM) -> None:
+    dataset = ok(api.post("/datasets", json={"name": "empty-default-" + new_id()[:10]}))
+    chat = make_chat(api, dataset_ids=[dataset["id"]])
+    assert chat["prompt"]["empty_response"] == "Sorry! No relevant content was found in the knowledge base!"
+    question = "nothing indexed " + new_id()
+    data = ok(api.post(f"/chats/{chat['id']}/completions", json={"question": question, "stream": False}))
+    assert data["answer"] == "Sorry! No relevant content was found in the knowledge base!"
+    assert data["reference"]["chunks"] == []
+    _, raw = raw_stream(api, chat["id"], {"question": question})
+    parts = blocks(raw)
+    assert "".join(data_of(b)["data"]["answer"] for b in parts[:-3]) == data["answer"]
+    assert fake.requests_mentioning(question) == []
+
+
 def test_unknown_chat_and_foreign_session_are_105(api: httpx.Client, make_key: Callable[[str], str]) -> None:
     response = api.post(f"/chats/{new_id()}/completions", json={"question": "q"})
     assert response.status_code == 404 and response.json()["code"] == 105

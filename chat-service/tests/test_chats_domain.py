@@ -38,7 +38,7 @@ async def test_create_fills_every_default(store: ChatStore, datasets: Any, model
     assert chat.prompt == {
         "prompt": DEFAULT_SYSTEM_PROMPT,
         "opener": DEFAULT_OPENER,
-        "empty_response": "",
+        "empty_response": "Sorry! No relevant content was found in the knowledge base!",
         "variables": [{"key": "knowledge", "optional": False}],
         "similarity_threshold": 0.2,
         "keywords_similarity_weight": 0.7,

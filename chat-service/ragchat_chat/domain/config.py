@@ -21,6 +21,8 @@ DEFAULT_SYSTEM_PROMPT = (
     "Here is the knowledge base:\n{knowledge}\nThe above is the knowledge base."
 )
 DEFAULT_OPENER = "Hi! I'm your assistant. What can I do for you?"
+# RAGFlow's default: a chat with datasets that retrieves nothing answers this without the LLM.
+DEFAULT_EMPTY_RESPONSE = "Sorry! No relevant content was found in the knowledge base!"
 DEFAULT_DESCRIPTION = "A helpful Assistant"
 
 LLM_DEFAULTS: dict[str, Any] = {
@@ -37,7 +39,7 @@ def prompt_defaults() -> dict[str, Any]:
     return {
         "prompt": DEFAULT_SYSTEM_PROMPT,
         "opener": DEFAULT_OPENER,
-        "empty_response": "",
+        "empty_response": DEFAULT_EMPTY_RESPONSE,
         "variables": [{"key": "knowledge", "optional": False}],
         "similarity_threshold": 0.2,
         "keywords_similarity_weight": 0.7,
