@@ -69,8 +69,8 @@ def test_create_dataset_validation(api: httpx.Client) -> None:
     error(api.post("/datasets", content=b"{not json", headers={"Content-Type": "application/json"}), 400, 102)
     message = error(api.post("/datasets", json={"name": unique(), "embedding_model": "bge-m3"}), 400, 102)
     assert "bge-m3" in message and "all-MiniLM-L6-v2" in message
-    message = error(api.post("/datasets", json={"name": unique(), "chunk_method": "qa"}), 400, 102)
-    assert "qa" in message and "naive" in message
+    message = error(api.post("/datasets", json={"name": unique(), "chunk_method": "picture"}), 400, 102)
+    assert "picture" in message and "naive" in message and "qa" in message
     bad_config = {"name": unique(), "parser_config": {"chunk_token_num": 0}}
     assert "chunk_token_num" in error(api.post("/datasets", json=bad_config), 400, 102)
     name = unique()

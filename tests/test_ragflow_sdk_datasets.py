@@ -94,7 +94,7 @@ def test_sdk_dataset_lifecycle(rag: RAGFlow) -> None:
 
 def test_sdk_errors_carry_the_message(rag: RAGFlow) -> None:
     with pytest.raises(Exception, match="is not supported"):
-        rag.create_dataset(name="sdk-bad-" + new_id()[:8], chunk_method="qa")
+        rag.create_dataset(name="sdk-bad-" + new_id()[:8], chunk_method="picture")
     dataset = rag.create_dataset(name="sdk-err-" + new_id()[:8])
     with pytest.raises(Exception, match="unsupported type"):
         dataset.upload_documents([{"display_name": "x.exe", "blob": b"MZ"}])

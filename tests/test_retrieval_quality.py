@@ -1,7 +1,8 @@
 """Retrieval quality on a corpus written for it (tests/data/retrieval): 30 documents, 50 questions.
 
 Prints hit@3 of POST /retrieval for the hybrid score (the API default weights) and for each part
-alone, and asserts the hybrid reaches 0.9 and beats both parts.
+alone, and asserts the hybrid reaches 0.95, beats keywords alone and is at least as good as the
+dense part alone (whole-chunk embeddings made that part strong on its own).
 """
 
 from __future__ import annotations
@@ -81,12 +82,12 @@ def hit_at_3(api: httpx.Client, dataset_id: str, ids: dict[str, str], vector_wei
     return 1 - len(misses) / len(questions), misses
 
 
-def test_hybrid_hit_at_3_beats_each_part(corpus: tuple[httpx.Client, str, dict[str, str]]) -> None:
+def test_hybrid_hit_at_3_is_high_and_no_worse_than_either_part(corpus: tuple[httpx.Client, str, dict[str, str]]) -> None:
     api, dataset_id, ids = corpus
     scores: dict[str, float] = {}
     for mode, weight in MODES.items():
         scores[mode], misses = hit_at_3(api, dataset_id, ids, weight)
         print(f"hit@3 {mode:<13} (vector_similarity_weight={weight}): {scores[mode]:.2f}  misses: {misses}")
-    assert scores["hybrid"] >= 0.9
+    assert scores["hybrid"] >= 0.95
     assert scores["keyword only"] < scores["hybrid"]
-    assert scores["dense only"] < scores["hybrid"]
+    assert scores["dense only"] <= scores["hybrid"]

@@ -2,7 +2,10 @@
 
 - OnnxMiniLM: all-MiniLM-L6-v2 (int8 ONNX) on CPU, mean pooling + L2 norm; the model file and
   tokenizer come from installed Python packages, so nothing is downloaded. Loaded once per
-  process (see `get_embedder`), batched.
+  process (see `get_embedder`), batched. A text longer than the model's 256-token window is
+  embedded whole: it is cut into overlapping windows, each is embedded, and the windows' mean
+  vectors are averaged by their token counts (a 512-token chunk is two or three windows, not its
+  first 256 tokens).
 - OpenAIEmbeddings: any OpenAI-compatible `/v1/embeddings` server.
 """
 
@@ -19,7 +22,9 @@ import numpy as np
 from ragchat_common.errors import InvalidArgument, Unavailable
 from ragchat_retrieval.settings import RetrievalSettings
 
+# The window all-MiniLM-L6-v2 was trained on, and the overlap of consecutive windows of a long text.
 MAX_SEQ_TOKENS = 256
+WINDOW_STRIDE_TOKENS = 32
 
 
 def _package_file(package: str, *parts: str) -> Path:
@@ -44,32 +49,55 @@ class OnnxMiniLM:
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        self._tokenizer.enable_truncation(MAX_SEQ_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer.enable_truncation(MAX_SEQ_TOKENS, stride=WINDOW_STRIDE_TOKENS)
+        self._tokenizer.no_padding()
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._batch_size = max(1, batch_size)
-        self._lock = threading.Lock()  # the tokenizer's padding state is shared
+        self._lock = threading.Lock()  # the tokenizer's truncation state is shared
 
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
         out: list[list[float]] = []
         for start in range(0, len(texts), self._batch_size):
-            out.extend(self._embed_batch(texts[start : start + self._batch_size]))
+            out.extend(self._embed_texts(texts[start : start + self._batch_size]))
         return out
 
-    def _embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+    def _embed_texts(self, texts: Sequence[str]) -> list[list[float]]:
         with self._lock:
             encodings = self._tokenizer.encode_batch([t or " " for t in texts])
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        # Every window of every text (the first one, then the overflowing ones), with its owner.
+        windows: list[tuple[int, list[int]]] = []
+        for owner, encoding in enumerate(encodings):
+            windows.append((owner, encoding.ids))
+            windows.extend((owner, extra.ids) for extra in encoding.overflowing)
+        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
+        for start in range(0, len(windows), self._batch_size):
+            batch = windows[start : start + self._batch_size]
+            pooled, lengths = self._pool([ids for _, ids in batch])
+            for (owner, _), vector, length in zip(batch, pooled, lengths, strict=True):
+                sums[owner] += vector * length
+                counts[owner] += length
+        vectors = sums / np.clip(counts[:, None], 1e-9, None)
+        vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        result: list[list[float]] = vectors.astype(np.float32).tolist()
+        return result
+
+    def _pool(self, id_lists: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Mean-pooled (unnormalised) vectors of token-id windows, and their token counts."""
+        width = max(len(ids) for ids in id_lists)
+        ids = np.zeros((len(id_lists), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, window in enumerate(id_lists):
+            ids[row, : len(window)] = window
+            mask[row, : len(window)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         hidden = self._session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        result: list[list[float]] = pooled.astype(np.float32).tolist()
-        return result
+        lengths = weights.sum(axis=1)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(lengths, 1e-9, None)
+        return pooled.astype(np.float32), lengths[:, 0]
 
 
 class OpenAIEmbeddings:

@@ -32,11 +32,42 @@ def test_weights_mix_vector_and_term_scores() -> None:
         assert scored["a"].similarity == pytest.approx((1 - weight) * 0.9)
 
 
-def test_term_score_is_relative_bm25_times_query_coverage() -> None:
-    sparse_hits = [keyword("full", 6.0, "zephyr lamp warranty"), keyword("one", 3.0, "warranty only")]
-    scored = {c.id: c for c in fuse(query("zephyr lamp warranty"), [], sparse_hits, 1.0)}
-    assert scored["full"].term_similarity == pytest.approx(1.0)
-    assert scored["one"].term_similarity == pytest.approx(0.5 * 1 / 3)
+def test_term_score_is_idf_weighted_coverage_of_the_query() -> None:
+    # "lamp" is in every candidate (weighs little), "zephyr" in one (weighs much).
+    sparse_hits = [
+        keyword("both", 6.0, "zephyr lamp"),
+        keyword("rare", 3.0, "zephyr only"),
+        keyword("common", 2.0, "lamp only"),
+        keyword("common2", 2.0, "lamp again"),
+    ]
+    scored = {c.id: c for c in fuse(query("zephyr lamp"), [], sparse_hits, 1.0)}
+    assert scored["both"].term_similarity == pytest.approx(1.0)
+    assert scored["rare"].term_similarity > 0.5 > scored["common"].term_similarity > 0
+    assert scored["rare"].term_similarity + scored["common"].term_similarity == pytest.approx(1.0)
+
+
+def test_title_and_keyword_terms_count_as_present() -> None:
+    titled = Hit(
+        id="t",
+        score=1.0,
+        payload={},
+        sparse_indices=text.document_sparse("charges in two hours", title="Zephyr_manual.pdf").indices,
+    )
+    plain = keyword("p", 1.0, "charges in two hours")
+    scored = {c.id: c for c in fuse(query("zephyr charge"), [], [titled, plain], 1.0)}
+    assert scored["t"].term_similarity == pytest.approx(1.0)
+    assert scored["p"].term_similarity < 1.0
+    boosted = text.document_sparse("charges", title="zephyr.txt", keywords=["battery"])
+    values = dict(zip(boosted.indices, boosted.values, strict=True))
+    assert values[text.term_index(text.stem("battery"))] == text.KEYWORD_TERM_WEIGHT > text.TITLE_TERM_WEIGHT
+    assert values[text.term_index("zephyr")] == text.TITLE_TERM_WEIGHT
+
+
+def test_loose_scoring_counts_partial_coverage_more() -> None:
+    sparse_hits = [keyword("a", 1.0, "zephyr"), keyword("b", 1.0, "warranty")]
+    strict = {c.id: c.term_similarity for c in fuse(query("zephyr warranty"), [], sparse_hits, 1.0)}
+    loose = {c.id: c.term_similarity for c in fuse(query("zephyr warranty"), [], sparse_hits, 1.0, loose=True)}
+    assert loose["a"] == pytest.approx(strict["a"] ** 0.5) and loose["a"] > strict["a"]
 
 
 def test_keyword_only_candidates_use_the_extra_vector_scores() -> None:

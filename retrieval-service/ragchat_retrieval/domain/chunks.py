@@ -108,7 +108,8 @@ async def add_chunk(
             "available": True,
             "create_time": now_ms(),
         }
-        await deps.vectors.upsert([ChunkPoint(chunk_id, dense, text.document_sparse(indexed), payload)])
+        sparse = text.document_sparse(content, doc["name"], [*keywords, *asked])
+        await deps.vectors.upsert([ChunkPoint(chunk_id, dense, sparse, payload)])
         await deps.store.update_document(tenant_id, document_id, {"update_time": now_ms()}, inc={"chunk_count": 1})
     return _chunk(Hit(id=chunk_id, score=0.0, payload=payload), doc["name"])
 
@@ -145,7 +146,10 @@ async def update_chunk(
             payload["available"] = bool(fields["available"])
         indexed = _indexed_text(payload["content"], payload["important_keywords"], payload["questions"])
         dense = (await deps.embed([indexed]))[0]
-        await deps.vectors.upsert([ChunkPoint(chunk_id, dense, text.document_sparse(indexed), payload)])
+        sparse = text.document_sparse(
+            payload["content"], doc["name"], [*payload["important_keywords"], *payload["questions"]]
+        )
+        await deps.vectors.upsert([ChunkPoint(chunk_id, dense, sparse, payload)])
     return _chunk(Hit(id=chunk_id, score=0.0, payload=payload), doc["name"])
 
 

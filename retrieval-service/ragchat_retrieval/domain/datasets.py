@@ -9,11 +9,12 @@ from typing import Any
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
+from ragchat_retrieval.domain.chunking import CHUNK_METHODS, UNSUPPORTED_PARSER_FEATURES
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, page_window, split_name
 from ragchat_retrieval.domain.ports import Scope
 from ragchat_retrieval.store import NameTaken
 
-SUPPORTED_CHUNK_METHODS = ("naive",)
+SUPPORTED_CHUNK_METHODS = CHUNK_METHODS
 PERMISSIONS = ("me", "team")
 ORDER_FIELDS = ("create_time", "update_time", "name")
 MAX_NAME_CHARS = 128
@@ -51,6 +52,13 @@ def check_chunk_method(method: str | None) -> str:
 
 def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
     merged = {**(base or DEFAULT_PARSER_CONFIG), **(config or {})}
+    for feature in UNSUPPORTED_PARSER_FEATURES:
+        setting = (config or {}).get(feature)
+        # RAGFlow's own default config carries {"use_raptor": false}: only switching it on is refused.
+        if setting and (
+            not isinstance(setting, dict) or any(v is True for k, v in setting.items() if k.startswith("use_"))
+        ):
+            raise InvalidArgument(f"`parser_config.{feature}` is not supported.")
     tokens = merged.get("chunk_token_num")
     if isinstance(tokens, float) and tokens.is_integer():
         tokens = int(tokens)

@@ -9,7 +9,7 @@ from typing import Any
 from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
-from ragchat_retrieval.domain.datasets import check_parser_config, get_dataset
+from ragchat_retrieval.domain.datasets import check_chunk_method, check_parser_config, get_dataset
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, page_window, split_name
 from ragchat_retrieval.domain.ports import Scope
 
@@ -30,6 +30,11 @@ SUPPORTED_TYPES: dict[str, str] = {
     "log": "doc",
     "rst": "doc",
     "pdf": "pdf",
+    "docx": "doc",
+    "xlsx": "doc",
+    "pptx": "doc",
+    "eml": "doc",
+    "epub": "doc",
 }
 ORDER_FIELDS = ("create_time", "update_time", "name", "size")
 MAX_NAME_CHARS = 255
@@ -217,8 +222,8 @@ async def update_document(
         if not isinstance(fields["meta_fields"], dict):
             raise InvalidArgument("`meta_fields` must be an object.")
         changes["meta_fields"] = fields["meta_fields"]
-    if fields.get("chunk_method") not in (None, "", "naive"):
-        raise InvalidArgument(f"Chunk method '{fields['chunk_method']}' is not supported; supported methods: naive.")
+    if fields.get("chunk_method") not in (None, ""):
+        changes["chunk_method"] = check_chunk_method(str(fields["chunk_method"]))
     if fields.get("parser_config") is not None:
         if not isinstance(fields["parser_config"], dict):
             raise InvalidArgument("`parser_config` must be an object.")

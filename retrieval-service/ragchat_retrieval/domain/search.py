@@ -1,24 +1,31 @@
-"""Hybrid search: dense cosine fused with a BM25 keyword score over the same chunks.
+"""Hybrid search, ranked the way RAGFlow ranks: a wide candidate stage, then a fused score.
 
-Candidates are the union of the dense top_k and the keyword (sparse, IDF-weighted) top_k, both
-filtered by tenant + datasets (+ documents) inside the store. Per candidate:
+Candidates: the dense top_k (cosine) and the keyword top_k (BM25 over the chunk's terms, its
+document's title terms and its important keywords, boosted), both filtered by tenant + datasets
+(+ documents) inside the store. Per candidate:
 
 - vector_similarity: cosine of query and chunk, negatives clipped to 0 (keyword-only candidates
   get theirs from one more dense query restricted to their ids);
-- term_similarity: BM25 relative to the best candidate, times the share of the query's terms
-  the chunk contains — so a chunk matching one common word of a long question stays low, and
-  an absolute threshold keeps its meaning across queries. A chunk outside the keyword top_k
-  gets 0 (it is weaker than every keyword candidate);
+- term_similarity: weighted coverage of the question's terms: the summed weight of the query
+  terms the chunk has (in its text, its document's title or its important keywords) over the
+  summed weight of all of them. A term's weight is its IDF among the candidates (which, for a
+  top_k larger than the chunks that match, is its IDF in the datasets searched): words every
+  chunk has count little. Statistics come from the tenant's own datasets only, and from this
+  query's candidates only, so a score depends on nothing another tenant or replica does;
 - similarity = w * term + (1 - w) * vector, w = keywords_similarity_weight.
 
-Chunks below similarity_threshold are dropped; the rest are sorted and paged by top_n. Scoring
-works on ids and scores only; payloads are read for the returned page (and document ids for
-doc_aggs), so a top_k of 1024 costs two index queries, not 2048 payloads.
+Chunks below similarity_threshold are dropped; the rest are sorted and paged by top_n. When no
+chunk passes, the candidates are scored once more, looser: the keyword side counts partial
+coverage more (its square root) and the threshold is lowered by LOOSE_THRESHOLD_FACTOR (RAGFlow
+retries with a lower full-text match and 0.17 instead of 0.2). Scoring works on ids and scores
+only; payloads are read for the returned page (and document ids for doc_aggs), so a top_k of 1024
+costs two index queries, not 2048 payloads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,26 +91,47 @@ def _check(query: SearchQuery, dim: int) -> None:
         raise InvalidArgument("`top_k`, `top_n` and `page` must not be negative.")
 
 
+LOOSE_THRESHOLD_FACTOR = 0.85
+
+
+def term_weights(query_indices: set[int], sparse_hits: list[Hit], pool_size: int) -> dict[int, float]:
+    """IDF of each query term among the candidates: pool_size chunks, df of them have the term
+    (a term no candidate has weighs as much as one a single candidate has)."""
+    df = dict.fromkeys(query_indices, 0)
+    for hit in sparse_hits:
+        for idx in query_indices.intersection(hit.sparse_indices or ()):
+            df[idx] += 1
+    n = max(pool_size, 1)
+    return {idx: math.log(1.0 + (n - max(d, 1) + 0.5) / (max(d, 1) + 0.5)) for idx, d in df.items()}
+
+
 def fuse(
     query_indices: set[int],
     dense_hits: list[Hit],
     sparse_hits: list[Hit],
     keywords_weight: float,
     extra_vector_scores: dict[str, float] | None = None,
+    *,
+    loose: bool = False,
 ) -> list[ScoredChunk]:
     """Scores the union of both candidate lists (pure function, unit-tested on its own).
 
-    `extra_vector_scores`: cosine of keyword-only candidates, by id.
+    `extra_vector_scores`: cosine of keyword-only candidates, by id. `loose`: the retry's
+    keyword side (square root of the coverage).
     """
     vector_scores = {h.id: h.score for h in dense_hits}
     vector_scores.update(extra_vector_scores or {})
-    best_bm25 = max((h.score for h in sparse_hits), default=0.0)
+    candidate_ids = list(dict.fromkeys([*(h.id for h in dense_hits), *(h.id for h in sparse_hits)]))
+    weights = term_weights(query_indices, sparse_hits, len(candidate_ids))
+    total_weight = sum(weights.values())
     term_scores: dict[str, float] = {}
-    for hit in sparse_hits:
-        cover = len(query_indices & set(hit.sparse_indices or ())) / len(query_indices) if query_indices else 0.0
-        term_scores[hit.id] = (hit.score / best_bm25) * cover if best_bm25 > 0 else 0.0
+    if total_weight > 0:
+        for hit in sparse_hits:
+            covered = sum(weights[i] for i in query_indices.intersection(hit.sparse_indices or ()))
+            share = min(1.0, covered / total_weight)
+            term_scores[hit.id] = math.sqrt(share) if loose else share
     scored: list[ScoredChunk] = []
-    for chunk_id in dict.fromkeys([*(h.id for h in dense_hits), *(h.id for h in sparse_hits)]):
+    for chunk_id in candidate_ids:
         vector = max(0.0, min(1.0, vector_scores.get(chunk_id, 0.0)))
         term = term_scores.get(chunk_id, 0.0)
         scored.append(
@@ -147,8 +175,13 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
             h.id: h.score
             for h in await deps.vectors.search_dense(restricted, query_vector, len(keyword_only), with_payload=False)
         }
-    scored = fuse(set(sparse.indices), dense_hits, sparse_hits, query.keywords_similarity_weight, extra)
+    query_indices = set(sparse.indices)
+    scored = fuse(query_indices, dense_hits, sparse_hits, query.keywords_similarity_weight, extra)
     passed = [c for c in scored if c.similarity >= query.similarity_threshold and c.similarity > 0]
+    if not passed and scored:
+        scored = fuse(query_indices, dense_hits, sparse_hits, query.keywords_similarity_weight, extra, loose=True)
+        threshold = query.similarity_threshold * LOOSE_THRESHOLD_FACTOR
+        passed = [c for c in scored if c.similarity >= threshold and c.similarity > 0]
     page_chunks = passed[(page - 1) * top_n : page * top_n]
     if not passed:
         return SearchResult(chunks=[], doc_aggs=[], total=0)

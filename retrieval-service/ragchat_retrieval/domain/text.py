@@ -1,16 +1,21 @@
 """Text processing shared by ingestion and search: keyword terms, BM25 sparse vectors, chunking.
 
-Terms: lower-cased word tokens without English stop words, lightly stemmed, hashed to a
-32-bit index. Documents get BM25 term-frequency weights (k1, b, a fixed average length);
-queries weight each term 1; the vector store multiplies by IDF, so the score is BM25.
+Terms: lower-cased word tokens without English stop words, Snowball-stemmed, hashed to a
+32-bit index (documents indexed before the Snowball stemmer need a re-parse to match fully).
+Documents get BM25 term-frequency weights (k1, b, a fixed average length), plus boosted weights
+for their title and keyword terms; queries weight each term 1; the vector store multiplies by
+IDF, so the score is BM25.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable
+
+import snowballstemmer
 
 from ragchat_retrieval.domain.ports import SparseVector
 
@@ -33,25 +38,32 @@ STOPWORDS = frozenset(
 )
 
 
+# Words that ask rather than say: left out of a question's terms (not of a document's), so
+# "How long does delivery take?" weighs "delivery", not "long" and "take".
+QUESTION_WORDS = frozenset(
+    """how what which who whom whose when where why much many long often tell know want please get
+    need possible anyone someone something thing things kind sort way ok okay hi hello""".split()
+)
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match plurals and common verb forms."""
+    """Snowball (Porter 2) English stem: "thickness", "thick" → "thick"; "released" → "releas"."""
     if len(word) <= 3 or word.isdigit():
         return word
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            if suffix == "es" and not word.endswith(("ches", "shes", "xes", "zes", "sses")):
-                return word[:-1]
-            return word[: len(word) - len(suffix)] + keep
-    return word
+    stemmed: str = _STEMMER.stemWord(word)
+    return stemmed
 
 
-def terms(text: str) -> list[str]:
-    """Keyword terms of a text, in order (repeats kept)."""
+def terms(text: str, *, question: bool = False) -> list[str]:
+    """Keyword terms of a text, in order (repeats kept); `question`: also without QUESTION_WORDS."""
     out: list[str] = []
     for token in _WORD_RE.findall(text.lower()):
         if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
+            continue
+        if question and token in QUESTION_WORDS:
             continue
         out.append(stem(token))
     return out
@@ -61,8 +73,22 @@ def term_index(term: str) -> int:
     return zlib.crc32(term.encode("utf-8"))
 
 
-def document_sparse(text: str) -> SparseVector:
-    """BM25 term-frequency weights of a chunk (IDF is applied by the store)."""
+# Sparse weight added for a term of the document's title, and for a term of a chunk's important
+# keywords or its questions: they rank a chunk higher in the keyword stage (RAGFlow boosts the
+# same fields in its full-text query) and count as present in the keyword similarity.
+TITLE_TERM_WEIGHT = 1.0
+KEYWORD_TERM_WEIGHT = 2.0
+
+
+def title_terms(document_name: str) -> list[str]:
+    """Terms of a document's name without its extension ("lumio_warranty-2024.pdf")."""
+    stem_name = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", document_name)
+    return terms(re.sub(r"[_\-.]+", " ", stem_name))
+
+
+def document_sparse(text: str, title: str = "", keywords: Iterable[str] = ()) -> SparseVector:
+    """BM25 term-frequency weights of a chunk (IDF is applied by the store), plus boosted weights
+    for the terms of its document's title and of its important keywords / questions."""
     counts = Counter(terms(text))
     length = sum(counts.values()) or 1
     norm = BM25_K1 * (1 - BM25_B + BM25_B * length / BM25_AVG_LEN)
@@ -70,12 +96,15 @@ def document_sparse(text: str) -> SparseVector:
     for term, tf in counts.items():
         idx = term_index(term)
         merged[idx] = merged.get(idx, 0.0) + tf * (BM25_K1 + 1) / (tf + norm)
+    for boost, extra in ((TITLE_TERM_WEIGHT, title_terms(title)), (KEYWORD_TERM_WEIGHT, terms(" ".join(keywords)))):
+        for idx in {term_index(t) for t in extra}:
+            merged[idx] = merged.get(idx, 0.0) + boost
     indices = sorted(merged)
     return SparseVector(indices=indices, values=[merged[i] for i in indices])
 
 
 def query_sparse(text: str) -> SparseVector:
-    indices = sorted({term_index(t) for t in terms(text)})
+    indices = sorted({term_index(t) for t in terms(text, question=True)})
     return SparseVector(indices=indices, values=[1.0] * len(indices))
 
 

@@ -1,8 +1,10 @@
 """The Celery ingest worker: `python -m ragchat_retrieval.ingest.worker`.
 
-One task per document: fetch the file from retrieval-service, extract text, split into
-chunks, embed in batches, hand chunks and vectors back over gRPC (retrieval-service is the only
-writer of the index). A file that cannot be parsed ends FAIL with a readable progress_msg.
+One task per document: fetch the file from retrieval-service, parse it into blocks (headings,
+paragraphs, table rows), cut chunks by the document's chunk method, embed them in batches
+(each vector mixed with a little of the document title's), hand chunks and vectors back over
+gRPC (retrieval-service is the only writer of the index). A file that cannot be parsed ends
+FAIL with a readable progress_msg.
 Runs with the threads pool at low concurrency; SIGTERM → Celery's warm shutdown (finish the
 running tasks, take no new ones); unfinished tasks go back to the queue (acks late).
 """
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import grpc
+import numpy as np
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 from prometheus_client import start_http_server
@@ -26,7 +29,8 @@ from ragchat_common.grpc_utils import MAX_MESSAGE_BYTES, RetryPolicy
 from ragchat_common.logging import configure_logging
 from ragchat_common.structs import from_struct
 from ragchat_retrieval.domain import text
-from ragchat_retrieval.domain.extract import Unparseable, extract_text
+from ragchat_retrieval.domain.chunking import ChunkConfig, ChunkDraft, chunk_document
+from ragchat_retrieval.domain.extract import Unparseable, extract_blocks
 from ragchat_retrieval.embeddings import get_embedder
 from ragchat_retrieval.ingest.celery_app import PARSE_TASK, make_celery
 from ragchat_retrieval.settings import RetrievalSettings
@@ -119,9 +123,21 @@ def client_for(settings: RetrievalSettings) -> RetrievalClient:
         return _client
 
 
-def _batches(items: list[str], size: int) -> Iterator[tuple[int, list[str]]]:
+def _batches(items: list[ChunkDraft], size: int) -> Iterator[tuple[int, list[ChunkDraft]]]:
     for start in range(0, len(items), size):
         yield start, items[start : start + size]
+
+
+# Share of the document title's embedding in every chunk's vector (RAGFlow mixes in 0.1 too):
+# a chunk that never names its subject still leans towards what the document is about.
+TITLE_VECTOR_WEIGHT = 0.1
+
+
+def with_title(vectors: list[list[float]], title_vector: np.ndarray) -> list[list[float]]:
+    mixed = (1 - TITLE_VECTOR_WEIGHT) * np.asarray(vectors, dtype=np.float32) + TITLE_VECTOR_WEIGHT * title_vector
+    mixed /= np.clip(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12, None)
+    result: list[list[float]] = mixed.tolist()
+    return result
 
 
 def parse_document(settings: RetrievalSettings, tenant_id: str, document_id: str, run_id: str) -> str:
@@ -136,33 +152,31 @@ def parse_document(settings: RetrievalSettings, tenant_id: str, document_id: str
         raise
     name = job.document.name
     config = from_struct(job.parser_config)
+    method = job.document.chunk_method or job.dataset.chunk_method or "naive"
     try:
-        body = extract_text(name, data)
-        pieces = text.split_into_chunks(
-            body,
-            int(config.get("chunk_token_num", 512)),
-            str(config.get("delimiter", "\n")),
-            float(config.get("overlapped_percent", 10)),
-        )
-        if not pieces:
+        blocks = extract_blocks(name, data)
+        drafts = chunk_document(name, blocks, method, ChunkConfig.from_parser_config(config))
+        if not drafts:
             raise Unparseable(f"'{name}' contains no text.")
-        tokens = text.count_tokens(body)
-        if not client.progress(ref, 0.1, f"Extracted {len(body)} characters; {len(pieces)} chunks to embed."):
+        tokens = sum(text.count_tokens(d.content) for d in drafts)
+        if not client.progress(ref, 0.1, f"Extracted {len(blocks)} blocks; {len(drafts)} chunks ({method}) to embed."):
             return "superseded"
         embedder = get_embedder(settings)
-        total = len(pieces)
-        for start, batch in _batches(pieces, settings.ingest_index_batch):
-            vectors = embedder.embed_sync(batch)
+        title_vector = np.asarray(embedder.embed_sync([" ".join(text.title_terms(name)) or name])[0])
+        total = len(drafts)
+        for start, batch in _batches(drafts, settings.ingest_index_batch):
+            vectors = with_title(embedder.embed_sync([d.embed_text for d in batch]), title_vector)
             chunk_messages = []
-            for offset, (content, dense) in enumerate(zip(batch, vectors, strict=True)):
-                sparse = text.document_sparse(content)
+            for offset, (draft, dense) in enumerate(zip(batch, vectors, strict=True)):
+                sparse = text.document_sparse(draft.content, title=name, keywords=draft.questions)
                 chunk_messages.append(
                     pb.ChunkVector(
-                        content=content,
+                        content=draft.content,
                         dense=dense,
                         sparse_indices=sparse.indices,
                         sparse_values=sparse.values,
                         position=start + offset,
+                        questions=draft.questions,
                     )
                 )
             done = start + len(batch)
