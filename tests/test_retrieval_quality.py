@@ -82,7 +82,9 @@ def hit_at_3(api: httpx.Client, dataset_id: str, ids: dict[str, str], vector_wei
     return 1 - len(misses) / len(questions), misses
 
 
-def test_hybrid_hit_at_3_is_high_and_no_worse_than_either_part(corpus: tuple[httpx.Client, str, dict[str, str]]) -> None:
+def test_hybrid_hit_at_3_is_high_and_no_worse_than_either_part(
+    corpus: tuple[httpx.Client, str, dict[str, str]],
+) -> None:
     api, dataset_id, ids = corpus
     scores: dict[str, float] = {}
     for mode, weight in MODES.items():

@@ -94,12 +94,13 @@ def _check(query: SearchQuery, dim: int) -> None:
 LOOSE_THRESHOLD_FACTOR = 0.85
 
 
-def term_weights(query_indices: set[int], sparse_hits: list[Hit], pool_size: int) -> dict[int, float]:
-    """IDF of each query term among the candidates: pool_size chunks, df of them have the term
-    (a term no candidate has weighs as much as one a single candidate has)."""
+def term_weights(query_indices: set[int], matched: list[set[int]], pool_size: int) -> dict[int, float]:
+    """IDF of each query term among the candidates: pool_size chunks, of which the keyword hits
+    hold `matched` (each hit's query terms); a term no candidate has weighs as much as one a
+    single candidate has."""
     df = dict.fromkeys(query_indices, 0)
-    for hit in sparse_hits:
-        for idx in query_indices.intersection(hit.sparse_indices or ()):
+    for terms_of_hit in matched:
+        for idx in terms_of_hit:
             df[idx] += 1
     n = max(pool_size, 1)
     return {idx: math.log(1.0 + (n - max(d, 1) + 0.5) / (max(d, 1) + 0.5)) for idx, d in df.items()}
@@ -122,13 +123,13 @@ def fuse(
     vector_scores = {h.id: h.score for h in dense_hits}
     vector_scores.update(extra_vector_scores or {})
     candidate_ids = list(dict.fromkeys([*(h.id for h in dense_hits), *(h.id for h in sparse_hits)]))
-    weights = term_weights(query_indices, sparse_hits, len(candidate_ids))
+    matched = [query_indices.intersection(hit.sparse_indices or ()) for hit in sparse_hits]
+    weights = term_weights(query_indices, matched, len(candidate_ids))
     total_weight = sum(weights.values())
     term_scores: dict[str, float] = {}
     if total_weight > 0:
-        for hit in sparse_hits:
-            covered = sum(weights[i] for i in query_indices.intersection(hit.sparse_indices or ()))
-            share = min(1.0, covered / total_weight)
+        for hit, terms_of_hit in zip(sparse_hits, matched, strict=True):
+            share = min(1.0, sum(weights[i] for i in terms_of_hit) / total_weight)
             term_scores[hit.id] = math.sqrt(share) if loose else share
     scored: list[ScoredChunk] = []
     for chunk_id in candidate_ids:
