@@ -376,3 +376,48 @@ def test_message_delete_and_feedback_with_tenant_isolation(v027: httpx.Client, i
     assert ok(v027.get(base))["messages"] == after["messages"]
     error(v027.request("DELETE", f"{base}/messages/{first['id']}"), 404, 105)
     error(v027.request("DELETE", f"/chats/{chat['id']}/sessions/{new_id()}/messages/{second['id']}"), 404, 105)
+
+
+def test_completion_from_messages(v027: httpx.Client, fake: FakeLLM) -> None:
+    """RAGFlow v0.27 also takes the conversation as ``messages``: the last user message is asked."""
+    question = "from messages " + new_id()
+    earlier = "earlier " + new_id()
+    messages = [
+        {"role": "system", "content": "ignored"},
+        {"role": "assistant", "content": "a greeting before any question is dropped"},
+        {"role": "user", "content": earlier},
+        {"role": "assistant", "content": "an earlier answer"},
+        {"role": "user", "content": question},
+    ]
+    answer = ok(v027.post("/chat/completions", json={"messages": messages, "stream": False}))
+    assert answer["answer"] == f"Echo: {question}" and answer["session_id"] == ""
+    [sent] = fake.requests_mentioning(question)
+    assert [(m["role"], m["content"]) for m in sent["messages"] if m["role"] != "system"] == [
+        ("user", earlier),
+        ("assistant", "an earlier answer"),
+        ("user", question),
+    ]
+    # With a chat, its session holds the history: only the question is taken from the messages.
+    chat = new_chat(v027, prompt_config={"prologue": ""})
+    stored = ok(v027.post("/chat/completions", json={"chat_id": chat["id"], "messages": messages, "stream": False}))
+    session = ok(v027.get(f"/chats/{chat['id']}/sessions/{stored['session_id']}"))
+    assert [m["content"] for m in session["messages"]] == [question, f"Echo: {question}"]
+    error(v027.post("/chat/completions", json={"messages": [{"role": "assistant", "content": "x"}]}), 400, 102)
+    error(v027.post("/chat/completions", json={}), 400, 102, "`question` is required.")
+
+
+def test_related_questions_and_refused_tools(v027: httpx.Client, fake: FakeLLM) -> None:
+    topic = "solar panels " + new_id()
+    fake.script(topic, answer="Here you go:\n1. How efficient are solar panels?\n2. What do they cost?\nThanks")
+    for path in ("/chat/recommendation", "/sessions/related_questions"):
+        assert ok(v027.post(path, json={"question": topic})) == [
+            "How efficient are solar panels?",
+            "What do they cost?",
+        ]
+    [sent, _] = fake.requests_mentioning(topic)
+    assert "related" in next(m["content"] for m in sent["messages"] if m["role"] == "system").lower()
+    error(v027.post("/chat/recommendation", json={}), 400, 102, "`question` is required.")
+    error(
+        v027.post("/chat/audio/speech", json={"text": "hi"}), 400, 102, "This deployment has no text-to-speech model."
+    )
+    error(v027.post("/chat/mindmap", json={"question": "q", "kb_ids": []}), 400, 102)

@@ -17,6 +17,7 @@ from ragchat_gateway.ratelimit import RateLimitMiddleware
 from ragchat_gateway.request_models.binding import document_request_models
 from ragchat_gateway.routes import (
     admin_keys,
+    chat_tools,
     chats,
     completions,
     datasets,
@@ -56,7 +57,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_observability(app)
     instrument_fastapi(app)
     app.include_router(health.router)
-    for module in (chats, sessions, messages, completions, openai_compat, datasets, datasets_v027, admin_keys):
+    for module in (
+        chats,
+        sessions,
+        messages,
+        completions,
+        chat_tools,
+        openai_compat,
+        datasets,
+        datasets_v027,
+        admin_keys,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     document_request_models(app)
     return app

@@ -140,7 +140,7 @@ async def prepare_chat_completion(
     session, nothing stored (``session_id`` "")."""
     chat = await read_chat(ports, tenant_id, request.chat_id, admission, request.llm_overrides)
     if not request.chat_id:
-        alone = StatelessRequest(chat_id="", question=request.question, history=[], given=request.given)
+        alone = StatelessRequest(chat_id="", question=request.question, history=request.history, given=request.given)
         return await prepare_stateless_completion(ports, tenant_id, chat, alone)
     snapshot = chat_snapshot(chat)
     variables = resolve_variables(snapshot.prompt, request.given)

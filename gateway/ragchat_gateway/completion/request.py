@@ -25,6 +25,9 @@ class CompletionRequest:
     given: Mapping[str, Any] = field(default_factory=dict)  # prompt variables, as sent
     # This answer's own generation settings (llm_id, temperature, ...), checked by chat-service.
     llm_overrides: Mapping[str, Any] = field(default_factory=dict)
+    # The conversation before the question, for a completion without a chat (a chat's session
+    # holds its own).
+    history: list[ChatTurn] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from ragchat_common.jobs import ChatTurn
 from ragchat_gateway.request_models.base import OpenRequestModel
 from ragchat_gateway.request_models.binding import json_body
 from ragchat_gateway.request_models.fields import IDS_MAX, Id, JsonValue, LenientBool, Name, Text, custom_error
+from ragchat_gateway.request_models.openai import MESSAGES_MAX, ChatMessage
 
 # `knowledge` is filled by retrieval, never by the client.
 NOT_VARIABLES = frozenset({"knowledge"})
@@ -27,7 +29,10 @@ def _doc_id_list(value: Any) -> Any:
 
 
 class CompletionBody(OpenRequestModel):
-    question: Text
+    question: Text | None = None
+    # RAGFlow v0.27 also takes the conversation (the last user message is the question); with a
+    # chat, its session holds the history, so only a completion without a chat uses the rest.
+    messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=MESSAGES_MAX)] | None = None
     stream: LenientBool | None = None
     session_id: Id | None = None
     user_id: Id | None = None
@@ -46,12 +51,34 @@ class CompletionBody(OpenRequestModel):
 
     _split_doc_ids = field_validator("doc_ids", mode="before")(_doc_id_list)
 
-    @field_validator("question")
-    @classmethod
-    def _asked(cls, value: str) -> str:
-        if not value.strip():
-            raise custom_error("`question` must be a non-empty string.")
-        return value
+    @model_validator(mode="after")
+    def _asks(self) -> CompletionBody:
+        if self.question is not None:
+            if not self.question.strip():
+                raise custom_error("`question` must be a non-empty string.")
+        elif self.messages is None:
+            raise custom_error("`question` is required.")
+        else:
+            turns = self._turns()
+            if not turns or turns[-1].role != "user" or not turns[-1].content.strip():
+                raise custom_error("The last message must be a non-empty user message.")
+        return self
+
+    def _turns(self) -> list[ChatTurn]:
+        """``messages`` as turns: system messages dropped, and answers before the first question."""
+        turns: list[ChatTurn] = []
+        for message in self.messages or []:
+            if message.role == "user" or (message.role == "assistant" and turns):
+                turns.append(ChatTurn(role=message.role, content=message.text()))
+        return turns
+
+    def asked(self) -> str:
+        """The question: ``question``, else the last user message."""
+        return self.question if self.question is not None else self._turns()[-1].content
+
+    def earlier_turns(self) -> list[ChatTurn]:
+        """The conversation before the question, when it came as ``messages``."""
+        return [] if self.question is not None else self._turns()[:-1]
 
     def llm_overrides(self) -> dict[str, Any]:
         """The generation settings given for this answer only (nulls are "not given")."""

@@ -26,7 +26,7 @@ router = APIRouter(tags=["completions"])
 def completion_request(chat_id: str, body: CompletionBody) -> CompletionRequest:
     return CompletionRequest(
         chat_id=chat_id,
-        question=body.question,
+        question=body.asked(),
         stream=True if body.stream is None else body.stream,
         session_id=body.session_id or body.conversation_id or None,
         user_id=body.user_id,
@@ -35,6 +35,7 @@ def completion_request(chat_id: str, body: CompletionBody) -> CompletionRequest:
         doc_ids=list(body.doc_ids or []),
         given=body.variables(),
         llm_overrides=body.llm_overrides(),
+        history=body.earlier_turns(),
     )
 
 
