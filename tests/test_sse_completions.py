@@ -274,8 +274,8 @@ def test_empty_response_without_any_llm_call(api: httpx.Client, fake: FakeLLM) -
 
 
 def test_default_empty_response_answers_without_the_llm(api: httpx.Client, fake: FakeLLM) -> None:
-    dataset = ok(api.post("/datasets", json={"name": "empty-default-" + new_id()[:10]}))
-    chat = make_chat(api, dataset_ids=[dataset["id"]])
+    dataset = parsed_dataset(api)  # a chat needs a parsed dataset; the threshold lets nothing through
+    chat = make_chat(api, dataset_ids=[dataset["id"]], prompt={"similarity_threshold": 1.0})
     assert chat["prompt"]["empty_response"] == "Sorry! No relevant content was found in the knowledge base!"
     question = "nothing indexed " + new_id()
     data = ok(api.post(f"/chats/{chat['id']}/completions", json={"question": question, "stream": False}))

@@ -53,8 +53,9 @@ def check_scope(principal: Principal, needed: Scope) -> None:
 def required_scope_for_http(method: str, path: str) -> Scope:
     """The narrowest scope that allows ``method`` on ``path`` (a route template or a real path).
 
-    Reads (GET) need ``read``; sessions, their messages and every completion route (native and
-    OpenAI-compatible) need ``chat``; anything else (chats, datasets, retrieval...) needs ``full``.
+    Reads (GET) need ``read``; sessions, their messages, every completion route (native and
+    OpenAI-compatible) and the chat tools (``/chat/...``) need ``chat``; anything else (chats,
+    datasets, retrieval...) needs ``full``.
     """
     if method.upper() in _READ_METHODS:
         return "read"
@@ -64,5 +65,8 @@ def required_scope_for_http(method: str, path: str) -> Scope:
     if segments and segments[-1] == "completions":
         return "chat"
     if len(segments) >= 3 and segments[0] == "chats" and segments[2] == "sessions":
+        return "chat"
+    # RAGFlow v0.27's chat tools: related questions (also under their older path), speech, mind maps.
+    if segments[:1] == ["chat"] or segments == ["sessions", "related_questions"]:
         return "chat"
     return "full"
