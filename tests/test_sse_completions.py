@@ -94,6 +94,8 @@ def test_stream_framing_byte_for_byte(api: httpx.Client, fake: FakeLLM) -> None:
     mid, sid = first["id"], first["session_id"]
     deltas = [data_of(b)["data"]["answer"] for b in parts[:-3]]
     final = data_of(parts[-3])["data"]
+    (asked,) = fake.requests_mentioning(question)
+    prompt_words = sum(len(str(m["content"]).split()) for m in asked["messages"])
     # Rebuild the whole body independently from the contract and compare bytes.
     expected = ""
     for seq, text in enumerate(deltas):
@@ -110,6 +112,8 @@ def test_stream_framing_byte_for_byte(api: httpx.Client, fake: FakeLLM) -> None:
         "chat_id": chat["id"],
         "final": True,
         "created_at": final["created_at"],
+        # API.md §9.2: the tokens the model reported (the fake counts prompt words and its tokens).
+        "usage": {"prompt_tokens": prompt_words, "completion_tokens": 9, "total_tokens": prompt_words + 9},
     }
     expected += f"id: {mid}:{len(deltas)}\ndata: " + json.dumps(
         {"code": 0, "message": "", "data": final_data}, ensure_ascii=False

@@ -26,6 +26,7 @@ from ragchat_gateway.routes import (
     messages,
     openai_compat,
     sessions,
+    streams,
 )
 from ragchat_gateway.settings import GatewaySettings
 
@@ -62,6 +63,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         sessions,
         messages,
         completions,
+        streams,
         chat_tools,
         openai_compat,
         datasets,

@@ -48,6 +48,9 @@ class GatewaySettings(ServiceSettings):
     # answer to finish before it ends with an error event (queue backlog, lost worker).
     sse_ping_s: float = 15.0
     completion_timeout_s: float = 600.0
+    # A stop asked for an answer not started yet is kept this long for the worker that takes the
+    # job (API.md §9.2: a stopped queued job is never started).
+    stream_stop_ttl_s: int = 3600
     # Seconds to connect to RabbitMQ / to get a publisher confirm before answering 503.
     amqp_connect_timeout_s: float = 3.0
     amqp_publish_timeout_s: float = 5.0

@@ -15,8 +15,10 @@ from typing import Any, Protocol
 from ragchat.chat.v1 import chat_pb2
 from ragchat.session.v1 import session_pb2
 from ragchat_common.errors import Unavailable
+from ragchat_common.events import StreamEvent
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.jobs import CompletionJob
+from ragchat_common.stream_control import request_stop
 from ragchat_common.structs import to_struct
 from ragchat_gateway.backends import Backends
 from ragchat_gateway.streaming.hub import Subscription
@@ -41,6 +43,10 @@ class SessionLog(Protocol):
         """Removes a session this request created (its job could not be published)."""
         ...
 
+    async def get_session(self, tenant_id: str, chat_id: str, session_id: str) -> session_pb2.Session:
+        """The tenant's session of this chat with its messages (NotFound otherwise)."""
+        ...
+
 
 class JobBus(Protocol):
     async def ensure_ready(self) -> None:
@@ -57,6 +63,14 @@ class AnswerStreams(Protocol):
 
     def subscribe(self, message_id: str) -> AbstractAsyncContextManager[Subscription]:
         """Subscribed (confirmed) on entry, unsubscribed on exit."""
+        ...
+
+    async def replay(self, message_id: str) -> list[StreamEvent]:
+        """The answer's events still in its stream log, in order."""
+        ...
+
+    async def request_stop(self, message_id: str) -> bool:
+        """Asks the worker holding the answer to stop; False when its stream had finished."""
         ...
 
 
@@ -114,6 +128,14 @@ class _GrpcSessions:
             "session-service",
         )
 
+    async def get_session(self, tenant_id: str, chat_id: str, session_id: str) -> session_pb2.Session:
+        request = session_pb2.GetSessionRequest(tenant_id=tenant_id, chat_id=chat_id, session_id=session_id)
+        session: session_pb2.Session = await rpc(
+            self.backends.session.GetSession(request, timeout=self.backends.settings.grpc_timeout_s),
+            "session-service",
+        )
+        return session
+
 
 _NOT_STARTED = "Completions are not available yet; please retry."
 
@@ -151,6 +173,20 @@ class _Hub:
         if self.backends.streams is None:
             raise Unavailable(_NOT_STARTED)
         return self.backends.streams.subscribe(message_id)
+
+    async def replay(self, message_id: str) -> list[StreamEvent]:
+        if self.backends.streams is None:
+            raise Unavailable(_NOT_STARTED)
+        return await self.backends.streams.replay(message_id, 0)
+
+    async def request_stop(self, message_id: str) -> bool:
+        streams, settings = self.backends.streams, self.backends.settings
+        if streams is None:
+            raise Unavailable(_NOT_STARTED)
+        try:
+            return await request_stop(streams.redis, settings.namespace, message_id, ttl_s=settings.stream_stop_ttl_s)
+        except Exception:
+            raise Unavailable("The stream broker (Redis) is unavailable; please retry.") from None
 
 
 def backend_ports(backends: Backends) -> CompletionPorts:

@@ -7,12 +7,12 @@ answer for non-streaming callers. Both unsubscribe when they end or are abandone
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from ragchat_common.errors import InternalError
-from ragchat_common.events import FinalEvent, Usage
+from ragchat_common.events import FinalEvent, StreamEvent, Usage
 from ragchat_gateway.completion.prepare import PreparedCompletion
 from ragchat_gateway.streaming.hub import Keepalive, TimedOut
 
@@ -40,6 +40,8 @@ class Reset:
 @dataclass(frozen=True)
 class Finished:
     final: FinalEvent
+    # The answer is no longer in the stream log (a late resume): this one event carries its text.
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,26 +60,34 @@ RelayItem = Ping | Delta | Reset | Finished | Failed | Done
 
 async def relay(prepared: PreparedCompletion) -> AsyncGenerator[RelayItem, None]:
     try:
-        async for item in prepared.events():
-            if isinstance(item, Keepalive):
-                yield Ping()
-            elif isinstance(item, TimedOut):
-                yield Failed(TIMEOUT_MESSAGE, None)
-                yield Done()
-                return
-            elif item.type == "delta":
-                yield Delta(item.text, item.seq)
-            elif item.type == "reset":
-                yield Reset(item.seq)
-            elif item.type == "final":
-                yield Finished(item)
-            elif item.type == "error":
-                yield Failed(item.message, item.seq)
-            elif item.type == "done":
-                yield Done()
-                return
+        async for item in relay_events(prepared.events()):
+            yield item
     finally:
         await prepared.close()
+
+
+async def relay_events(
+    events: AsyncIterator[StreamEvent | Keepalive | TimedOut],
+) -> AsyncGenerator[RelayItem, None]:
+    """The stream hub's events of one answer as relay items, until ``Done``."""
+    async for item in events:
+        if isinstance(item, Keepalive):
+            yield Ping()
+        elif isinstance(item, TimedOut):
+            yield Failed(TIMEOUT_MESSAGE, None)
+            yield Done()
+            return
+        elif item.type == "delta":
+            yield Delta(item.text, item.seq)
+        elif item.type == "reset":
+            yield Reset(item.seq)
+        elif item.type == "final":
+            yield Finished(item)
+        elif item.type == "error":
+            yield Failed(item.message, item.seq)
+        elif item.type == "done":
+            yield Done()
+            return
 
 
 @dataclass(frozen=True)

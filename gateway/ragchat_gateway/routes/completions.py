@@ -62,6 +62,7 @@ async def _complete(
                 "session_id": prepared.session_id,
                 "chat_id": prepared.chat_id,
                 "created_at": answer.created_at,
+                "usage": answer.usage.as_dict(),
             }
         )
     )

@@ -23,7 +23,8 @@ from ragchat_common.errors import ErrorCode, RagchatError, RateLimited
 from ragchat_common.jobs import ChatTurn
 from ragchat_common.structs import from_struct
 from ragchat_gateway.auth.dependency import AuthDep
-from ragchat_gateway.completion.ports import backend_ports
+from ragchat_gateway.completion.durable import abandon_answer
+from ragchat_gateway.completion.ports import CompletionPorts, backend_ports
 from ragchat_gateway.completion.prepare import PreparedCompletion, prepare_stateless_completion
 from ragchat_gateway.completion.relay import Delta, Done, Failed, Finished, Ping, Reset, aggregate, relay
 from ragchat_gateway.completion.request import StatelessRequest
@@ -95,20 +96,15 @@ def _chunk(completion_id: str, created: int, model: str, delta: dict[str, Any], 
     }
 
 
-def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    }
-
-
 async def openai_sse(
-    prepared: PreparedCompletion, model: str, with_reference: bool, usage_chunk: bool
+    prepared: PreparedCompletion, model: str, with_reference: bool, usage_chunk: bool, ports: CompletionPorts
 ) -> AsyncIterator[bytes]:
+    """The OpenAI chunks; a client that leaves before the end stops the answer (API.md §9.2: a
+    stateless answer cannot be resumed, so it is not generated further)."""
     completion_id = f"chatcmpl-{prepared.message_id}"
     created = int(time.time())
     items = relay(prepared)
+    finished = False
     try:
         yield sse.event(_chunk(completion_id, created, model, {"role": "assistant", "content": ""}, None))
         async for item in items:
@@ -124,7 +120,7 @@ async def openai_sse(
                 if with_reference:
                     delta["reference"] = final.reference
                 chunk = _chunk(completion_id, created, final.model or model, delta, "stop")
-                usage = _usage(final.usage.prompt_tokens, final.usage.completion_tokens)
+                usage = final.usage.as_dict()
                 chunk["usage"] = usage
                 yield sse.event(chunk)
                 if usage_chunk:
@@ -138,8 +134,11 @@ async def openai_sse(
             elif isinstance(item, Failed):
                 yield sse.event(openai_error_body(ErrorCode.SERVER, item.message))
             elif isinstance(item, Done):
+                finished = True
                 yield sse.DONE
     finally:
+        if not finished:
+            abandon_answer(ports, prepared.message_id)
         await items.aclose()
 
 
@@ -168,7 +167,7 @@ async def _openai_completion(
     )
     if lease is not None:
         return StreamingResponse(
-            lease.guard(openai_sse(prepared, chat_model, with_reference, usage_chunk)),
+            lease.guard(openai_sse(prepared, chat_model, with_reference, usage_chunk, ports)),
             media_type=sse.SSE_MEDIA_TYPE,
             headers=sse.SSE_HEADERS,
         )
@@ -183,7 +182,7 @@ async def _openai_completion(
             "created": int(answer.created_at),
             "model": answer.model or chat_model,
             "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
-            "usage": _usage(answer.usage.prompt_tokens, answer.usage.completion_tokens),
+            "usage": answer.usage.as_dict(),
         }
     )
 

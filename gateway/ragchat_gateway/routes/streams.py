@@ -1,0 +1,60 @@
+"""Resume and stop an answer's stream (API.md §9.2); the logic is in completion/durable.py.
+
+``GET  /chats/{chat_id}/sessions/{session_id}/messages/{message_id}/events`` (SSE, takes a slot)
+``POST /chats/{chat_id}/sessions/{session_id}/messages/{message_id}/stop``
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from ragchat_common.errors import envelope
+from ragchat_gateway.auth.dependency import AuthDep
+from ragchat_gateway.completion.durable import AnswerRef, ResumedAnswer, resume_answer, resume_point, stop_answer
+from ragchat_gateway.completion.ports import backend_ports
+from ragchat_gateway.completion.sse import ragflow_frame
+from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.ratelimit import acquire_stream_lease
+from ragchat_gateway.streaming import sse
+
+router = APIRouter(tags=["streams"])
+MESSAGE_PATH = "/chats/{chat_id}/sessions/{session_id}/messages/{message_id}"
+
+
+async def _frames(resumed: ResumedAnswer) -> AsyncIterator[bytes]:
+    try:
+        async for item in resumed.items:
+            yield ragflow_frame(item, resumed.message_id, resumed.session_id, resumed.chat_id)
+    finally:
+        await resumed.close()
+
+
+@router.get(MESSAGE_PATH + "/events")
+async def resume_stream(
+    chat_id: str,
+    session_id: str,
+    message_id: str,
+    request: Request,
+    principal: AuthDep,
+    backends: BackendsDep,
+    after: Annotated[str | None, Query(description="seq of the last event received")] = None,
+    last_event_id: Annotated[str | None, Header(description="`<message_id>:<seq>` of the last event")] = None,
+) -> StreamingResponse:
+    after_seq = resume_point(message_id, last_event_id, after)
+    lease = await acquire_stream_lease(request, principal)
+    ref = AnswerRef(chat_id, session_id, message_id)
+    resumed = await resume_answer(backend_ports(backends), principal.tenant_id, ref, after_seq)
+    return StreamingResponse(lease.guard(_frames(resumed)), media_type=sse.SSE_MEDIA_TYPE, headers=sse.SSE_HEADERS)
+
+
+@router.post(MESSAGE_PATH + "/stop")
+async def stop_stream(
+    chat_id: str, session_id: str, message_id: str, principal: AuthDep, backends: BackendsDep
+) -> JSONResponse:
+    ref = AnswerRef(chat_id, session_id, message_id)
+    stopped = await stop_answer(backend_ports(backends), principal.tenant_id, ref)
+    return JSONResponse(envelope({"stopped": stopped}))
