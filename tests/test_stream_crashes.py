@@ -9,7 +9,9 @@ read, what the session stored, and the stream-slot counters in Redis.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import random
 import signal
 import threading
 import time
@@ -21,7 +23,7 @@ import httpx
 import pytest
 import redis
 from fake_llm import FakeLLM, start_completion_group
-from sse_client import Answer, read
+from sse_client import Answer, aread, message_path, read, resume
 
 from ragchat_cli import dev
 from ragchat_cli.keys import mint_key
@@ -144,6 +146,29 @@ def owner_of_connection(local_port: int, candidates: list[Process]) -> Process:
 # -- gateway and worker ---------------------------------------------------------------------------
 
 
+def test_a_killed_gateways_client_resumes_on_the_other_one_and_gets_the_whole_answer_once(
+    group: Stack, fake: FakeLLM, key: str, chat_id: str
+) -> None:
+    first = group.find("gateway")[0]
+    with client(group.gateway_urls[0], key) as api, client(group.gateway_urls[1], key) as other:
+        question = "crash " + new_id()
+        fake.script(question, answer=PACED, delay_s=DELAY_S)
+        answer = Answer()
+        with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+            read(response, answer, deltas=5)
+            group.kill(first, signal.SIGKILL)
+            with contextlib.suppress(httpx.HTTPError):
+                read(response, answer)
+        assert not answer.finished and answer.text
+        resume(other, chat_id, answer)
+        assert answer.finished and answer.error is None and answer.resets == 0
+        assert answer.text == PACED
+        assert [m["content"] for m in answers_stored(other, chat_id, answer)] == [PACED]
+    group.restart(first)
+    # The dead gateway's slot expires (lease TTL); the others were released.
+    wait_no_slots(group.config.redis_url, group.config.namespace)
+
+
 def test_a_killed_worker_s_job_is_redelivered_reset_and_answered_once(
     group: Stack, fake: FakeLLM, key: str, chat_id: str
 ) -> None:
@@ -236,6 +261,73 @@ def test_a_killed_retrieval_service_is_an_error_event_not_a_hang(
         assert answers_stored(api, chat_id, answer) == []
     base.restart(retrieval)
     wait_no_slots(group.config.redis_url, group.config.namespace)
+
+
+# -- a thousand stops and resumes -----------------------------------------------------------------
+
+
+async def test_a_thousand_stops_and_resumes_interleaved_leak_no_slot_and_store_each_answer_once(
+    group: Stack, fake: FakeLLM, key: str, chat_id: str
+) -> None:
+    fake.script("storm ", answer=" ".join(f"s{i}" for i in range(30)) + ".", delay_s=0.02)
+    urls = [url + "/api/v1" for url in group.gateway_urls]
+    rng = random.Random(17)
+    operations = {"stop": 0, "resume": 0}
+    results: list[tuple[Answer, bool]] = []
+    gate = asyncio.Semaphore(24)
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def one(http: httpx.AsyncClient, index: int) -> None:
+        async with gate:
+            answer = Answer()
+            stop_said_true = False
+            body = {"question": f"storm {index} {new_id()}"}
+            async with http.stream("POST", f"{rng.choice(urls)}/chats/{chat_id}/completions", json=body) as response:
+                assert response.status_code == 200
+                await aread(response, answer, deltas=rng.randint(1, 4))
+            path = message_path(chat_id, answer.session_id, answer.message_id)
+            for _ in range(5):
+                if rng.random() < 0.3 and not stop_said_true:
+                    operations["stop"] += 1
+                    reply = await http.post(f"{rng.choice(urls)}{path}/stop")
+                    assert reply.status_code == 200, reply.text
+                    stop_said_true = reply.json()["data"]["stopped"]
+                else:
+                    operations["resume"] += 1
+                    headers_ = {"Last-Event-ID": answer.last_event_id} if answer.last_event_id else {}
+                    async with http.stream("GET", f"{rng.choice(urls)}{path}/events", headers=headers_) as response:
+                        assert response.status_code == 200
+                        await aread(response, answer, deltas=rng.randint(1, 3))
+                if answer.finished:
+                    break
+            if not answer.finished:
+                headers_ = {"Last-Event-ID": answer.last_event_id} if answer.last_event_id else {}
+                async with http.stream("GET", f"{urls[0]}{path}/events", headers=headers_) as response:
+                    await aread(response, answer)
+            results.append((answer, stop_said_true))
+
+    async with httpx.AsyncClient(headers=headers, timeout=NEVER_HANG_S) as http:
+        index = 0
+        while operations["stop"] + operations["resume"] < 1000:
+            batch = [one(http, index + i) for i in range(48)]
+            index += len(batch)
+            await asyncio.gather(*batch)
+
+    assert operations["stop"] + operations["resume"] >= 1000 and operations["stop"] > 100
+    stopped = 0
+    async with httpx.AsyncClient(base_url=urls[1], headers=headers, timeout=NEVER_HANG_S) as http:
+        for answer, stop_said_true in results:
+            assert answer.finished and answer.error is None and answer.final is not None, answer
+            session = (await http.get(f"/chats/{chat_id}/sessions/{answer.session_id}")).json()["data"]
+            stored = [m for m in session["messages"] if m["id"] == answer.message_id and m["role"] == "assistant"]
+            assert len(stored) == 1, f"answer {answer.message_id} stored {len(stored)} times"
+            assert stored[0]["content"] == answer.text
+            assert bool(stored[0].get("stopped")) == bool(answer.final.get("stopped"))
+            if stop_said_true:  # a stop that said "stopped" ended that answer as stopped
+                assert answer.final.get("stopped") is True
+                stopped += 1
+    assert stopped > 50
+    wait_no_slots(group.config.redis_url, group.config.namespace, within_s=5)
 
 
 # -- Redis and RabbitMQ restarted -----------------------------------------------------------------

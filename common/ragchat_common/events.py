@@ -131,3 +131,8 @@ def stream_control_channel(namespace: str, message_id: str) -> str:
 def stream_stop_key(namespace: str, message_id: str) -> str:
     """Set (expiring) when a stop was asked for: read by a worker that starts the job later."""
     return f"{namespace}:stop:{message_id}"
+
+
+def stream_finishing_key(namespace: str, message_id: str) -> str:
+    """Set (expiring) by the worker once the answer is complete: a stop after that is too late."""
+    return f"{namespace}:finishing:{message_id}"

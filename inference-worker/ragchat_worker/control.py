@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from ragchat_common.events import stream_control_channel, stream_stop_key
 from ragchat_common.ids import new_id
+from ragchat_common.stream_control import claim_finish
 from ragchat_worker.domain.types import StopSignal
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,10 @@ SUBSCRIBE_TIMEOUT_S: Final = 2.0
 
 
 class RedisStopControl:
-    def __init__(self, redis: Redis, namespace: str) -> None:
+    def __init__(self, redis: Redis, namespace: str, *, finish_ttl_s: int = 600) -> None:
         self.redis = redis
         self.namespace = namespace
+        self.finish_ttl_s = finish_ttl_s
         self._pubsub = redis.pubsub()
         self._signals: dict[str, StopSignal] = {}  # control channel → the running job's signal
         self._confirmations: dict[str, asyncio.Future[None]] = {}
@@ -122,3 +124,13 @@ class RedisStopControl:
             self._confirmations.pop(channel, None)
             with suppress(Exception):
                 await self._pubsub.unsubscribe(channel)
+
+    async def finish(self, signal: StopSignal) -> bool:
+        if signal.requested:
+            return True
+        try:
+            if await claim_finish(self.redis, self.namespace, signal.message_id, ttl_s=self.finish_ttl_s):
+                signal.request()
+        except Exception as exc:  # Redis down: nobody can ask for a stop meanwhile either
+            log.warning("could not claim the end of an answer", extra={"error": repr(exc)})
+        return signal.requested

@@ -309,6 +309,9 @@ class Control:
         self.signals[message_id] = signal
         yield signal
 
+    async def finish(self, signal: StopSignal) -> bool:
+        return signal.requested
+
 
 async def test_a_stop_closes_the_llm_request_and_stores_the_partial_answer() -> None:
     llm = SlowLLM([f"w{i} " for i in range(200)])

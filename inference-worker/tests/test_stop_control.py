@@ -60,3 +60,20 @@ async def test_stopping_a_finished_answer_says_so_and_leaves_no_stop_behind() ->
         assert not await redis.exists(f"{namespace}:stop:done")
     finally:
         await redis.aclose()
+
+
+async def test_a_stop_and_the_end_of_an_answer_agree_on_which_came_first() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-stop-" + secrets.token_hex(4)
+    control = RedisStopControl(redis, namespace)
+    await control.start()
+    try:
+        async with control.watch("late") as late:
+            assert await control.finish(late) is False  # complete: a stop now is too late
+            assert await request_stop(redis, namespace, "late", ttl_s=60) is False
+        async with control.watch("early") as early:
+            assert await request_stop(redis, namespace, "early", ttl_s=60) is True
+            assert await control.finish(early) is True and early.requested
+    finally:
+        await control.close()
+        await redis.aclose()

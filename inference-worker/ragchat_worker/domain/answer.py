@@ -318,7 +318,6 @@ async def _generate(
     params = generation_params(job, deps.llm, deps.default_max_tokens)
     empty_response = str(_setting(prompt_config, "empty_response", ""))
     usage = LLMUsage()
-    stopped = False
 
     if job.chat.dataset_ids and not chunks and empty_response:
         # Nothing relevant: the configured answer, without asking the model.
@@ -348,7 +347,6 @@ async def _generate(
                     if text:
                         parts.append(text)
                         await stream.send(DeltaEvent(seq=stream.next_seq(), text=text))
-        stopped = stop.requested
         tail = citations.flush()
         if tail:
             parts.append(tail)
@@ -356,6 +354,8 @@ async def _generate(
         answer = "".join(parts)
         reference = build_reference(prompt.chunks, answer, job.quote)
         prompt_tokens = usage.prompt_tokens or prompt.prompt_tokens
+    # Decided once, atomically against stop requests: what the stop answered is what is stored.
+    stopped = await deps.control.finish(stop)
 
     # A stopped stream reports no usage: then the generated text is counted.
     completion_tokens = usage.completion_tokens if usage.completion_tokens and not stopped else 0

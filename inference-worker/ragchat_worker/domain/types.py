@@ -143,12 +143,20 @@ class StopControl(Protocol):
         """Listens for a stop of this message while the context is open."""
         ...
 
+    async def finish(self, signal: StopSignal) -> bool:
+        """The answer is complete: later stops are too late. True (and ``signal`` set) when a stop
+        came first."""
+        ...
+
 
 class NoStopControl:
     """No stop channel (unit tests, tools): answers are never stopped from outside."""
 
     def watch(self, message_id: str) -> AbstractAsyncContextManager[StopSignal]:
         return _Unwatched(StopSignal(message_id))
+
+    async def finish(self, signal: StopSignal) -> bool:
+        return signal.requested
 
 
 class _Unwatched:
