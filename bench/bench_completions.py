@@ -9,18 +9,25 @@ pipeline's own cost: gateway → session-service → RabbitMQ → worker → LLM
 Prints TTFT p50/p99 from the POST to the first SSE token (1 client, then N concurrent), the same
 for the LLM alone (the overhead is the difference), and tokens/s delivered through the gateway.
 Targets: TTFT overhead p50 <= 10 ms at 1 client; >= 50k tokens/s.
+
+Durable streams (API.md §9.2), on answers the fake LLM paces at 20 ms per token: the time from a
+stop request to the final event on the open stream, and the resume latency (reconnect with
+Last-Event-ID → first replayed event). Targets: both p50 <= 20 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -152,6 +159,58 @@ async def run_throughput(client: httpx.AsyncClient, url: str, streams: int, ques
     return elapsed, len(bodies)
 
 
+PACED_ANSWER = " ".join(f"p{i}" for i in range(400))  # 20 ms per token: 8 s unless stopped
+
+
+async def _first_event(lines: AsyncIterator[str]) -> tuple[dict[str, Any], str]:
+    """The first answer event of a stream: its data and its id line."""
+    event_id = ""
+    async for line in lines:
+        if line.startswith("id: "):
+            event_id = line[4:]
+        elif line.startswith("data: "):
+            return json.loads(line[6:])["data"], event_id
+    raise AssertionError("the stream ended before its first event")
+
+
+async def stop_latency(client: httpx.AsyncClient, api: str, chat_id: str, samples: int) -> list[float]:
+    """A stop request sent (the stream open, the answer under way) → the final event arrives."""
+    timings: list[float] = []
+    for index in range(samples):
+        body = {"question": f"paced stop {index}", "stream": True}
+        async with client.stream("POST", f"{api}/chats/{chat_id}/completions", json=body) as response:
+            lines = response.aiter_lines()
+            first, _ = await _first_event(lines)
+            stop_url = f"{api}/chats/{chat_id}/sessions/{first['session_id']}/messages/{first['id']}/stop"
+            started = time.perf_counter()
+            reply = await client.post(stop_url)
+            assert reply.json()["data"] == {"stopped": True}, reply.text
+            async for line in lines:
+                if line.startswith("data: ") and '"final": true' in line:
+                    timings.append(time.perf_counter() - started)
+                    assert '"stopped": true' in line
+                    break
+    return timings
+
+
+async def resume_latency(client: httpx.AsyncClient, api: str, chat_id: str, samples: int) -> list[float]:
+    """A client that lost its stream reconnects with Last-Event-ID → the first replayed event."""
+    timings: list[float] = []
+    for index in range(samples):
+        body = {"question": f"paced resume {index}", "stream": True}
+        async with client.stream("POST", f"{api}/chats/{chat_id}/completions", json=body) as response:
+            first, last_id = await _first_event(response.aiter_lines())
+        await asyncio.sleep(0.05)  # the connection is gone; the answer goes on (a few events in the log)
+        path = f"{api}/chats/{chat_id}/sessions/{first['session_id']}/messages/{first['id']}"
+        started = time.perf_counter()
+        async with client.stream("GET", path + "/events", headers={"Last-Event-ID": last_id}) as resumed:
+            replayed, _ = await _first_event(resumed.aiter_lines())
+            timings.append(time.perf_counter() - started)
+            assert replayed["answer"] and not replayed["final"]
+        await client.post(path + "/stop")  # frees the worker for the next sample
+    return timings
+
+
 async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
     key = mint_key(stack.mongo_url, "bench")
     headers = {"Authorization": f"Bearer {key}"}
@@ -187,6 +246,14 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
         await run_throughput(client, url, 4, "throughput warmup")
         elapsed, streams = await run_throughput(client, url, args.streams, "throughput run")
 
+        (
+            await client.post(control, json={"match": "paced", "answer": PACED_ANSWER, "delay_s": 0.02})
+        ).raise_for_status()
+        api = f"{stack.gateway_url}/api/v1"
+        await stop_latency(client, api, chat["id"], 5)  # warm up
+        stops = await stop_latency(client, api, chat["id"], args.control_samples)
+        resumes = await resume_latency(client, api, chat["id"], args.control_samples)
+
     print(f"\nragchat completions bench — 1 gateway, {args.workers} worker(s), fake LLM at zero delay")
     print(describe("LLM alone, TTFT, 1 client", llm_1))
     print(describe("through ragchat, TTFT, 1 client", gw_1))
@@ -209,6 +276,8 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
         f"{'streamed tokens/s through one gateway':<44} {total_tokens / elapsed:,.0f} tokens/s "
         f"({streams} streams x {tokens_per_answer} tokens in {elapsed:.2f} s; target >= 50,000)"
     )
+    print(describe("stop request → final event, 1 client", stops) + "  (target p50 <= 20 ms)")
+    print(describe("resume: reconnect → first replayed event", resumes) + "  (target p50 <= 20 ms)")
 
 
 def main() -> None:
@@ -218,6 +287,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--streams", type=int, default=32, help="concurrent streams of the throughput run")
     parser.add_argument("--answer-words", type=int, default=8000, help="words per answer in the throughput run")
+    parser.add_argument("--control-samples", type=int, default=100, help="stops and resumes timed")
     args = parser.parse_args()
 
     # The fake LLM runs in a process of its own, so it does not share the client's interpreter.
