@@ -248,6 +248,11 @@ def test_a_killed_retrieval_service_is_an_error_event_not_a_hang(
     (retrieval,) = base.find("retrieval-service")
     with client(group.gateway_urls[0], key) as api:
         dataset = api.post("/datasets", json={"name": "crash-" + new_id()[:12]}).json()["data"]["id"]
+        # A chat needs a dataset with chunks: one document, one chunk added by hand (no ingest worker).
+        files = {"file": ("lamp.txt", b"The lamp has three brightness levels.", "text/plain")}
+        document = api.post(f"/datasets/{dataset}/documents", files=files).json()["data"][0]["id"]
+        added = api.post(f"/datasets/{dataset}/documents/{document}/chunks", json={"content": "Three levels."})
+        assert added.status_code == 200 and added.json()["code"] == 0, added.text
         chat_id = make_chat(group.gateway_urls[0], key, dataset_ids=[dataset])
         base.kill(retrieval, signal.SIGKILL)
         answer = Answer()
