@@ -281,7 +281,7 @@ def test_default_empty_response_answers_without_the_llm(api: httpx.Client, fake:
     dataset = parsed_dataset(api)  # a chat needs a parsed dataset; the threshold lets nothing through
     chat = make_chat(api, dataset_ids=[dataset["id"]], prompt={"similarity_threshold": 1.0})
     assert chat["prompt"]["empty_response"] == "Sorry! No relevant content was found in the knowledge base!"
-    question = "nothing indexed " + new_id()
+    question = "nothing relevant " + new_id()
     data = ok(api.post(f"/chats/{chat['id']}/completions", json={"question": question, "stream": False}))
     assert data["answer"] == "Sorry! No relevant content was found in the knowledge base!"
     assert data["reference"]["chunks"] == []
@@ -289,6 +289,34 @@ def test_default_empty_response_answers_without_the_llm(api: httpx.Client, fake:
     parts = blocks(raw)
     assert "".join(data_of(b)["data"]["answer"] for b in parts[:-3]) == data["answer"]
     assert fake.requests_mentioning(question) == []
+
+
+def test_citations_are_inserted_when_the_model_wrote_none(api: httpx.Client, fake: FakeLLM) -> None:
+    dataset = parsed_dataset(
+        api, "The Zephyr lamp has a warranty of two years.\n\nZephyr charges over USB-C in two hours."
+    )
+    chat = make_chat(api, dataset_ids=[dataset["id"]])
+    question = "How long is the Zephyr warranty? " + new_id()
+    fake.script(question, answer="The Zephyr lamp comes with a two-year warranty.")
+    data = ok(api.post(f"/chats/{chat['id']}/completions", json={"question": question, "stream": False}))
+    assert data["answer"] == "The Zephyr lamp comes with a two-year warranty. [ID:0]"
+    assert "two years" in data["reference"]["chunks"][0]["content"]
+    # Streaming: the deltas are the model's text; the final event carries the cited answer, and
+    # the stored answer is the same text.
+    _, raw = raw_stream(api, chat["id"], {"question": question})
+    parts = blocks(raw)
+    assert (
+        "".join(data_of(b)["data"]["answer"] for b in parts[:-3]) == "The Zephyr lamp comes with a two-year warranty."
+    )
+    final = data_of(parts[-3])["data"]
+    assert final["final"] is True and final["answer"] == data["answer"]
+    session = session_of(api, chat["id"], final["session_id"])
+    assert session["messages"][-1]["content"] == data["answer"]
+    # Quoting off: no citations added.
+    plain = ok(
+        api.post(f"/chats/{chat['id']}/completions", json={"question": question, "stream": False, "quote": False})
+    )
+    assert plain["answer"] == "The Zephyr lamp comes with a two-year warranty."
 
 
 def test_unknown_chat_and_foreign_session_are_105(api: httpx.Client, make_key: Callable[[str], str]) -> None:

@@ -75,6 +75,9 @@ class FinalEvent(_StreamEventBase):
     usage: Usage = Field(default_factory=Usage)
     # A client stopped the answer: ``answer`` is the text generated until then.
     stopped: bool = False
+    # ``answer`` is not the deltas joined: citations were inserted after generation, so the
+    # final SSE event carries the whole answer (as RAGFlow's last event does).
+    answer_rewritten: bool = False
 
 
 class ErrorEvent(_StreamEventBase):

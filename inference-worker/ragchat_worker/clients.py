@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ragchat.retrieval.v1 import retrieval_pb2
 from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
 from ragchat.session.v1 import session_pb2
@@ -69,6 +71,18 @@ class GrpcRetriever:
         except RagchatError as exc:
             raise RetrievalFailed(f"Retrieval failed: {exc.message}") from None
         return [d.id for d in reply.datasets]
+
+
+class GrpcEmbedder:
+    """Embeddings from retrieval-service (the model the datasets were indexed with)."""
+
+    def __init__(self, stub: RetrievalServiceStub, timeout_s: float) -> None:
+        self.stub, self.timeout_s = stub, timeout_s
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        request = retrieval_pb2.EmbedRequest(texts=list(texts))
+        reply = await rpc(self.stub.Embed(request, timeout=self.timeout_s), "retrieval-service")
+        return [list(v.values) for v in reply.vectors]
 
 
 class GrpcAnswerStore:

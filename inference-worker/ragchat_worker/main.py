@@ -16,7 +16,7 @@ from ragchat_common.logging import configure_logging
 from ragchat_common.ops_http import OpsHttpServer
 from ragchat_common.runtime import run_service
 from ragchat_common.telemetry import setup_telemetry
-from ragchat_worker.clients import GrpcAnswerStore, GrpcRetriever
+from ragchat_worker.clients import GrpcAnswerStore, GrpcEmbedder, GrpcRetriever
 from ragchat_worker.consumer import JobConsumer
 from ragchat_worker.control import RedisStopControl
 from ragchat_worker.domain.answer import AnswerDeps, Outcome, answer_job
@@ -94,6 +94,7 @@ async def serve(settings: WorkerSettings) -> None:
     await control.start()
     deps = AnswerDeps(
         retriever=GrpcRetriever(RetrievalServiceStub(retrieval_channel), settings.grpc_timeout_s),
+        embedder=GrpcEmbedder(RetrievalServiceStub(retrieval_channel), settings.grpc_timeout_s),
         llm=llm,
         sink=sink,
         store=GrpcAnswerStore(SessionServiceStub(session_channel), settings.grpc_timeout_s),

@@ -274,6 +274,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
                 top_n=request.top_n,
                 page=request.page,
                 query_vector=list(request.query_vector),
+                rerank_model=request.rerank_model,
             ),
         )
         return pb.SearchResponse(
@@ -295,6 +296,10 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             doc_aggs=[pb.DocAgg(doc_id=d, doc_name=n, count=k) for d, n, k in result.doc_aggs],
             total=result.total,
         )
+
+    async def Embed(self, request: pb.EmbedRequest, context: grpc.aio.ServicerContext) -> Any:
+        vectors = await search.embed_texts(self.deps, list(request.texts))
+        return pb.EmbedResponse(vectors=[pb.Embedding(values=v) for v in vectors])
 
     # -- internal: ingestion -------------------------------------------------------------
     async def FetchParseJob(

@@ -36,7 +36,8 @@ def ragflow_frame(item: RelayItem, mid: str, sid: str, cid: str) -> bytes:
             final.created_at,
             usage=final.usage.as_dict(),
             stopped=final.stopped,
-            answer=final.answer if item.whole else "",
+            # Whole: a late resume; rewritten: citations were inserted after the deltas were sent.
+            answer=final.answer if item.whole or final.answer_rewritten else "",
         )
         return sse.event(sse.success(data), sse.event_id(mid, final.seq))
     if isinstance(item, Failed):

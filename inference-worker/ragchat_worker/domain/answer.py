@@ -32,10 +32,11 @@ from ragchat_common.events import (
 from ragchat_common.jobs import CompletionJob
 from ragchat_common.prompting import fill_placeholders
 from ragchat_worker.domain.batching import batch_pieces
-from ragchat_worker.domain.citations import CitationStream, build_reference
+from ragchat_worker.domain.citations import CitationStream, build_reference, cite_answer
 from ragchat_worker.domain.prompt import assemble_prompt
 from ragchat_worker.domain.types import (
     AnswerStore,
+    Embedder,
     GenerationParams,
     LLMBackend,
     LLMError,
@@ -81,6 +82,8 @@ class AnswerDeps:
     flush_delay_s: float = 0.005
     default_max_tokens: int = 512
     control: StopControl = field(default_factory=NoStopControl)
+    # Embeds answer sentences and chunks to insert citations the model left out (None: never).
+    embedder: Embedder | None = None
 
 
 class StorageFailed(Exception):
@@ -318,6 +321,8 @@ async def _generate(
     params = generation_params(job, deps.llm, deps.default_max_tokens)
     empty_response = str(_setting(prompt_config, "empty_response", ""))
     usage = LLMUsage()
+    rewritten = False
+    generated = ""  # the model's own text (the answer before citations were inserted)
 
     if job.chat.dataset_ids and not chunks and empty_response:
         # Nothing relevant: the configured answer, without asking the model.
@@ -351,7 +356,11 @@ async def _generate(
         if tail:
             parts.append(tail)
             await stream.send(DeltaEvent(seq=stream.next_seq(), text=tail))
-        answer = "".join(parts)
+        generated = "".join(parts)
+        answer = generated
+        if job.quote and not stop.requested and deps.embedder is not None:
+            answer = await _with_citations(generated, prompt.chunks, deps.embedder)
+        rewritten = answer != generated
         reference = build_reference(prompt.chunks, answer, job.quote)
         prompt_tokens = usage.prompt_tokens or prompt.prompt_tokens
     # Decided once, atomically against stop requests: what the stop answered is what is stored.
@@ -360,7 +369,7 @@ async def _generate(
     # A stopped stream reports no usage: then the generated text is counted.
     completion_tokens = usage.completion_tokens if usage.completion_tokens and not stopped else 0
     if not completion_tokens and answer:
-        completion_tokens = deps.llm.tokens.count(answer)
+        completion_tokens = deps.llm.tokens.count(generated or answer)
     if job.store:
         await deps.store.store(
             tenant_id=job.tenant_id,
@@ -384,6 +393,17 @@ async def _generate(
             model=params.model,
             usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
             stopped=stopped,
+            answer_rewritten=rewritten,
         ),
         DoneEvent(seq=stream.next_seq()),
     )
+
+
+async def _with_citations(answer: str, chunks: Sequence[RetrievedChunk], embedder: Embedder) -> str:
+    """The answer with citations inserted; unchanged when the embedder fails (an uncited answer
+    beats no answer)."""
+    try:
+        return await cite_answer(answer, chunks, embedder)
+    except Exception:
+        log.warning("citations could not be inserted", exc_info=True)
+        return answer

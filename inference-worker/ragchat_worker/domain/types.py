@@ -91,6 +91,12 @@ class LLMBackend(Protocol):
     ) -> AsyncIterator[str]: ...
 
 
+class Embedder(Protocol):
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """L2-normalised vectors of the texts, in order (the datasets' embedding model)."""
+        ...
+
+
 class Retriever(Protocol):
     async def search(self, query: SearchQuery) -> list[RetrievedChunk]: ...
 

@@ -49,6 +49,7 @@ class SearchQuery:
     top_n: int = 0
     page: int = 1
     query_vector: Sequence[float] = ()
+    rerank_model: str = ""
 
 
 @dataclass
@@ -92,6 +93,16 @@ def _check(query: SearchQuery, dim: int) -> None:
 
 
 LOOSE_THRESHOLD_FACTOR = 0.85
+MAX_EMBED_TEXTS = 256
+
+
+async def embed_texts(deps: Deps, texts: Sequence[str]) -> list[list[float]]:
+    """The deployment's embeddings of `texts` (for callers matching text to chunks)."""
+    if len(texts) > MAX_EMBED_TEXTS:
+        raise InvalidArgument(f"At most {MAX_EMBED_TEXTS} texts can be embedded at once, not {len(texts)}.")
+    if not texts:
+        return []
+    return await deps.embed([t if t.strip() else " " for t in texts])
 
 
 def term_weights(query_indices: set[int], matched: list[set[int]], pool_size: int) -> dict[int, float]:

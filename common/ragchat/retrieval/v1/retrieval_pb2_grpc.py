@@ -124,6 +124,11 @@ class RetrievalServiceStub:
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchResponse.FromString,
                 _registered_method=True)
+        self.Embed = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/Embed',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedResponse.FromString,
+                _registered_method=True)
         self.FetchParseJob = channel.unary_stream(
                 '/ragchat.retrieval.v1.RetrievalService/FetchParseJob',
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseJobRef.SerializeToString,
@@ -280,6 +285,14 @@ class RetrievalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Embed(self, request, context):
+        """Vectors of texts from the deployment's embedding model, L2-normalised, in order (the
+        inference worker matches answer sentences to the chunks they came from). At most 256 texts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def FetchParseJob(self, request, context):
         """---- internal: the ingest worker ------------------------------------------------------
         Everything below is called by the Celery ingest worker only. retrieval-service is the only
@@ -398,6 +411,11 @@ def add_RetrievalServiceServicer_to_server(servicer, server):
                     servicer.Search,
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchResponse.SerializeToString,
+            ),
+            'Embed': grpc.unary_unary_rpc_method_handler(
+                    servicer.Embed,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedResponse.SerializeToString,
             ),
             'FetchParseJob': grpc.unary_stream_rpc_method_handler(
                     servicer.FetchParseJob,
@@ -901,6 +919,33 @@ class RetrievalService:
             '/ragchat.retrieval.v1.RetrievalService/Search',
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchRequest.SerializeToString,
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Embed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/Embed',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedResponse.FromString,
             options,
             channel_credentials,
             insecure,
