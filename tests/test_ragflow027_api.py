@@ -139,6 +139,14 @@ def test_error_words_follow_the_key(v022: httpx.Client, v027: httpx.Client) -> N
         105,
         "Session not found!",
     )
+    # Validation words differ too (the SDKs raise them verbatim).
+    taken = new_chat(v027)["name"]
+    error(v027.post("/chats", json={"name": taken}), 400, 102, "duplicated chat name in creating chat")
+    error(v022.post("/chats", json={"name": chat["name"]}), 400, 102, "Duplicated chat name in creating chat.")
+    error(v027.patch(f"/chats/{new_chat(v027)['id']}", json={"name": taken}), 400, 102, "duplicated chat name")
+    error(v027.post("/chats", json={}), 400, 102, "`name` is required")
+    error(v022.post("/chats", json={}), 400, 102, "`name` is required.")
+    error(v027.patch(f"/chats/{new_chat(v027)['id']}", json={"name": ""}), 400, 102, "`name` cannot be empty")
     session = ok(v022.post(f"/chats/{chat['id']}/sessions", json={}))
     report = ok(v022.request("DELETE", f"/chats/{chat['id']}/sessions", json={"ids": [session["id"], session["id"]]}))
     assert report == {"success_count": 1, "errors": [f"Duplicate session ids: {session['id']}"]}

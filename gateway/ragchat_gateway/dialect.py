@@ -76,6 +76,11 @@ _REWORDS_027 = (
     (re.compile(r"\bAssistant\(([^)]*)\) not found\."), r"Chat(\1) not found."),
     (re.compile(r"\bDuplicate assistant ids: "), "Duplicate chat ids: "),
     (re.compile(r"^`messages` can not be changed$"), "`messages` cannot be changed"),
+    (re.compile(r"^Duplicated chat name in creating chat\.$"), "duplicated chat name in creating chat"),
+    (re.compile(r"^Duplicated chat name in updating chat\.$"), "duplicated chat name"),
+    (re.compile(r"^`name` is required\.$"), "`name` is required"),
+    (re.compile(r"^`name` cannot be empty\.$"), "`name` cannot be empty"),
+    (re.compile(r"^`name` can not be empty\.$"), "`name` can not be empty"),
     (re.compile(r"^You don't own the document (.*)\.$"), r"you don't own the document \1"),
     (re.compile(r"^No properties were modified$"), "no properties were modified"),
 )

@@ -54,7 +54,7 @@ def chat_lifecycle(rag: RAGFlow, prefix: str) -> dict[str, Any]:
         chat.update({"llm_id": "no-such-model"})
     with raises("`llm_id` no-such-model doesn't exist"):
         rag.create_chat(f"{prefix} Broken", llm_id="no-such-model")
-    with raises("Duplicated chat name"):
+    with raises("duplicated chat name in creating chat"):
         rag.create_chat(f"{prefix} helpdesk")
     return {"id": chat.id, "tenant_id": updated.tenant_id}
 
