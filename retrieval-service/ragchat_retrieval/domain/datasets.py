@@ -209,6 +209,15 @@ async def get_datasets(deps: Deps, tenant_id: str, ids: Sequence[str]) -> tuple[
     return datasets, [i for i in wanted if i not in found]
 
 
+async def dataset_record(deps: Deps, tenant_id: str, dataset_id: str) -> Dataset:
+    """The tenant's dataset as stored, without its document and chunk counts (which are summed
+    over its documents on every read): for the calls that only need it to exist."""
+    found = await deps.store.get_datasets(tenant_id, [dataset_id])
+    if not found:
+        raise NotFound(f"Dataset {dataset_id} not found.")
+    return found[0]
+
+
 async def get_dataset(deps: Deps, tenant_id: str, dataset_id: str) -> Dataset:
     datasets, _ = await get_datasets(deps, tenant_id, [dataset_id])
     if not datasets:
@@ -268,7 +277,7 @@ RUN_STATES = ("UNSTART", "RUNNING", "CANCEL", "DONE", "FAIL")
 
 async def dataset_summary(deps: Deps, tenant_id: str, dataset_id: str) -> dict[str, Any]:
     """Documents, chunks and tokens of a dataset, and its documents per parse state."""
-    await get_dataset(deps, tenant_id, dataset_id)
+    await dataset_record(deps, tenant_id, dataset_id)
     by_run = await deps.store.dataset_summary(tenant_id, dataset_id)
     return {
         "document_count": sum(docs for docs, _, _ in by_run.values()),

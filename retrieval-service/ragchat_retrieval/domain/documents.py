@@ -9,7 +9,7 @@ from typing import Any
 from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
-from ragchat_retrieval.domain.datasets import check_chunk_method, check_parser_config, get_dataset
+from ragchat_retrieval.domain.datasets import check_chunk_method, check_parser_config, dataset_record
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, page_window, split_name
 from ragchat_retrieval.domain.ports import Scope
 
@@ -68,7 +68,7 @@ def check_file(name: str, data: bytes, limit: int) -> str:
 async def upload_document(deps: Deps, tenant_id: str, dataset_id: str, name: str, data: bytes) -> Document:
     """Stores the file as a new document; a name the dataset already has gets the first free
     "name(n).ext", as RAGFlow numbers copies."""
-    dataset = await get_dataset(deps, tenant_id, dataset_id)
+    dataset = await dataset_record(deps, tenant_id, dataset_id)
     name = PurePath(name.replace("\\", "/")).name if name else name
     doc_type = check_file(name, data, deps.limits.max_upload_bytes)
     # One name allocation at a time per dataset in this process (the single writer).
@@ -120,7 +120,7 @@ async def get_document(deps: Deps, tenant_id: str, dataset_id: str, document_id:
         raise NotFound(f"Document {document_id} not found.")
     if doc is None:
         # Same answer for an unknown dataset and a foreign one: nothing is revealed.
-        await get_dataset(deps, tenant_id, dataset_id)
+        await dataset_record(deps, tenant_id, dataset_id)
         raise NotFound(f"Document {document_id} not found in dataset {dataset_id}.")
     return doc
 
@@ -143,7 +143,7 @@ async def list_documents(
 ) -> tuple[list[Document], int]:
     """A page of the dataset's documents. An `id` or `name` that matches no document of the dataset
     is NotFound ("You don't own the document X.", RAGFlow's words); `ids` lists exactly those."""
-    await get_dataset(deps, tenant_id, dataset_id)
+    await dataset_record(deps, tenant_id, dataset_id)
     orderby = orderby or "create_time"
     if orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
@@ -253,7 +253,7 @@ async def delete_documents(
     """Deletes documents with their files and vectors. Ids sent twice are reported in the errors;
     with some ids unknown the known ones are deleted and InvalidArgument names the unknown ones
     (RAGFlow's "Documents not found: [...]"); with all unknown, NotFound."""
-    await get_dataset(deps, tenant_id, dataset_id)
+    await dataset_record(deps, tenant_id, dataset_id)
     wanted = dedupe(ids)
     repeated = duplicates("document", ids)
     if not wanted:
