@@ -93,11 +93,14 @@ def client(gateway_url: str, key: str) -> httpx.Client:
     )
 
 
-def ask(api: httpx.Client, fake: FakeLLM, chat_id: str, *, deltas: int | None = None) -> tuple[Answer, str]:
+def ask(
+    api: httpx.Client, fake: FakeLLM, chat_id: str, *, deltas: int | None = None, body: dict[str, Any] | None = None
+) -> tuple[Answer, str]:
     question = "crash " + new_id()
     fake.script(question, answer=PACED, delay_s=DELAY_S)
     answer = Answer()
-    with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+    request = {"question": question, **(body or {})}
+    with api.stream("POST", f"/chats/{chat_id}/completions", json=request) as response:
         assert response.status_code == 200, response.read()
         read(response, answer, deltas=deltas)
     return answer, question
@@ -425,7 +428,18 @@ def test_rabbitmq_restarted_with_jobs_queued_loses_no_job(
     answers: list[Answer] = []
     with client(url, key) as api:
         threads = [_ask_in_thread(api, fake, chat_id, answers) for _ in range(4)]
+        # One more, in a session of its own, is stopped while it waits in the queue.
+        session_id = api.post(f"/chats/{chat_id}/sessions", json={"name": "queued"}).json()["data"]["id"]
+        stopped: list[Answer] = []
+        threads.append(
+            threading.Thread(target=lambda: stopped.append(ask(api, fake, chat_id, body={"session_id": session_id})[0]))
+        )
+        threads[-1].start()
         time.sleep(1.0)  # published and confirmed (durable queue, persistent messages)
+        messages = api.get(f"/chats/{chat_id}/sessions/{session_id}").json()["data"]["messages"]
+        queued = next(m for m in messages if m["role"] == "user")  # its id is the answer's
+        stop = api.post(message_path(chat_id, session_id, queued["id"]) + "/stop")
+        assert stop.json()["data"] == {"stopped": True}, stop.text
         own.kill(rabbit, signal.SIGTERM)
         own.restart(rabbit)
         for worker in workers:
@@ -434,6 +448,12 @@ def test_rabbitmq_restarted_with_jobs_queued_loses_no_job(
             thread.join(NEVER_HANG_S * 2)
         _each_answered_once(api, chat_id, answers, 4)
         assert all(answer.error is None for answer in answers)
+        # The stopped one was never started: no LLM call, an empty answer stored as stopped.
+        (dropped,) = stopped
+        assert dropped.finished and dropped.final is not None and dropped.final["stopped"] is True
+        assert dropped.text == "" and dropped.message_id == queued["id"]
+        assert not fake.requests_mentioning(queued["content"])
+        assert [(m["content"], m["stopped"]) for m in answers_stored(api, chat_id, dropped)] == [("", True)]
         # The gateway publishes again after the restart (503, "retry", until it has reconnected).
         question = "crash after " + new_id()
         fake.script(question, answer="Back.")

@@ -129,6 +129,10 @@ def test_after_query_and_a_finished_answer_replay_from_the_log_then_from_the_sto
     with api.stream("GET", path, params={"after": first_delta.id.rsplit(":", 1)[1]}) as response:  # type: ignore[union-attr]
         rest = read(response, Answer())
     assert first_delta.data["data"]["answer"] + rest.text == "Short and done."
+    # A resume point beyond the end: no event is invented, the stream ends at once.
+    with api.stream("GET", path, params={"after": "999"}) as response:
+        beyond = read(response, Answer())
+    assert beyond.finished and beyond.text == "" and beyond.error is None
     # Older than the log: one final event from the stored message, then the terminators.
     log.delete(stream_log_key(env.group.config.namespace, answer.message_id))
     with api.stream("GET", path, headers={"Last-Event-ID": answer.last_event_id or ""}) as response:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 
 from ragchat.session.v1 import session_pb2
@@ -102,16 +102,32 @@ class ResumedAnswer:
 
 
 async def resume_answer(
-    ports: CompletionPorts, tenant_id: str, ref: AnswerRef, after_seq: int = FROM_THE_START
+    ports: CompletionPorts,
+    tenant_id: str,
+    ref: AnswerRef,
+    after_seq: int = FROM_THE_START,
+    *,
+    admission: Awaitable[object] | None = None,
 ) -> ResumedAnswer:
-    stored = await locate_answer(ports, tenant_id, ref)
-    await ports.streams.ensure_reachable()
+    """``admission`` (the stream slot) is awaited alongside; its refusal comes first.
+
+    The message is looked up while the stream is subscribed and its log read (three round trips
+    at once, not one after the other); nothing of it reaches the caller unless it is the tenant's.
+    """
+    locating = asyncio.ensure_future(locate_answer(ports, tenant_id, ref))
     exits = AsyncExitStack()
     try:
+        await ports.streams.ensure_reachable()
         # Subscribed before the log is read: each event is in one or the other (or both; seq dedupes).
         subscription = await exits.enter_async_context(ports.streams.subscribe(ref.message_id))
         backlog = await ports.streams.replay(ref.message_id)
+        if admission is not None:
+            await admission
+        stored = await locating
     except BaseException:
+        locating.cancel()
+        with suppress(BaseException):
+            await locating
         await exits.aclose()
         raise
     if not backlog and stored is not None:  # finished longer ago than the log lasts
@@ -129,7 +145,8 @@ async def _stored(message: session_pb2.Message) -> AsyncGenerator[RelayItem, Non
 async def _after(
     backlog: list[StreamEvent], subscription: Subscription, after_seq: int, ports: CompletionPorts
 ) -> AsyncIterator[StreamEvent | Keepalive | TimedOut]:
-    next_seq = after_seq + 1
+    # No client has an event the log does not have yet: a resume point beyond it means "the end".
+    next_seq = min(after_seq, backlog[-1].seq if backlog else FROM_THE_START) + 1
     for event in backlog:
         if event.seq >= next_seq:
             yield event

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -45,9 +47,16 @@ async def resume_stream(
     last_event_id: Annotated[str | None, Header(description="`<message_id>:<seq>` of the last event")] = None,
 ) -> StreamingResponse:
     after_seq = resume_point(message_id, last_event_id, after)
-    lease = await acquire_stream_lease(request, principal)
     ref = AnswerRef(chat_id, session_id, message_id)
-    resumed = await resume_answer(backend_ports(backends), principal.tenant_id, ref, after_seq)
+    # The slot is taken while the answer is looked up: the round trips overlap.
+    leasing = asyncio.ensure_future(acquire_stream_lease(request, principal))
+    try:
+        resumed = await resume_answer(backend_ports(backends), principal.tenant_id, ref, after_seq, admission=leasing)
+    except BaseException:
+        with suppress(BaseException):  # a lease it took is released with the request
+            await leasing
+        raise
+    lease = leasing.result()
     return StreamingResponse(lease.guard(_frames(resumed)), media_type=sse.SSE_MEDIA_TYPE, headers=sse.SSE_HEADERS)
 
 
