@@ -1,20 +1,16 @@
-"""ragflow-sdk 0.27.x drives every DataSet, Document and Chunk method against a ragflow-0.27 key.
+"""ragflow-sdk 0.27.3 scenarios: every method of RAGFlow (datasets, retrieval), DataSet, Document
+and Chunk.
 
-Runs under Python ≥ 3.13 with only ``ragflow-sdk`` installed (the SDK's own requirement), so it is
-a plain script, not a pytest module: ``RAGCHAT_BASE_URL`` (the gateway, without /api/v1) and
-``RAGCHAT_API_KEY`` name the server; it prints one line per step and exits 1 at the first failed
-check. ``tests/test_ragflow_sdk_027_datasets.py`` runs it against a test stack.
+Run by tests/test_ragflow_sdk027_datasets.py through tests/sdk027_harness.py in the SDK's own
+Python 3.13, with a key of the ``ragflow-0.27`` dialect. Plain asserts on what the SDK returns.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-import traceback
 import uuid
-from collections.abc import Callable
 
+from expect import raises
 from ragflow_sdk import RAGFlow
 from ragflow_sdk.modules.chunk import Chunk, ChunkUpdateError
 from ragflow_sdk.modules.dataset import DataSet
@@ -27,16 +23,6 @@ FILES = [
 ]
 PNG_AVATAR = "data:image/png;base64,iVBORw0KGgo="
 LONG_TEXT = "\n\n".join(f"Paragraph {i} describes the habits of bee colony number {i}." for i in range(4000)).encode()
-
-
-def raises(fragment: str, call: Callable[[], object]) -> str:
-    """Runs `call`, which must raise an exception whose message contains `fragment`."""
-    try:
-        call()
-    except Exception as exc:  # the SDK raises plain Exception(message)
-        assert fragment in str(exc), f"expected {fragment!r} in {exc!r}"
-        return str(exc)
-    raise AssertionError(f"expected an error containing {fragment!r}")
 
 
 def unique(prefix: str) -> str:
@@ -54,6 +40,7 @@ def wait_parsed(dataset: DataSet, ids: list[str], timeout_s: float = 120) -> lis
 
 
 def datasets(rag: RAGFlow) -> None:
+    """Create (a taken name numbered), list by id/ids/name, get, update, auto-metadata, delete."""
     name = unique("sdk027-kb")
     parser_config = DataSet.ParserConfig(rag, {"chunk_token_num": 128, "delimiter": "\n"})
     dataset = rag.create_dataset(
@@ -73,19 +60,24 @@ def datasets(rag: RAGFlow) -> None:
     assert [d.id for d in rag.list_datasets(id=copy.id)] == [copy.id]
     assert {d.id for d in rag.list_datasets(ids=[dataset.id, copy.id])} == {dataset.id, copy.id}
     assert rag.get_dataset(name=name).id == dataset.id
-    raises("lacks permission", lambda: rag.list_datasets(id=uuid.uuid4().hex))
+    with raises("lacks permission"):
+        rag.list_datasets(id=uuid.uuid4().hex)
 
     assert dataset.get_auto_metadata() == {"enabled": True, "fields": [{"name": "topic", "type": "string"}]}
     assert dataset.update_auto_metadata(enabled=False, fields=[]) == {"enabled": False, "fields": []}
 
     dataset.update({"description": "updated", "pagerank": 3})
     assert dataset.description == "updated" and dataset.pagerank == 3
-    raises("no properties were modified", lambda: dataset.update({}))
-    raises("chunk_count", lambda: dataset.update({"chunk_count": 9}))
-    raises("already exists", lambda: copy.update({"name": name}))
+    with raises("no properties were modified"):
+        dataset.update({})
+    with raises("chunk_count"):
+        dataset.update({"chunk_count": 9})
+    with raises("already exists"):
+        copy.update({"name": name})
 
     rag.delete_datasets(ids=[copy.id])
-    raises("lacks permission", lambda: rag.list_datasets(id=copy.id))
+    with raises("lacks permission"):
+        rag.list_datasets(id=copy.id)
     # ragflow-0.27: a delete naming nothing deletes nothing
     rag.delete_datasets()
     assert rag.list_datasets(id=dataset.id)[0].id == dataset.id
@@ -93,6 +85,7 @@ def datasets(rag: RAGFlow) -> None:
 
 
 def documents_and_chunks(rag: RAGFlow) -> None:
+    """Upload, parse (blocking and async, cancel), list, update, download; chunks; retrieve; deletes."""
     dataset = rag.create_dataset(name=unique("sdk027-docs"))
     docs = dataset.upload_documents([{"display_name": n, "blob": b} for n, b in FILES])
     assert [d.name for d in docs] == [n for n, _ in FILES] and all(d.run == "UNSTART" for d in docs)
@@ -110,21 +103,25 @@ def documents_and_chunks(rag: RAGFlow) -> None:
     assert [d.id for d in dataset.list_documents(name="tides.md")] == [ids[1]]
     assert [d.name for d in dataset.list_documents(keywords="volc")] == ["volcano.html"]
     assert len(dataset.list_documents(page=1, page_size=2)) == 2
-    raises("you don't own the document", lambda: dataset.list_documents(id=uuid.uuid4().hex))
+    with raises("you don't own the document"):
+        dataset.list_documents(id=uuid.uuid4().hex)
 
     # a long document is still being parsed when the cancel arrives
     (long_doc,) = dataset.upload_documents([{"display_name": "long.txt", "blob": LONG_TEXT}])
     dataset.async_parse_documents([long_doc.id])
     dataset.async_cancel_parse_documents([long_doc.id])
     assert wait_parsed(dataset, [long_doc.id])[0].run == "CANCEL"
-    raises("not being parsed", lambda: dataset.async_cancel_parse_documents([ids[0]]))
+    with raises("not being parsed"):
+        dataset.async_cancel_parse_documents([ids[0]])
 
     bees = parsed["bees.txt"]
     assert bees.download() == FILES[0][1]
     bees.update({"name": "honeybees.txt", "meta_fields": {"topic": "insects"}})
     assert bees.name == "honeybees.txt" and bees.meta_fields.topic == "insects"
-    raises("Duplicated document name", lambda: bees.update({"name": "bees(1).txt"}))
-    raises("chunk_count", lambda: bees.update({"chunk_count": 99}))
+    with raises("Duplicated document name"):
+        bees.update({"name": "bees(1).txt"})
+    with raises("chunk_count"):
+        bees.update({"chunk_count": 99})
 
     chunks = bees.list_chunks()
     assert len(chunks) == 1 and "waggle dance" in chunks[0].content
@@ -151,37 +148,19 @@ def documents_and_chunks(rag: RAGFlow) -> None:
 
     bees.delete_chunks(ids=[blank.id])
     assert blank.id not in {c.id for c in bees.list_chunks()}
-    raises("Chunks not found", lambda: bees.delete_chunks(ids=[added.id, uuid.uuid4().hex]))
+    with raises("Chunks not found"):
+        bees.delete_chunks(ids=[added.id, uuid.uuid4().hex])
     assert added.id not in {c.id for c in bees.list_chunks()}  # the known one went
     bees.delete_chunks()  # ragflow-0.27: naming nothing deletes nothing
     assert len(bees.list_chunks()) == 1
     bees.delete_chunks(delete_all=True)
     assert bees.list_chunks() == []
 
-    raises("Documents not found", lambda: dataset.delete_documents(ids=[ids[2], uuid.uuid4().hex]))
+    with raises("Documents not found"):
+        dataset.delete_documents(ids=[ids[2], uuid.uuid4().hex])
     assert ids[2] not in {d.id for d in dataset.list_documents()}
     dataset.delete_documents()  # ragflow-0.27: naming nothing deletes nothing
     assert len(dataset.list_documents()) == 5
     dataset.delete_documents(delete_all=True)
     assert dataset.list_documents() == []
     rag.delete_datasets(ids=[dataset.id])
-
-
-STEPS = [datasets, documents_and_chunks]
-
-
-def main() -> int:
-    rag = RAGFlow(api_key=os.environ["RAGCHAT_API_KEY"], base_url=os.environ["RAGCHAT_BASE_URL"])
-    for step in STEPS:
-        try:
-            step(rag)
-        except Exception:
-            print(f"FAIL {step.__name__}", flush=True)
-            traceback.print_exc()
-            return 1
-        print(f"ok   {step.__name__}", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
