@@ -56,6 +56,7 @@ class GrpcRetriever:
             keywords_similarity_weight=query.keywords_similarity_weight,
             top_k=query.top_k,
             top_n=query.top_n,
+            rerank_model=query.rerank_model,
         )
         try:
             return await rpc(self.stub.Search(request, timeout=self.timeout_s), "retrieval-service")

@@ -15,6 +15,7 @@ from ragchat_retrieval.domain.deps import Deps, EnqueueParse, Limits
 from ragchat_retrieval.embeddings import get_embedder
 from ragchat_retrieval.grpc_server import SERVICE_NAME, RetrievalServicer
 from ragchat_retrieval.ingest.celery_app import PARSE_TASK, make_celery
+from ragchat_retrieval.rerank import HttpReranker
 from ragchat_retrieval.settings import RetrievalSettings
 from ragchat_retrieval.store import Store
 from ragchat_retrieval.vectorstore import open_vector_store
@@ -50,7 +51,15 @@ async def build_deps(settings: RetrievalSettings) -> Deps:
     vectors = open_vector_store(settings)
     await vectors.open()
     embedder = await asyncio.to_thread(get_embedder, settings)
+    reranker = (
+        HttpReranker(
+            settings.rerank_base_url, settings.rerank_model_names, settings.rerank_api_key, settings.rerank_timeout_s
+        )
+        if settings.rerank_base_url and settings.rerank_model_names
+        else None
+    )
     return Deps(
+        reranker=reranker,
         store=store,
         vectors=vectors,
         embedder=embedder,
@@ -71,6 +80,8 @@ async def serve(settings: RetrievalSettings) -> None:
     async def close() -> None:
         await deps.vectors.close()
         deps.store.close()
+        if isinstance(deps.reranker, HttpReranker):
+            await deps.reranker.close()
 
     await serve_until_signalled(server, settings.shutdown_grace_s, on_stop=close, settings=settings)
 

@@ -30,6 +30,14 @@ class RetrievalSettings(GrpcServiceSettings):
     # ONNX runtime threads per process (the machine is shared; keep it small).
     embedding_threads: int = 1
 
+    # Rerank models: an HTTP server with the /rerank API of TEI, vLLM, Jina and Cohere, and the
+    # model names (comma-separated) a chat's rerank_model or a retrieval's rerank_id may choose.
+    # Empty: no reranking (a request naming a model is refused with 102).
+    rerank_base_url: str = ""
+    rerank_api_key: str = ""
+    rerank_models: str = ""
+    rerank_timeout_s: float = 10.0
+
     # Per uploaded file; larger files are refused with 413 / code 102.
     max_upload_bytes: int = 50 * 1024 * 1024
 
@@ -53,6 +61,10 @@ class RetrievalSettings(GrpcServiceSettings):
     # the embedded index once.
     vector_quantization: bool = IndexTuning.quantize
     quantization_oversampling: float = IndexTuning.oversampling
+
+    @property
+    def rerank_model_names(self) -> list[str]:
+        return [m.strip() for m in self.rerank_models.split(",") if m.strip()]
 
     @property
     def resolved_qdrant_path(self) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, field_validator, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX
@@ -162,13 +162,6 @@ class Retrieval(RequestModel):
     rerank_id: Text | None = None
     # "true"/"false" strings too, as RAGFlow reads them ("False" is false).
     highlight: LenientBool = False
-
-    @field_validator("rerank_id")
-    @classmethod
-    def _no_rerank(cls, value: str | None) -> str | None:
-        if value:
-            raise custom_error("Reranking is not supported: leave `rerank_id` empty.")
-        return value
 
     @model_validator(mode="after")
     def _asked(self) -> Retrieval:

@@ -525,6 +525,8 @@ async def search_chunks(backends: Any, tenant_id: str, body: Retrieval) -> dict[
                 top_k=body.top_k,
                 top_n=body.page_size,
                 page=body.page,
+                # One of the deployment's rerank models (retrieval-service checks the name).
+                rerank_model=body.rerank_id or "",
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

@@ -161,6 +161,7 @@ async def retrieve(job: CompletionJob, retriever: Retriever) -> list[RetrievedCh
             keywords_similarity_weight=float(_setting(prompt, "keywords_similarity_weight", 0.7)),
             top_k=int(_setting(prompt, "top_k", 1024)),
             top_n=int(_setting(prompt, "top_n", 6)),
+            rerank_model=str(_setting(prompt, "rerank_model", "")),
         )
     )
 

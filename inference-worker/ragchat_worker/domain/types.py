@@ -30,6 +30,7 @@ class SearchQuery:
     keywords_similarity_weight: float
     top_k: int
     top_n: int
+    rerank_model: str = ""  # one of the deployment's rerank models, or none
 
 
 @dataclass(frozen=True)

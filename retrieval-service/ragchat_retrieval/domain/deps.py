@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from ragchat_common.errors import InvalidArgument, NotFound
-from ragchat_retrieval.domain.ports import Embedder, VectorStore
+from ragchat_retrieval.domain.ports import Embedder, Reranker, VectorStore
 from ragchat_retrieval.store import Store
 
 # (tenant_id, document_id, run_id) → queued; raises Unavailable when the broker is down.
@@ -75,6 +75,7 @@ class Deps:
     limits: Limits = field(default_factory=Limits)
     locks: DocumentLocks = field(default_factory=DocumentLocks)
     known_datasets: KnownDatasets = field(default_factory=KnownDatasets)
+    reranker: Reranker | None = None  # None: no rerank models configured
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return await asyncio.to_thread(self.embedder.embed_sync, list(texts))

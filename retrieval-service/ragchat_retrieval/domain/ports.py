@@ -83,3 +83,11 @@ class VectorStore(Protocol):
     async def count(self, scope: Scope) -> int: ...
 
     async def set_payload(self, scope: Scope, payload: dict[str, Any]) -> None: ...
+
+
+class Reranker(Protocol):
+    models: tuple[str, ...]  # the names a chat or a retrieval request may choose
+
+    async def rerank(self, model: str, query: str, documents: Sequence[str]) -> list[float]:
+        """A relevance score in 0..1 per document, in order."""
+        ...

@@ -14,6 +14,9 @@ document's title terms and its important keywords, boosted), both filtered by te
   query's candidates only, so a score depends on nothing another tenant or replica does;
 - similarity = w * term + (1 - w) * vector, w = keywords_similarity_weight.
 
+With a rerank model (rerank_model), the best RERANK_WINDOW candidates are scored by it and its
+score takes the cosine's place: similarity = w * term + (1 - w) * rerank score.
+
 Chunks below similarity_threshold are dropped; the rest are sorted and paged by top_n. When no
 chunk passes, the candidates are scored once more, looser: the keyword side counts partial
 coverage more (its square root) and the threshold is lowered by LOOSE_THRESHOLD_FACTOR (RAGFlow
@@ -93,6 +96,8 @@ def _check(query: SearchQuery, dim: int) -> None:
 
 
 LOOSE_THRESHOLD_FACTOR = 0.85
+# With a rerank model, the best this many candidates (or a page's worth, if more) are reranked.
+RERANK_WINDOW = 64
 MAX_EMBED_TEXTS = 256
 
 
@@ -161,8 +166,43 @@ def fuse(
     return scored
 
 
+def check_rerank_model(deps: Deps, model: str) -> None:
+    available = deps.reranker.models if deps.reranker is not None else ()
+    if model not in available:
+        names = ", ".join(available) if available else "none (the deployment has no rerank models configured)"
+        raise InvalidArgument(f"Rerank model '{model}' is not available; available rerank models: {names}.")
+
+
+async def _rerank(deps: Deps, query: SearchQuery, scope: Scope, ids: list[str]) -> dict[str, float]:
+    """The rerank model's score of each of the best candidates, by id."""
+    if not ids or deps.reranker is None:
+        return {}
+    window = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, ids)
+    contents = {
+        h.id: str(h.payload.get("content", "")) for h in await deps.vectors.scroll(window, len(ids), ["content"])
+    }
+    kept = [i for i in ids if i in contents]
+    scores = await deps.reranker.rerank(query.rerank_model, query.query, [contents[i] for i in kept])
+    return dict(zip(kept, scores, strict=True))
+
+
+def _with_rerank_scores(scored: list[ScoredChunk], rerank_scores: dict[str, float], weight: float) -> list[ScoredChunk]:
+    """Only the reranked candidates, the rerank score in place of the cosine (RAGFlow does the same)."""
+    out: list[ScoredChunk] = []
+    for chunk in scored:
+        if chunk.id in rerank_scores:
+            model_score = rerank_scores[chunk.id]
+            chunk.vector_similarity = model_score
+            chunk.similarity = weight * chunk.term_similarity + (1.0 - weight) * model_score
+            out.append(chunk)
+    out.sort(key=lambda c: (-c.similarity, c.id))
+    return out
+
+
 async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     _check(query, deps.embedder.dim)
+    if query.rerank_model:
+        check_rerank_model(deps, query.rerank_model)
     dataset_ids = dedupe(query.dataset_ids)
     await check_datasets_exist(deps, query.tenant_id, dataset_ids)
     top_k = min(query.top_k or deps.limits.default_top_k, deps.limits.max_top_k)
@@ -188,10 +228,18 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
             for h in await deps.vectors.search_dense(restricted, query_vector, len(keyword_only), with_payload=False)
         }
     query_indices = set(sparse.indices)
-    scored = fuse(query_indices, dense_hits, sparse_hits, query.keywords_similarity_weight, extra)
+    weight = query.keywords_similarity_weight
+    scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra)
+    rerank_scores: dict[str, float] = {}
+    if query.rerank_model:
+        window = max(RERANK_WINDOW, page * top_n)
+        rerank_scores = await _rerank(deps, query, scope, [c.id for c in scored[:window]])
+        scored = _with_rerank_scores(scored, rerank_scores, weight)
     passed = [c for c in scored if c.similarity >= query.similarity_threshold and c.similarity > 0]
     if not passed and scored:
-        scored = fuse(query_indices, dense_hits, sparse_hits, query.keywords_similarity_weight, extra, loose=True)
+        scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra, loose=True)
+        if rerank_scores:
+            scored = _with_rerank_scores(scored, rerank_scores, weight)
         threshold = query.similarity_threshold * LOOSE_THRESHOLD_FACTOR
         passed = [c for c in scored if c.similarity >= threshold and c.similarity > 0]
     page_chunks = passed[(page - 1) * top_n : page * top_n]
