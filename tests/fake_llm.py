@@ -59,6 +59,8 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         # The client's local port of the request for each question (which process asked).
         self.peer_ports: dict[str, int] = {}
+        # Questions whose paced answer the client stopped reading (closed the connection) mid-way.
+        self.abandoned: set[str] = set()
         self._scripts: list[Script] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -234,8 +236,15 @@ class FakeLLM:
             if delay > 0:
                 send(b"".join(pending))
                 pending.clear()
-                await writer.drain()
-                await asyncio.sleep(delay)
+                try:
+                    await writer.drain()
+                    await asyncio.sleep(delay)
+                    if writer.transport.is_closing():
+                        raise ConnectionResetError
+                except ConnectionError:
+                    with self._lock:
+                        self.abandoned.add(question)
+                    return False
             elif len(pending) >= 256:
                 send(b"".join(pending))
                 pending.clear()

@@ -18,9 +18,13 @@ import redis
 from fake_llm import CompletionEnv, FakeLLM, shared_completion_env
 from sse_client import Answer, message_path, read, resume
 
+from ragchat_cli.endpoints import DEFAULT_MONGO_DB
+from ragchat_cli.keys import run_with_db
 from ragchat_cli.stack import Stack
 from ragchat_common.events import stream_log_key
 from ragchat_common.ids import new_id
+from ragchat_gateway.auth import domain
+from ragchat_gateway.auth.principal import KeyLimits
 
 PACED = " ".join(f"word{i}" for i in range(40)) + "."  # 41 tokens, 30 ms apart: ~1.2 s
 
@@ -92,6 +96,14 @@ def wait_stored(api: httpx.Client, chat_id: str, answer: Answer, within_s: float
         time.sleep(0.1)
 
 
+def assert_abandoned(fake: FakeLLM, question: str) -> None:
+    """The fake LLM saw its client close the request mid-answer (it notices at its next token)."""
+    deadline = time.monotonic() + 2
+    while question not in fake.abandoned:
+        assert time.monotonic() < deadline, "the LLM request was not closed"
+        time.sleep(0.02)
+
+
 def test_a_dropped_connection_resumes_with_last_event_id_and_gets_the_text_exactly_once(
     api: httpx.Client, fake: FakeLLM, chat_id: str
 ) -> None:
@@ -143,28 +155,39 @@ def test_after_query_and_a_finished_answer_replay_from_the_log_then_from_the_sto
     assert final["final"] is True and final["answer"] == "Short and done." and final["usage"] == answer.final["usage"]  # type: ignore[index]
 
 
-def test_stop_ends_every_stream_of_the_answer_and_stores_the_partial_text(
+def test_stop_ends_every_stream_of_the_answer_closes_the_llm_request_and_stores_the_partial_text(
     api: httpx.Client, fake: FakeLLM, chat_id: str
 ) -> None:
-    answer = ask(api, fake, chat_id, deltas=3)
-    # A second client follows the same answer (resumed), then someone stops it.
-    path = message_path(chat_id, answer.session_id, answer.message_id)
-    with (
-        api.stream("POST", f"/chats/{chat_id}/completions", json={"question": "other " + new_id()}) as other,
-        api.stream("GET", path + "/events", headers={"Last-Event-ID": answer.last_event_id or ""}) as follower,
-    ):
-        assert other.status_code == 200
-        started = time.monotonic()
-        assert ok(api.post(path + "/stop")) == {"stopped": True}
-        read(follower, answer)
-        took = time.monotonic() - started
-    assert answer.finished and answer.final is not None and answer.final["stopped"] is True
+    question = "paced " + new_id()
+    fake.script(question, answer=PACED, delay_s=0.03)
+    asker = Answer()
+    with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as original:
+        read(original, asker, deltas=3)
+        # A second client follows the same answer (resumed), and an unrelated answer runs beside.
+        path = message_path(chat_id, asker.session_id, asker.message_id)
+        follower = Answer(last_event_id=asker.last_event_id)
+        with (
+            api.stream("POST", f"/chats/{chat_id}/completions", json={"question": "other " + new_id()}) as other,
+            api.stream("GET", path + "/events", headers={"Last-Event-ID": asker.last_event_id or ""}) as resumed,
+        ):
+            assert other.status_code == 200 and resumed.status_code == 200
+            started = time.monotonic()
+            assert ok(api.post(path + "/stop")) == {"stopped": True}
+            read(resumed, follower)
+            read(original, asker)
+            took = time.monotonic() - started
+            unrelated = read(other, Answer())
+    for answer in (asker, follower):
+        assert answer.finished and answer.final is not None and answer.final["stopped"] is True
     assert took < 2.0, f"the final event came {took:.2f} s after the stop"
-    assert 0 < len(answer.text) < len(PACED) and PACED.startswith(answer.text)
-    stored = stored_answer(api, chat_id, answer)
-    assert stored["content"] == answer.text and stored["stopped"] is True
-    assert stored["usage"]["completion_tokens"] == answer.final["usage"]["completion_tokens"] > 0
-    # The model stopped too: the fake LLM was not read to the end.
+    assert 0 < len(asker.text) < len(PACED) and PACED.startswith(asker.text)
+    assert asker.text.endswith(follower.text) and asker.final == follower.final
+    stored = stored_answer(api, chat_id, asker)
+    assert stored["content"] == asker.text and stored["stopped"] is True
+    assert stored["usage"]["completion_tokens"] == asker.final["usage"]["completion_tokens"] > 0  # type: ignore[index]
+    # The model stopped too: its request was closed before the end of the answer.
+    assert_abandoned(fake, question)
+    assert unrelated.finished and unrelated.final is not None and "stopped" not in unrelated.final
     assert ok(api.post(path + "/stop")) == {"stopped": False}
 
 
@@ -175,6 +198,16 @@ def test_the_native_route_keeps_generating_when_its_client_leaves(
     assert not answer.finished
     stored = wait_stored(api, chat_id, answer)
     assert stored["content"] == PACED and "stopped" not in stored
+
+
+def test_the_non_stream_answer_carries_usage(api: httpx.Client, fake: FakeLLM, chat_id: str) -> None:
+    question = "usage " + new_id()
+    fake.script(question, answer="Two words.")
+    data = ok(api.post(f"/chats/{chat_id}/completions", json={"question": question, "stream": False}))
+    (asked,) = fake.requests_mentioning(question)
+    prompt_words = sum(len(str(m["content"]).split()) for m in asked["messages"])
+    assert data["answer"] == "Two words."
+    assert data["usage"] == {"prompt_tokens": prompt_words, "completion_tokens": 3, "total_tokens": prompt_words + 3}
 
 
 def test_the_openai_route_stops_generating_when_its_client_leaves(
@@ -201,6 +234,7 @@ def test_the_openai_route_stops_generating_when_its_client_leaves(
         time.sleep(0.05)
     final = events[-2]
     assert final["type"] == "final" and final["stopped"] is True and len(final["answer"]) < len(PACED)
+    assert_abandoned(fake, question)  # the model's request was closed
 
 
 def test_unknown_foreign_and_malformed_resume_points(
@@ -221,3 +255,22 @@ def test_unknown_foreign_and_malformed_resume_points(
         response = api.get(path + "/events", headers=headers, params=params)
         assert response.status_code == 400 and response.json()["code"] == 102, response.text
     assert ok(api.post(path + "/stop")) == {"stopped": False}
+
+
+def test_a_resume_takes_a_stream_slot(env: CompletionEnv, stack: Stack, fake: FakeLLM) -> None:
+    tenant = "one-slot-" + new_id()[:8]
+    minted = run_with_db(
+        stack.mongo_url, DEFAULT_MONGO_DB, lambda db: domain.create_key(db, tenant, KeyLimits(max_streams=1))
+    )
+    headers = {"Authorization": f"Bearer {minted.key}"}
+    with httpx.Client(base_url=env.gateway_url + "/api/v1", headers=headers, timeout=30) as one_slot:
+        chat = ok(one_slot.post("/chats", json={"name": "slots-" + new_id()[:12], "dataset_ids": []}))["id"]
+        question = "paced " + new_id()
+        fake.script(question, answer=PACED, delay_s=0.03)
+        with one_slot.stream("POST", f"/chats/{chat}/completions", json={"question": question}) as response:
+            answer = read(response, Answer(), deltas=1)
+            events = message_path(chat, answer.session_id, answer.message_id) + "/events"
+            refused = one_slot.get(events)  # the key's one slot is taken by the open stream
+            assert refused.status_code == 429 and refused.json()["code"] == 429
+        resume(one_slot, chat, answer)  # the slot came back with the first stream's end
+        assert answer.finished and answer.text == PACED
