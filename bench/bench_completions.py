@@ -173,9 +173,13 @@ async def _first_event(lines: AsyncIterator[str]) -> tuple[dict[str, Any], str]:
     raise AssertionError("the stream ended before its first event")
 
 
+STOP_ANSWERED: list[float] = []
+
+
 async def stop_latency(client: httpx.AsyncClient, api: str, chat_id: str, samples: int) -> list[float]:
     """A stop request sent (the stream open, the answer under way) → the final event arrives."""
     timings: list[float] = []
+    STOP_ANSWERED.clear()
     for index in range(samples):
         body = {"question": f"paced stop {index}", "stream": True}
         async with client.stream("POST", f"{api}/chats/{chat_id}/completions", json=body) as response:
@@ -184,6 +188,7 @@ async def stop_latency(client: httpx.AsyncClient, api: str, chat_id: str, sample
             stop_url = f"{api}/chats/{chat_id}/sessions/{first['session_id']}/messages/{first['id']}/stop"
             started = time.perf_counter()
             reply = await client.post(stop_url)
+            STOP_ANSWERED.append(time.perf_counter() - started)
             assert reply.json()["data"] == {"stopped": True}, reply.text
             async for line in lines:
                 if line.startswith("data: ") and '"final": true' in line:
@@ -277,6 +282,7 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
         f"({streams} streams x {tokens_per_answer} tokens in {elapsed:.2f} s; target >= 50,000)"
     )
     print(describe("stop request → final event, 1 client", stops) + "  (target p50 <= 20 ms)")
+    print(describe("  of which: the stop request answered", STOP_ANSWERED))
     print(describe("resume: reconnect → first replayed event", resumes) + "  (target p50 <= 20 ms)")
 
 
