@@ -93,10 +93,14 @@ def test_one_chunk_patch_and_switch(api: httpx.Client, other: httpx.Client) -> N
     error(api.get(f"{base}/{new_id()}"), 404, 105)
     patched = ok(api.patch(f"{base}/{chunk['id']}", json={"content": "Eggplants are berries.", "questions": ["?"]}))
     assert patched["content"] == "Eggplants are berries." and patched["questions"] == ["?"]
+    ask = {"question": "are eggplants berries", "dataset_ids": [dataset["id"]]}
+    assert [c["id"] for c in ok(api.post("/retrieval", json=ask))["chunks"]] == [chunk["id"]]
     assert ok(api.patch(base, json={"chunk_ids": [chunk["id"]], "available": False})) is True
     assert ok(api.get(f"{base}/{chunk['id']}"))["available"] is False
+    assert ok(api.post("/retrieval", json=ask)) == {"chunks": [], "doc_aggs": [], "total": 0}  # switched off
     assert ok(api.patch(base, json={"chunk_ids": [chunk["id"]], "available_int": 1})) is True
     assert ok(api.get(f"{base}/{chunk['id']}"))["available"] is True
+    assert [c["id"] for c in ok(api.post("/retrieval", json=ask))["chunks"]] == [chunk["id"]]
     assert "available" in error(api.patch(base, json={"chunk_ids": [chunk["id"]]}), 400, 102)
     assert "chunk_ids" in error(api.patch(base, json={"available": True}), 400, 102)
 

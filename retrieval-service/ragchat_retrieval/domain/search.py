@@ -76,7 +76,8 @@ class SearchResult:
     total: int
 
 
-DOC_FIELDS = ("document_id", "document_name")
+# Read for every candidate that passed: doc_aggs, and chunks switched off (available: false) left out.
+DOC_FIELDS = ("document_id", "document_name", "available")
 INLINE_PAYLOAD_MAX = 32
 
 
@@ -242,21 +243,23 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
             scored = _with_rerank_scores(scored, rerank_scores, weight)
         threshold = query.similarity_threshold * LOOSE_THRESHOLD_FACTOR
         passed = [c for c in scored if c.similarity >= threshold and c.similarity > 0]
-    page_chunks = passed[(page - 1) * top_n : page * top_n]
     if not passed:
         return SearchResult(chunks=[], doc_aggs=[], total=0)
-    # Full payloads for the page; document ids only for the rest that passed (for doc_aggs).
+    # Document ids and availability of every candidate that passed (inline payloads when present).
+    light: dict[str, dict[str, Any]] = {h.id: h.payload for h in dense_hits if h.payload}
+    unread = [c.id for c in passed if c.id not in light]
+    if unread:
+        rest_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, unread)
+        light.update({h.id: h.payload for h in await deps.vectors.scroll(rest_scope, len(unread), DOC_FIELDS)})
+    passed = [c for c in passed if light.get(c.id, {}).get("available", True) is not False]
+    page_chunks = passed[(page - 1) * top_n : page * top_n]
+    # Full payloads for the page.
     page_ids = [c.id for c in page_chunks]
     full: dict[str, dict[str, Any]] = {h.id: h.payload for h in dense_hits if h.payload and h.id in page_ids}
     missing = [i for i in page_ids if i not in full]
     if missing:
         page_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, missing)
         full.update({h.id: h.payload for h in await deps.vectors.scroll(page_scope, len(missing))})
-    light: dict[str, dict[str, Any]] = dict(full)
-    rest = [c.id for c in passed if c.id not in full]
-    if rest:
-        rest_scope = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, rest)
-        light.update({h.id: h.payload for h in await deps.vectors.scroll(rest_scope, len(rest), DOC_FIELDS)})
     counts: dict[str, int] = {}
     names: dict[str, str] = {}
     for chunk in passed:
