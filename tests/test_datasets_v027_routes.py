@@ -139,3 +139,43 @@ def test_dataset_search_routes(api: httpx.Client, other: httpx.Client) -> None:
     assert "question" in error(api.post(f"/datasets/{dataset['id']}/search", json={"question": " "}), 400, 102)
     assert "dataset_ids" in error(api.post("/datasets/search", json={"question": "foxes"}), 400, 102)
     error(other.post(f"/datasets/{dataset['id']}/search", json={"question": "foxes"}), 404, 105)
+
+
+def test_documents_switched_off_and_on(api: httpx.Client, other: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    first, second = upload(api, dataset["id"], ("g.txt", b"Giraffes sleep standing."), ("h.txt", b"Hippos sweat red."))
+    ok(api.post(f"/datasets/{dataset['id']}/documents/parse", json={"document_ids": [first["id"], second["id"]]}))
+    wait_done(api, dataset["id"], [first["id"], second["id"]])
+    ask = {"question": "do giraffes sleep standing", "dataset_ids": [dataset["id"]], "similarity_threshold": 0.3}
+    assert [c["document_id"] for c in ok(api.post("/retrieval", json=ask))["chunks"]] == [first["id"]]
+
+    url = f"/datasets/{dataset['id']}/documents/{first['id']}"
+    assert ok(api.patch(url, json={"enabled": 0}))["status"] == "0"
+    assert ok(api.post("/retrieval", json=ask))["chunks"] == []
+    # a chunk added to a disabled document is off too
+    chunk = ok(api.post(f"{url}/chunks", json={"content": "Giraffes sleep standing up."}))["chunk"]
+    assert chunk["available"] is False and ok(api.post("/retrieval", json=ask))["chunks"] == []
+    assert "enabled" in error(api.patch(url, json={"enabled": 5}), 400, 102)
+
+    batch = f"/datasets/{dataset['id']}/documents/batch-update-status"
+    assert ok(api.post(batch, json={"doc_ids": [first["id"], second["id"]], "status": 1})) == {
+        first["id"]: {"status": "1"},
+        second["id"]: {"status": "1"},
+    }
+    assert first["id"] in {c["document_id"] for c in ok(api.post("/retrieval", json=ask))["chunks"]}
+    missing = new_id()
+    message = error(api.post(batch, json={"doc_ids": [second["id"], missing], "status": "0"}), 400, 102)
+    assert message == f"Documents not found: ['{missing}']"
+    assert ok(api.get(f"/datasets/{dataset['id']}/documents", params={"id": second["id"]}))["docs"][0]["status"] == "0"
+    assert "status" in error(api.post(batch, json={"doc_ids": [first["id"]], "status": 2}), 400, 102)
+    error(other.post(batch, json={"doc_ids": [first["id"]], "status": 1}), 404, 105)
+
+
+def test_chunk_tags_round_trip(api: httpx.Client) -> None:
+    dataset = new_dataset(api)
+    (doc,) = upload(api, dataset["id"], ("i.txt", b"Ibises."))
+    base = f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks"
+    chunk = ok(api.post(base, json={"content": "Ibises probe mud.", "tag_kwd": ["birds", "wetland"]}))["chunk"]
+    assert chunk["tag_kwd"] == ["birds", "wetland"]
+    assert ok(api.patch(f"{base}/{chunk['id']}", json={"tag_kwd": ["birds"]}))["tag_kwd"] == ["birds"]
+    assert ok(api.get(f"{base}/{chunk['id']}"))["tag_kwd"] == ["birds"]

@@ -68,6 +68,7 @@ def document_pb(d: dict[str, Any]) -> pb.Document:
         create_time=int(d.get("create_time", 0)),
         update_time=int(d.get("update_time", 0)),
         location=d.get("location", d["name"]),
+        status=str(d.get("status", "1")),
     )
 
 
@@ -80,6 +81,7 @@ def chunk_pb(c: dict[str, Any]) -> pb.Chunk:
         dataset_id=c.get("dataset_id", ""),
         important_keywords=list(c.get("important_keywords") or []),
         questions=list(c.get("questions") or []),
+        tag_kwd=list(c.get("tag_kwd") or []),
         available=bool(c.get("available", True)),
         create_time=int(c.get("create_time", 0)),
         position=int(c.get("position", 0)),
@@ -239,6 +241,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             content=request.content,
             important_keywords=list(request.important_keywords),
             questions=list(request.questions),
+            tag_kwd=list(request.tag_kwd),
         )
         return chunk_pb(chunk)
 

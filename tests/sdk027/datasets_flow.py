@@ -129,8 +129,8 @@ def documents_and_chunks(rag: RAGFlow) -> None:
     assert bees.list_chunks(keywords="waggle")[0].id == chunks[0].id
     added = bees.add_chunk(content="Bees see ultraviolet light.", important_keywords=["vision"], questions=["?"])
     assert isinstance(added, Chunk) and added.document_id == bees.id and added.important_keywords == ["vision"]
-    blank = bees.add_chunk(content="Kept as sent.", important_keywords=[""])
-    assert blank.important_keywords == [""]
+    blank = bees.add_chunk(content="Kept as sent.", important_keywords=[""], tag_kwd=["misc"])
+    assert blank.important_keywords == [""] and blank.tag_kwd == ["misc"]
     added.update({"content": "Bees see ultraviolet patterns on petals.", "important_keywords": ["uv"]})
     listed = {c.id: c for c in bees.list_chunks()}
     assert listed[added.id].content == "Bees see ultraviolet patterns on petals."
@@ -143,6 +143,10 @@ def documents_and_chunks(rag: RAGFlow) -> None:
 
     hits = rag.retrieve(dataset_ids=[dataset.id], question="What light can bees see?")
     assert hits and hits[0].id == added.id and hits[0].similarity > 0
+    bees.update({"enabled": 0})  # a disabled document is left out of retrieval
+    assert bees.status == "0"
+    assert added.id not in {c.id for c in rag.retrieve(dataset_ids=[dataset.id], question="What light can bees see?")}
+    bees.update({"enabled": 1})
     assert rag.retrieve(dataset_ids=[dataset.id], question="") == []
     assert rag.retrieve(dataset_ids=[dataset.id], document_ids=[ids[1]], question="tides moon")[0].document_id == ids[1]
 

@@ -108,6 +108,7 @@ class AddChunk(RequestModel):
     content: Text | None = None
     important_keywords: TextList | None = None
     questions: TextList | None = None
+    tag_kwd: TextList | None = None
 
     @model_validator(mode="after")
     def _has_content(self) -> AddChunk:
@@ -120,6 +121,7 @@ class UpdateChunk(OpenRequestModel):
     content: Text | None = None
     important_keywords: TextList | None = None
     questions: TextList | None = None
+    tag_kwd: TextList | None = None
     available: LenientBool | None = None
 
 
@@ -148,6 +150,23 @@ class SwitchChunks(RequestModel):
 
     def switched_on(self) -> bool:
         return bool(self.available_int) if self.available_int is not None else bool(self.available)
+
+
+class BatchUpdateStatus(RequestModel):
+    """``POST .../documents/batch-update-status`` (v0.27): ``{"doc_ids": [...], "status": 0|1}``."""
+
+    doc_ids: IdList | None = None
+    status: Literal[0, 1, "0", "1"] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> BatchUpdateStatus:
+        _required_ids("doc_ids", self.doc_ids)
+        if self.status is None:
+            raise custom_error("`status` must be 0 or 1.")
+        return self
+
+    def enabled(self) -> int:
+        return int(self.status or 0)
 
 
 class Retrieval(RequestModel):
@@ -222,3 +241,4 @@ RetrievalBody = Annotated[Retrieval, json_body(Retrieval)]
 AutoMetadataConfigBody = Annotated[AutoMetadataConfig, json_body(AutoMetadataConfig)]
 SwitchChunksBody = Annotated[SwitchChunks, json_body(SwitchChunks)]
 SearchDatasetsBody = Annotated[SearchDatasets, json_body(SearchDatasets)]
+BatchUpdateStatusBody = Annotated[BatchUpdateStatus, json_body(BatchUpdateStatus)]

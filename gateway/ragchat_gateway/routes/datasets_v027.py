@@ -12,13 +12,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from ragchat.retrieval.v1 import retrieval_pb2 as pb
-from ragchat_common.errors import InvalidArgument, envelope
+from ragchat_common.errors import InvalidArgument, NotFound, envelope
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import to_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.request_models.datasets import (
     AutoMetadataConfigBody,
+    BatchUpdateStatusBody,
     ParseDocumentsBody,
     SearchDatasets,
     SearchDatasetsBody,
@@ -185,6 +186,38 @@ async def patch_document(
     dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateDocumentBody
 ) -> dict[str, Any]:
     return await v022.update_document(dataset_id, document_id, principal, backends, body)
+
+
+@router.post("/datasets/{dataset_id}/documents/batch-update-status")
+async def batch_update_status(
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, body: BatchUpdateStatusBody
+) -> dict[str, Any]:
+    """Turns documents on (1) or off (0) for retrieval; `{doc_id: {"status": "1"}}` per document.
+    Unknown ones are named in a 102 after the others are done, as partial deletes are."""
+    await _dataset(backends, principal.tenant_id, dataset_id)
+    result: dict[str, Any] = {}
+    unknown: list[str] = []
+    for document_id in dict.fromkeys(body.doc_ids or []):
+        try:
+            reply = await rpc(
+                backends.retrieval.UpdateDocument(
+                    pb.UpdateDocumentRequest(
+                        tenant_id=principal.tenant_id,
+                        dataset_id=dataset_id,
+                        id=document_id,
+                        fields=to_struct({"enabled": body.enabled()}),
+                    ),
+                    timeout=backends.settings.grpc_timeout_s,
+                ),
+                SERVICE,
+            )
+        except NotFound:
+            unknown.append(document_id)
+            continue
+        result[document_id] = {"status": reply.status or "1"}
+    if unknown:
+        raise InvalidArgument(f"Documents not found: {unknown}")
+    return envelope(result)
 
 
 @router.get("/documents/{document_id}", response_model=None)

@@ -10,7 +10,7 @@ from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, page_window
-from ragchat_retrieval.domain.documents import Document, get_document
+from ragchat_retrieval.domain.documents import Document, get_document, is_enabled
 from ragchat_retrieval.domain.ports import ChunkPoint, Hit, Scope
 
 Chunk = dict[str, Any]
@@ -28,6 +28,7 @@ def _chunk(hit: Hit, document_name: str) -> Chunk:
         "dataset_id": p.get("dataset_id", ""),
         "important_keywords": list(p.get("important_keywords") or []),
         "questions": list(p.get("questions") or []),
+        "tag_kwd": list(p.get("tag_kwd") or []),
         "available": bool(p.get("available", True)),
         "create_time": int(p.get("create_time", 0)),
         "position": int(p.get("position", 0)),
@@ -83,11 +84,13 @@ async def add_chunk(
     content: str,
     important_keywords: Sequence[str] = (),
     questions: Sequence[str] = (),
+    tag_kwd: Sequence[str] = (),
 ) -> Chunk:
     if not content or not content.strip():
         raise InvalidArgument("`content` is required and cannot be empty.")
     keywords = _check_strings("important_keywords", list(important_keywords), keep_blank=True)
     asked = _check_strings("questions", list(questions))
+    tags = _check_strings("tag_kwd", list(tag_kwd))
     async with deps.locks.of(document_id):
         doc = await get_document(deps, tenant_id, dataset_id, document_id)
         indexed = _indexed_text(content, keywords, asked)
@@ -105,7 +108,8 @@ async def add_chunk(
             "position": position,
             "important_keywords": keywords,
             "questions": asked,
-            "available": True,
+            "tag_kwd": tags,
+            "available": is_enabled(doc),
             "create_time": now_ms(),
         }
         sparse = text.document_sparse(content, doc["name"], [*keywords, *asked])
@@ -140,6 +144,8 @@ async def update_chunk(
             )
         if "questions" in fields:
             payload["questions"] = _check_strings("questions", fields["questions"])
+        if "tag_kwd" in fields:
+            payload["tag_kwd"] = _check_strings("tag_kwd", fields["tag_kwd"])
         if fields.get("available") is not None:
             if not isinstance(fields["available"], bool | int):
                 raise InvalidArgument("`available` must be a boolean.")

@@ -201,9 +201,9 @@ async def update_document(
     for key in READ_ONLY:
         if key in fields and fields[key] != doc.get(key) and not _same_number(fields[key], doc.get(key)):
             raise InvalidArgument(f"Can't change `{key}`.")
-    if "enabled" in fields:
-        raise InvalidArgument("Enabling or disabling a document is not supported.")
     changes: dict[str, Any] = {}
+    if "enabled" in fields:
+        changes["status"] = _check_enabled(fields["enabled"])
     if "name" in fields:
         if not isinstance(fields["name"], str):
             raise InvalidArgument("`name` should be a string.")
@@ -233,12 +233,32 @@ async def update_document(
         updated = await deps.store.update_document(tenant_id, document_id, changes)
         if updated is None:
             raise NotFound(f"Document {document_id} not found in dataset {dataset_id}.")
+        payload: dict[str, Any] = {}
         if "name" in changes:
+            payload["document_name"] = changes["name"]
+        if changes.get("status", doc.get("status", "1")) != doc.get("status", "1"):
+            # RAGFlow turns a document off by turning its chunks off: searches leave them out.
+            payload["available"] = changes["status"] == "1"
+        if payload:
             async with deps.locks.of(document_id):
                 scope = Scope(tenant_id=tenant_id, document_ids=[document_id])
-                await deps.vectors.set_payload(scope, {"document_name": changes["name"]})
+                await deps.vectors.set_payload(scope, payload)
         return updated
     return doc
+
+
+def _check_enabled(value: Any) -> str:
+    """`enabled`: 1/0 or true/false → the document's status "1"/"0"."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float) and value in (0, 1):
+        return str(int(value))
+    raise InvalidArgument(f"`enabled` value invalid, only accept 0 or 1 but is {value}")
+
+
+def is_enabled(doc: Document) -> bool:
+    """New chunks of a disabled document are indexed switched off, like the others."""
+    return str(doc.get("status", "1")) != "0"
 
 
 def _same_number(a: Any, b: Any) -> bool:

@@ -19,7 +19,7 @@ from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain.datasets import get_dataset
 from ragchat_retrieval.domain.deps import Deps, dedupe
-from ragchat_retrieval.domain.documents import Document
+from ragchat_retrieval.domain.documents import Document, is_enabled
 from ragchat_retrieval.domain.ports import ChunkPoint, Scope, SparseVector
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ async def index_chunks(
                     "position": c.position,
                     "important_keywords": c.important_keywords,
                     "questions": c.questions,
-                    "available": True,
+                    "available": is_enabled(doc),
                     "create_time": now,
                 },
             )

@@ -163,7 +163,7 @@ class DeleteResponse(_message.Message):
     def __init__(self, success_count: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Document(_message.Message):
-    __slots__ = ("id", "dataset_id", "tenant_id", "name", "size", "type", "run", "progress", "progress_msg", "chunk_count", "token_count", "chunk_method", "parser_config", "meta_fields", "process_begin_at", "process_duration", "create_time", "update_time", "location")
+    __slots__ = ("id", "dataset_id", "tenant_id", "name", "size", "type", "run", "progress", "progress_msg", "chunk_count", "token_count", "chunk_method", "parser_config", "meta_fields", "process_begin_at", "process_duration", "create_time", "update_time", "location", "status")
     ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +183,7 @@ class Document(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     id: str
     dataset_id: str
     tenant_id: str
@@ -202,7 +203,8 @@ class Document(_message.Message):
     create_time: int
     update_time: int
     location: str
-    def __init__(self, id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., type: _Optional[str] = ..., run: _Optional[str] = ..., progress: _Optional[float] = ..., progress_msg: _Optional[str] = ..., chunk_count: _Optional[int] = ..., token_count: _Optional[int] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., meta_fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., process_begin_at: _Optional[int] = ..., process_duration: _Optional[float] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., location: _Optional[str] = ...) -> None: ...
+    status: str
+    def __init__(self, id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., type: _Optional[str] = ..., run: _Optional[str] = ..., progress: _Optional[float] = ..., progress_msg: _Optional[str] = ..., chunk_count: _Optional[int] = ..., token_count: _Optional[int] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., meta_fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., process_begin_at: _Optional[int] = ..., process_duration: _Optional[float] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., location: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
 
 class UploadDocumentRequest(_message.Message):
     __slots__ = ("header", "data")
@@ -308,7 +310,7 @@ class ParseResponse(_message.Message):
     def __init__(self, success_count: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Chunk(_message.Message):
-    __slots__ = ("id", "content", "document_id", "document_name", "dataset_id", "important_keywords", "questions", "available", "create_time", "position")
+    __slots__ = ("id", "content", "document_id", "document_name", "dataset_id", "important_keywords", "questions", "available", "create_time", "position", "tag_kwd")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -319,6 +321,7 @@ class Chunk(_message.Message):
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    TAG_KWD_FIELD_NUMBER: _ClassVar[int]
     id: str
     content: str
     document_id: str
@@ -329,7 +332,8 @@ class Chunk(_message.Message):
     available: bool
     create_time: int
     position: int
-    def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., dataset_id: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., create_time: _Optional[int] = ..., position: _Optional[int] = ...) -> None: ...
+    tag_kwd: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., dataset_id: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., create_time: _Optional[int] = ..., position: _Optional[int] = ..., tag_kwd: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListChunksRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_id", "document_id", "page", "page_size", "keywords", "id")
@@ -360,20 +364,22 @@ class ListChunksResponse(_message.Message):
     def __init__(self, chunks: _Optional[_Iterable[_Union[Chunk, _Mapping]]] = ..., total: _Optional[int] = ..., document: _Optional[_Union[Document, _Mapping]] = ...) -> None: ...
 
 class AddChunkRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_id", "document_id", "content", "important_keywords", "questions")
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "content", "important_keywords", "questions", "tag_kwd")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     IMPORTANT_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
     QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    TAG_KWD_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_id: str
     document_id: str
     content: str
     important_keywords: _containers.RepeatedScalarFieldContainer[str]
     questions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., content: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ...) -> None: ...
+    tag_kwd: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., content: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., tag_kwd: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UpdateChunkRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_id", "document_id", "id", "fields")
