@@ -81,6 +81,10 @@ def test_patch_document_and_download_by_id(api: httpx.Client, other: httpx.Clien
     assert downloaded.status_code == 200 and downloaded.content == b"Dates are sweet."
     assert "attachment" in downloaded.headers["content-disposition"]
     error(other.get(f"/documents/{doc['id']}"), 404, 105)
+    shown = api.get(f"/documents/{doc['id']}/preview")
+    assert shown.status_code == 200 and shown.content == b"Dates are sweet."
+    assert shown.headers["content-type"].startswith("text/plain") and "inline" in shown.headers["content-disposition"]
+    error(other.get(f"/documents/{doc['id']}/preview"), 404, 105)
 
 
 def test_one_chunk_patch_and_switch(api: httpx.Client, other: httpx.Client) -> None:
@@ -122,6 +126,10 @@ def test_graph_raptor_and_tags_as_for_a_dataset_without_them(api: httpx.Client, 
     assert ok(api.request("DELETE", f"{base}/knowledge_graph")) is True
     assert ok(api.get(f"{base}/trace_graphrag")) == {} and ok(api.get(f"{base}/trace_raptor")) == {}
     assert ok(api.get(f"{base}/tags")) == []
+    assert ok(api.get("/datasets/tags/aggregation", params={"dataset_ids": dataset["id"]})) == []
+    assert "dataset_ids" in error(api.get("/datasets/tags/aggregation"), 400, 102)
+    error(other.get("/datasets/tags/aggregation", params={"dataset_ids": dataset["id"]}), 404, 105)
+    assert ok(api.get(f"{base}/index")) == {} and ok(api.request("DELETE", f"{base}/index")) is True
     assert "not supported" in error(api.post(f"{base}/run_graphrag"), 400, 102)
     assert "not supported" in error(api.post(f"{base}/run_raptor"), 400, 102)
     error(other.get(f"{base}/knowledge_graph"), 404, 105)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from collections.abc import AsyncIterator
 from email.utils import formatdate
@@ -331,8 +332,16 @@ async def update_document(
 
 @router.get("/datasets/{dataset_id}/documents/{document_id}", response_model=None)
 async def download_document(dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep) -> Response:
+    return await stream_document(backends, principal.tenant_id, dataset_id, document_id)
+
+
+async def stream_document(
+    backends: Any, tenant_id: str, dataset_id: str, document_id: str, *, inline: bool = False
+) -> Response:
+    """The document's file: an attachment, or `inline` with its media type (for previews);
+    an empty `dataset_id` finds it in any of the tenant's datasets."""
     call = backends.retrieval.DownloadDocument(
-        pb.DocumentRef(tenant_id=principal.tenant_id, dataset_id=dataset_id, id=document_id),
+        pb.DocumentRef(tenant_id=tenant_id, dataset_id=dataset_id, id=document_id),
         timeout=backends.settings.grpc_timeout_s * 6,
     )
     stream = call.__aiter__()
@@ -343,10 +352,10 @@ async def download_document(dataset_id: str, document_id: str, principal: AuthDe
         async for message in stream:
             yield message.data
 
-    disposition = f"attachment; filename*=UTF-8''{quote(document.name)}"
-    return StreamingResponse(
-        body(), media_type="application/octet-stream", headers={"Content-Disposition": disposition}
-    )
+    kind = "inline" if inline else "attachment"
+    media_type = (mimetypes.guess_type(document.name)[0] if inline else None) or "application/octet-stream"
+    disposition = f"{kind}; filename*=UTF-8''{quote(document.name)}"
+    return StreamingResponse(body(), media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 @router.delete("/datasets/{dataset_id}/documents")

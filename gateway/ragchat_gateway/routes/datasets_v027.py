@@ -145,6 +145,28 @@ async def list_tags(dataset_id: str, principal: AuthDep, backends: BackendsDep) 
     return envelope([])
 
 
+@router.get("/datasets/tags/aggregation")
+async def aggregate_tags(principal: AuthDep, backends: BackendsDep, dataset_ids: str = "") -> dict[str, Any]:
+    ids = [i for i in dataset_ids.split(",") if i]
+    if not ids:
+        raise InvalidArgument("Lack of dataset_ids in query parameters")
+    for dataset_id in dict.fromkeys(ids):
+        await _dataset(backends, principal.tenant_id, dataset_id)
+    return envelope([])
+
+
+@router.get("/datasets/{dataset_id}/index")
+async def trace_dataset_index(dataset_id: str, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
+    await _dataset(backends, principal.tenant_id, dataset_id)
+    return envelope({})
+
+
+@router.delete("/datasets/{dataset_id}/index")
+async def delete_dataset_index(dataset_id: str, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
+    await _dataset(backends, principal.tenant_id, dataset_id)
+    return envelope(True)
+
+
 # ---- documents ----------------------------------------------------------------------------
 
 
@@ -222,7 +244,12 @@ async def batch_update_status(
 
 @router.get("/documents/{document_id}", response_model=None)
 async def download_by_id(document_id: str, principal: AuthDep, backends: BackendsDep) -> Any:
-    return await v022.download_document("", document_id, principal, backends)
+    return await v022.stream_document(backends, principal.tenant_id, "", document_id)
+
+
+@router.get("/documents/{document_id}/preview", response_model=None)
+async def preview(document_id: str, principal: AuthDep, backends: BackendsDep) -> Any:
+    return await v022.stream_document(backends, principal.tenant_id, "", document_id, inline=True)
 
 
 # ---- chunks -------------------------------------------------------------------------------
