@@ -115,8 +115,9 @@ async def internal_calls(stack: Stack, key: str, chat_id: str, samples: int) -> 
     mongo.close()
     assert principal is not None
     tenant = principal.tenant_id
-    chats = ChatServiceStub(insecure_channel(stack.addresses["chat-service"]))
-    sessions = SessionServiceStub(insecure_channel(stack.addresses["session-service"]))
+    token = stack.config.service_token
+    chats = ChatServiceStub(insecure_channel(stack.addresses["chat-service"], service_token=token))
+    sessions = SessionServiceStub(insecure_channel(stack.addresses["session-service"], service_token=token))
     timings: dict[str, list[float]] = {
         "GetChat": [],
         "CreateSession": [],

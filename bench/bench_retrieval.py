@@ -302,7 +302,7 @@ async def bench_engine_in_process(vectors: np.ndarray, queries: np.ndarray, tuni
 
 async def main(args: argparse.Namespace, stack: Stack) -> None:
     rng = np.random.default_rng(7)
-    channel = insecure_channel(stack.addresses["retrieval-service"])
+    channel = insecure_channel(stack.addresses["retrieval-service"], service_token=stack.config.service_token)
     stub = retrieval_pb2_grpc.RetrievalServiceStub(channel)
     await bench_ingest(stub, args.ingest_docs, rng)
     # The bulk part writes vectors itself: stop the worker so nobody parses the placeholder files.

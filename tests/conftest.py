@@ -81,6 +81,7 @@ def gateway_group(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Ite
             StackConfig(
                 state_dir=Path(tmp_path_factory.mktemp("gateways")),
                 mongo_url=stack.mongo_url,
+                service_token=stack.config.service_token,
                 redis_url=redis_url or stack.config.redis_url,
                 amqp_url=stack.config.amqp_url,
                 gateways=count,

@@ -291,6 +291,7 @@ def start_completion_group(
     config = StackConfig(
         state_dir=state_dir,
         mongo_url=base.mongo_url,
+        service_token=base.config.service_token,
         redis_url=redis_url or base.config.redis_url,
         amqp_url=amqp_url or base.config.amqp_url,
         gateways=gateways,

@@ -33,6 +33,7 @@ def front(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
             StackConfig(
                 state_dir=Path(tmp_path_factory.mktemp("metrics")),
                 mongo_url=stack.mongo_url,
+                service_token=stack.config.service_token,
                 redis_url=stack.config.redis_url,
                 amqp_url=stack.config.amqp_url,
                 only=("gateway", "inference-worker"),

@@ -33,7 +33,9 @@ def small_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 async def upload_and_parse(
     stack: Stack, name: str, data: bytes
 ) -> tuple[retrieval_pb2_grpc.RetrievalServiceStub, str, str]:
-    stub = retrieval_pb2_grpc.RetrievalServiceStub(insecure_channel(stack.addresses["retrieval-service"]))
+    stub = retrieval_pb2_grpc.RetrievalServiceStub(
+        insecure_channel(stack.addresses["retrieval-service"], service_token=stack.config.service_token)
+    )
     dataset = await stub.CreateDataset(pb.CreateDatasetRequest(tenant_id=TENANT, name=name))
 
     async def messages():  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat.retrieval.v1 import retrieval_pb2_grpc
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
+from ragchat_common.grpc_utils import insecure_channel
 from ragchat_common.ids import new_id
 from ragchat_gateway.auth.principal import KeyLimits
 
@@ -100,7 +101,9 @@ def test_tenant_b_cannot_name_tenant_a_objects(tenants: dict[str, Any]) -> None:
 
 
 async def test_grpc_search_with_tenant_b_never_returns_tenant_a_chunks(stack: Stack, tenants: dict[str, Any]) -> None:
-    async with grpc.aio.insecure_channel(stack.addresses["retrieval-service"]) as channel:
+    async with insecure_channel(
+        stack.addresses["retrieval-service"], service_token=stack.config.service_token
+    ) as channel:
         stub = retrieval_pb2_grpc.RetrievalServiceStub(channel)
         # B's tenant id, as the gateway would send it, read from a dataset B created.
         b_tenant_id = ok(tenants["b"].get("/datasets", params={"id": tenants["b_dataset"]}))[0]["tenant_id"]

@@ -15,6 +15,7 @@ from ragchat.session.v1 import session_pb2
 from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_cli.stack import Stack
 from ragchat_common.ids import new_id
+from ragchat_common.service_auth import with_token
 from ragchat_common.structs import to_struct
 
 
@@ -179,12 +180,14 @@ def test_answers_stored_through_grpc_show_in_the_session(stack: Stack, api: http
     # The tenant id is internal (never in the public API): read it from the stored session.
     with MongoClient(stack.mongo_url) as mongo:
         tenant_id = mongo["ragchat"]["sessions"].find_one({"_id": session["id"]})["tenant_id"]
+    token = with_token((), stack.config.service_token)
     with grpc.insecure_channel(stack.addresses["session-service"]) as channel:
         stub = SessionServiceStub(channel)
         appended = stub.AppendUserMessage(
             session_pb2.AppendUserMessageRequest(
                 tenant_id=tenant_id, chat_id=chat["id"], session_id=session["id"], content="What?"
-            )
+            ),
+            metadata=token,
         )
         assert [m.content for m in appended.history] == [chat["prompt"]["opener"]]
         reference = {"total": 0, "chunks": [], "doc_aggs": []}
@@ -196,8 +199,8 @@ def test_answers_stored_through_grpc_show_in_the_session(stack: Stack, api: http
             content="That.",
             reference=to_struct(reference),
         )
-        assert (stub.StoreAnswer(request)).stored is True
-        assert (stub.StoreAnswer(request)).stored is False
+        assert (stub.StoreAnswer(request, metadata=token)).stored is True
+        assert (stub.StoreAnswer(request, metadata=token)).stored is False
     messages = ok(api.get(f"/chats/{chat['id']}/sessions/{session['id']}"))["messages"]
     assert [(m["role"], m["content"]) for m in messages] == [
         ("assistant", chat["prompt"]["opener"]),

@@ -44,6 +44,7 @@ def ops_stack(stack: Stack, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPath
         StackConfig(
             state_dir=Path(tmp_path_factory.mktemp("shutdown")),
             mongo_url=stack.mongo_url,
+            service_token=stack.config.service_token,
             redis_url=stack.config.redis_url,
             amqp_url=stack.config.amqp_url,
             gateways=1,
@@ -209,6 +210,7 @@ def test_sigterm_grpc_service_reports_not_serving_then_exits_0(
         StackConfig(
             state_dir=Path(tmp_path_factory.mktemp("grpc-shutdown")),
             mongo_url=stack.mongo_url,
+            service_token=stack.config.service_token,
             only=("chat-service",),
             namespace=stack.config.namespace + "-grpc-shutdown",
             env={**addresses, "RAGCHAT_SHUTDOWN_DRAIN_S": "2.0"},

@@ -367,6 +367,7 @@ def test_broker_down_is_503_and_nothing_is_written(
     config = StackConfig(
         state_dir=Path(tmp_path_factory.mktemp("no-broker")),
         mongo_url=stack.mongo_url,
+        service_token=stack.config.service_token,
         amqp_url="amqp://guest:guest@127.0.0.1:1/",  # nothing listens there
         only=("gateway",),
         env={**addresses, "RAGCHAT_AMQP_CONNECT_TIMEOUT_S": "0.5"},

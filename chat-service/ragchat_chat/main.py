@@ -25,15 +25,16 @@ async def serve(settings: ChatSettings) -> None:
     client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(settings.mongo_url, serverSelectionTimeoutMS=5000)
     store = ChatStore(client[settings.mongo_db])
     await ensure_indexes_with_retry(store.ensure_indexes)
-    retrieval_channel = insecure_channel(settings.retrieval_service_addr)
-    session_channel = insecure_channel(settings.session_service_addr)
+    token = settings.service_token
+    retrieval_channel = insecure_channel(settings.retrieval_service_addr, service_token=token)
+    session_channel = insecure_channel(settings.session_service_addr, service_token=token)
     servicer = ChatServicer(
         store,
         RetrievalDatasetDirectory(RetrievalServiceStub(retrieval_channel), settings.dataset_lookup_timeout_s),
         GrpcSessionCleaner(SessionServiceStub(session_channel), settings.grpc_timeout_s),
         ModelCatalog(default_model=settings.default_model, available=settings.available_models),
     )
-    server = GrpcServer(settings.grpc_host, settings.grpc_port)
+    server = GrpcServer(settings.grpc_host, settings.grpc_port, service_token=settings.service_token)
     server.add(chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
 
     async def close() -> None:

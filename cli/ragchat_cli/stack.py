@@ -107,9 +107,13 @@ class StackConfig:
     redis_url: str = "redis://127.0.0.1:6379/0"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     gateway_port: int = 0  # 0: a free port
+    public_grpc_port: int = 0  # the first gateway's public gRPC port (ragchat.api.v1); 0: a free port
     gateways: int = 1
     workers: int = 1
     namespace: str = field(default_factory=lambda: "test-" + secrets.token_hex(4))
+    # The secret every internal gRPC call carries (RAGCHAT_SERVICE_TOKEN), new for each stack;
+    # a group of extra processes joining a running stack passes that stack's token.
+    service_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     env: dict[str, str] = field(default_factory=dict)  # extra RAGCHAT_* for every service
     only: tuple[str, ...] = ()  # start only these services (empty: all)
     # Bearer token of the gateways' admin API (API.md §9.4); a fresh one per stack by default.
@@ -124,6 +128,7 @@ class Stack:
         self.mongo_url = config.mongo_url or ""
         self.addresses: dict[str, str] = {}
         self.gateway_urls: list[str] = []
+        self.grpc_addresses: list[str] = []  # host:port of each gateway's public gRPC server
         self.log_dir = config.state_dir / "logs"
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -174,6 +179,11 @@ class Stack:
     def gateway_url(self) -> str:
         return self.gateway_urls[0]
 
+    @property
+    def grpc_address(self) -> str:
+        """host:port of the first gateway's public gRPC API (ragchat.api.v1)."""
+        return self.grpc_addresses[0]
+
     def service_env(self) -> dict[str, str]:
         """The environment a process needs to reach this stack (also used by the CLI)."""
         env = {
@@ -185,6 +195,7 @@ class Stack:
             "RAGCHAT_SESSION_SERVICE_ADDR": self.addresses.get("session-service", ""),
             "RAGCHAT_RETRIEVAL_SERVICE_ADDR": self.addresses.get("retrieval-service", ""),
             "RAGCHAT_STATE_DIR": str(self.config.state_dir),
+            "RAGCHAT_SERVICE_TOKEN": self.config.service_token,
         }
         env.update(self.config.env)
         return env
@@ -245,6 +256,9 @@ class Stack:
         elif spec.name == "gateway":
             port = self.config.gateway_port if (index == 0 and self.config.gateway_port) else free_port()
             self.gateway_urls.append(f"http://127.0.0.1:{port}")
+            grpc_port = self.config.public_grpc_port if (index == 0 and self.config.public_grpc_port) else free_port()
+            env["RAGCHAT_PUBLIC_GRPC_PORT"] = str(grpc_port)
+            self.grpc_addresses.append(f"127.0.0.1:{grpc_port}")
         elif spec.port_env:
             port = free_port()
         if spec.port_env and port is not None:

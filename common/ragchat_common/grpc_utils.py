@@ -10,12 +10,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf import any_pb2
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -23,13 +28,16 @@ from ragchat_common import telemetry
 from ragchat_common.errors import (
     ErrorCode,
     InternalError,
+    InvalidArgument,
     RagchatError,
+    RateLimited,
     Unavailable,
     error_for_code,
 )
 from ragchat_common.grpc_handlers import StreamBehaviour, UnaryBehaviour, rewrap_handler
 from ragchat_common.metrics import GrpcMetricsInterceptor
 from ragchat_common.ops_http import OpsHttpServer
+from ragchat_common.service_auth import ServiceTokenInterceptor, service_token_interceptors
 from ragchat_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -50,6 +58,8 @@ _FROM_GRPC[grpc.StatusCode.FAILED_PRECONDITION] = ErrorCode.ARGUMENT
 _FROM_GRPC[grpc.StatusCode.OUT_OF_RANGE] = ErrorCode.ARGUMENT
 _FROM_GRPC[grpc.StatusCode.DEADLINE_EXCEEDED] = ErrorCode.UNAVAILABLE
 
+# Trailing metadata key of a serialized google.rpc.Status (what grpcio-status reads).
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
 # Uploads travel over gRPC (files up to 50 MiB by default), so the message limit is raised.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -109,7 +119,8 @@ async def rpc(call: Awaitable[T], service: str) -> T:
         raise error_from_rpc(err, service) from None
 
 
-def insecure_channel(addr: str, retry: RetryPolicy = RetryPolicy()) -> grpc.aio.Channel:
+def insecure_channel(addr: str, *, service_token: str, retry: RetryPolicy = RetryPolicy()) -> grpc.aio.Channel:
+    """A channel to an internal service; every call carries the deployment's service token."""
     return grpc.aio.insecure_channel(
         addr,
         options=[
@@ -119,16 +130,44 @@ def insecure_channel(addr: str, retry: RetryPolicy = RetryPolicy()) -> grpc.aio.
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.keepalive_time_ms", 30_000),
         ],
-        interceptors=telemetry.grpc_client_interceptors() or None,
+        interceptors=[*service_token_interceptors(service_token), *telemetry.grpc_client_interceptors()],
     )
 
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
 
+# A field named in a validation message ("`page_size` must be ..."): the BadRequest detail's field.
+_FIELD_IN_MESSAGE = re.compile(r"`([A-Za-z_][A-Za-z0-9_.]*)`")
+
+
+def status_details(exc: RagchatError, status: grpc.StatusCode) -> tuple[tuple[str, str | bytes], ...]:
+    """Trailing metadata of a refused call: google.rpc status details where they add something
+    (RetryInfo and a ``retry-after`` trailer when rate limited, BadRequest naming the field at
+    fault for a validation error)."""
+    details: list[Message] = []
+    trailers: list[tuple[str, str | bytes]] = []
+    if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+        trailers.append(("retry-after", str(exc.retry_after_s)))
+        details.append(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=exc.retry_after_s)))
+    elif isinstance(exc, InvalidArgument) and (field := _FIELD_IN_MESSAGE.search(exc.message)):
+        violation = error_details_pb2.BadRequest.FieldViolation(field=field.group(1), description=exc.message)
+        details.append(error_details_pb2.BadRequest(field_violations=[violation]))
+    if details:
+        packed = []
+        for detail in details:
+            any_detail = any_pb2.Any()
+            any_detail.Pack(detail)
+            packed.append(any_detail)
+        status_proto = status_pb2.Status(code=status.value[0], message=exc.message, details=packed)
+        trailers.append((STATUS_DETAILS_KEY, status_proto.SerializeToString()))
+    return tuple(trailers)
+
+
 async def _abort_for(exc: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
     if isinstance(exc, RagchatError):
-        await context.abort(grpc_status_for(exc.code), exc.message)
+        status = grpc_status_for(exc.code)
+        await context.abort(status, exc.message, status_details(exc, status))
     log.exception("unhandled error in %s", method)
     await context.abort(grpc.StatusCode.INTERNAL, "Internal server error.")
 
@@ -183,20 +222,29 @@ def _translating_stream(inner: StreamBehaviour, method: str) -> StreamBehaviour:
 
 
 class GrpcServer:
-    """A gRPC server with health, reflection and the error interceptor, stopped gracefully."""
+    """A gRPC server with health, reflection and the error interceptor, stopped gracefully.
+
+    ``service_token``: an internal service's server refuses every call without it (health
+    excepted, for probes); None only for the gateway's public server, whose every method
+    authenticates its caller's API key instead.
+    """
 
     def __init__(
         self,
         host: str,
         port: int,
         *,
+        service_token: str | None,
         interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
     ) -> None:
+        token_check = [] if service_token is None else [ServiceTokenInterceptor(service_token)]
         self.server = grpc.aio.server(
-            # Outermost first: trace span, then metrics (they see the final status), then errors.
+            # Outermost first: trace span, then metrics (they see the final status), then the
+            # service token (a refused call runs nothing), then errors.
             interceptors=[
                 *telemetry.grpc_server_interceptors(),
                 GrpcMetricsInterceptor(),
+                *token_check,
                 DomainErrorInterceptor(),
                 *interceptors,
             ],

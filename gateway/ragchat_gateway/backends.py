@@ -62,10 +62,11 @@ class Backends:
 
 
 def open_backends(settings: GatewaySettings) -> Backends:
+    token = settings.service_token
     channels = {
-        "chat-service": insecure_channel(settings.chat_service_addr),
-        "session-service": insecure_channel(settings.session_service_addr),
-        "retrieval-service": insecure_channel(settings.retrieval_service_addr),
+        "chat-service": insecure_channel(settings.chat_service_addr, service_token=token),
+        "session-service": insecure_channel(settings.session_service_addr, service_token=token),
+        "retrieval-service": insecure_channel(settings.retrieval_service_addr, service_token=token),
     }
     mongo_client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(settings.mongo_url, serverSelectionTimeoutMS=3000)
     mongo = mongo_client[settings.mongo_db]

@@ -80,8 +80,9 @@ async def serve(settings: WorkerSettings) -> None:
 
     llm = await asyncio.to_thread(build_llm, settings)
     redis = connect_redis(settings.redis_url)
-    retrieval_channel = insecure_channel(settings.retrieval_service_addr)
-    session_channel = insecure_channel(settings.session_service_addr)
+    token = settings.service_token
+    retrieval_channel = insecure_channel(settings.retrieval_service_addr, service_token=token)
+    session_channel = insecure_channel(settings.session_service_addr, service_token=token)
     sink = MeteredSink(
         RedisEventSink(
             redis,

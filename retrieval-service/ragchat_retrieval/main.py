@@ -74,7 +74,7 @@ async def build_deps(settings: RetrievalSettings) -> Deps:
 
 async def serve(settings: RetrievalSettings) -> None:
     deps = await build_deps(settings)
-    server = GrpcServer(settings.grpc_host, settings.grpc_port)
+    server = GrpcServer(settings.grpc_host, settings.grpc_port, service_token=settings.service_token)
     server.add(retrieval_pb2_grpc.add_RetrievalServiceServicer_to_server, RetrievalServicer(deps), SERVICE_NAME)
 
     async def close() -> None:

@@ -29,7 +29,7 @@ async def serve(settings: SessionSettings) -> None:
     client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(settings.mongo_url, serverSelectionTimeoutMS=5000)
     store = build_store(settings, client)
     await ensure_indexes_with_retry(store.ensure_indexes)
-    server = GrpcServer(settings.grpc_host, settings.grpc_port)
+    server = GrpcServer(settings.grpc_host, settings.grpc_port, service_token=settings.service_token)
     server.add(session_pb2_grpc.add_SessionServiceServicer_to_server, SessionServicer(store), SERVICE_NAME)
 
     async def close() -> None:

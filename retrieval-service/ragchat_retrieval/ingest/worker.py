@@ -27,6 +27,7 @@ from ragchat.retrieval.v1 import retrieval_pb2_grpc
 from ragchat_common import metrics
 from ragchat_common.grpc_utils import MAX_MESSAGE_BYTES, RetryPolicy
 from ragchat_common.logging import configure_logging
+from ragchat_common.service_auth import require_token, with_token
 from ragchat_common.structs import from_struct
 from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.chunking import ChunkConfig, ChunkDraft, chunk_document
@@ -57,12 +58,14 @@ class RetrievalClient:
             ],
         )
         self.stub = retrieval_pb2_grpc.RetrievalServiceStub(self.channel)
+        # Every call carries the deployment's service token (retrieval-service refuses others).
+        self.metadata = with_token((), require_token(settings.service_token))
 
     def fetch(self, tenant_id: str, document_id: str, run_id: str) -> tuple[pb.ParseJob, bytes]:
         job: pb.ParseJob | None = None
         pieces: list[bytes] = []
         ref = pb.ParseJobRef(tenant_id=tenant_id, document_id=document_id, run_id=run_id)
-        for message in self.stub.FetchParseJob(ref, timeout=self.timeout_s * 4):
+        for message in self.stub.FetchParseJob(ref, timeout=self.timeout_s * 4, metadata=self.metadata):
             if message.HasField("job"):
                 job = message.job
             else:
@@ -83,6 +86,7 @@ class RetrievalClient:
                 failed=failed,
             ),
             timeout=self.timeout_s,
+            metadata=self.metadata,
         )
         return bool(ack.current)
 
@@ -107,6 +111,7 @@ class RetrievalClient:
                 token_count=token_count,
             ),
             timeout=self.timeout_s,
+            metadata=self.metadata,
         )
         return bool(reply.current)
 
