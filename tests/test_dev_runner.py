@@ -73,6 +73,8 @@ def start_runner(state_dir: Path, port: int, namespace: str, *args: str, own_gro
     env = {
         **os.environ,
         "RAGCHAT_GATEWAY_PORT": str(port),
+        # Not the default 9390: test runs of other checkouts may be up at the same time.
+        "RAGCHAT_PUBLIC_GRPC_PORT": str(free_port()),
         "RAGCHAT_NAMESPACE": namespace,
         "PYTHONUNBUFFERED": "1",
     }
@@ -110,8 +112,10 @@ def test_dev_prints_a_working_key_and_stops_every_process(tmp_path: Path, runner
     runner = start_runner(state_dir, port, "test-" + secrets.token_hex(4))
     runners.append(runner)
     url = runner.wait_for(r"gateway: (\S+)").group(1)
+    grpc_address = runner.wait_for(r"grpc: +(\S+)").group(1)
     key = runner.wait_for(r"api key: (ragchat-\S+)").group(1)
     assert url == f"http://127.0.0.1:{port}"
+    assert grpc_address.startswith("127.0.0.1:")
     runner.wait_for(r"dataset: lumio-demo \(\w{32}\), 4 documents about the Lumio lamp, 4 indexed")
 
     assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
@@ -125,6 +129,7 @@ def test_dev_prints_a_working_key_and_stops_every_process(tmp_path: Path, runner
     # The keys CLI finds this stack through the endpoints file, from the folder holding .ragchat/.
     endpoints = json.loads((state_dir / "endpoints.json").read_text())
     assert endpoints["gateway_url"] == url and endpoints["mongo_url"].startswith("mongodb://")
+    assert endpoints["grpc_url"] == grpc_address
     cli_env = {k: v for k, v in os.environ.items() if k not in ("RAGCHAT_MONGO_URL", "RAGCHAT_MONGO_DB")}
     listing = subprocess.run(
         [sys.executable, "-m", "ragchat_cli.main", "keys", "list", "--json"],
@@ -140,7 +145,7 @@ def test_dev_prints_a_working_key_and_stops_every_process(tmp_path: Path, runner
     # A second runner on the same state dir is refused while this one is up.
     second = subprocess.run(
         [sys.executable, "-m", "ragchat_cli.main", "dev", "--state-dir", str(state_dir)],
-        env={**os.environ, "RAGCHAT_GATEWAY_PORT": str(free_port())},
+        env={**os.environ, "RAGCHAT_GATEWAY_PORT": str(free_port()), "RAGCHAT_PUBLIC_GRPC_PORT": str(free_port())},
         capture_output=True,
         text=True,
         timeout=60,

@@ -35,6 +35,7 @@ from ragchat_cli.endpoints import DEFAULT_MONGO_DB
 from ragchat_cli.stack import Stack, StackConfig, free_port, tcp_answers
 
 DEFAULT_GATEWAY_PORT = 9380
+DEFAULT_PUBLIC_GRPC_PORT = 9390
 DEFAULT_NAMESPACE = "ragchat"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -196,26 +197,34 @@ def runner_lock(state_dir: Path) -> Iterator[None]:
 # -- ports and brokers -----------------------------------------------------------------------
 
 
-def ensure_port_free(port: int) -> None:
+def ensure_port_free(port: int, setting: str = "RAGCHAT_GATEWAY_PORT") -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:
             raise DevError(
-                f"port {port} on 127.0.0.1 is busy ({exc.strerror}); stop what uses it or set RAGCHAT_GATEWAY_PORT"
+                f"port {port} on 127.0.0.1 is busy ({exc.strerror}); stop what uses it or set {setting}"
             ) from None
 
 
-def gateway_port() -> int:
-    raw = os.environ.get("RAGCHAT_GATEWAY_PORT") or str(DEFAULT_GATEWAY_PORT)
+def _port_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
     try:
         port = int(raw)
     except ValueError:
-        raise DevError(f"RAGCHAT_GATEWAY_PORT must be a port number, not {raw!r}") from None
+        raise DevError(f"{name} must be a port number, not {raw!r}") from None
     if not 0 < port < 65536:
-        raise DevError(f"RAGCHAT_GATEWAY_PORT must be between 1 and 65535, not {port}")
+        raise DevError(f"{name} must be between 1 and 65535, not {port}")
     return port
+
+
+def gateway_port() -> int:
+    return _port_setting("RAGCHAT_GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
+
+
+def public_grpc_port() -> int:
+    return _port_setting("RAGCHAT_PUBLIC_GRPC_PORT", DEFAULT_PUBLIC_GRPC_PORT)
 
 
 def _answers(url: str, default_port: int) -> bool:
@@ -326,6 +335,7 @@ def write_endpoints(stack: Stack, path: Path) -> None:
         "gateway_url": stack.gateway_url,
         "gateway_urls": stack.gateway_urls,
         "admin_token_file": str(stack.config.state_dir / ADMIN_TOKEN_FILE),
+        "grpc_url": stack.grpc_address,
         "mongo_url": stack.mongo_url,
         "mongo_db": _mongo_db(),
         "redis_url": stack.config.redis_url,
@@ -475,6 +485,7 @@ def banner(stack: Stack, key: str | None, demo: Demo) -> str:
     lines = [
         f"ragchat is up (namespace {stack.config.namespace!r}, state and logs in {stack.config.state_dir})",
         f"  gateway: {url}",
+        f"  grpc:    {stack.grpc_address} (ragchat.api.v1; reflection on)",
         f"  api key: {key or '(none: see the warning above)'}",
     ]
     if demo.dataset_id:
@@ -539,10 +550,13 @@ def _serve(args: argparse.Namespace) -> int:
         endpoints.unlink(missing_ok=True)
         port = gateway_port()
         ensure_port_free(port)
+        grpc_port = public_grpc_port()
+        ensure_port_free(grpc_port, "RAGCHAT_PUBLIC_GRPC_PORT")
         config = StackConfig(
             state_dir=state_dir,
             mongo_url=os.environ.get("RAGCHAT_MONGO_URL") or None,
             gateway_port=port,
+            public_grpc_port=grpc_port,
             namespace=os.environ.get("RAGCHAT_NAMESPACE") or DEFAULT_NAMESPACE,
             ready_timeout_s=args.ready_timeout,
             admin_token=admin_token(state_dir),

@@ -100,8 +100,10 @@ def test_demo_documents_are_shipped_in_every_format_the_api_parses() -> None:
 def test_banner_has_url_key_and_a_ready_to_paste_curl(tmp_path: Path) -> None:
     stack = Stack(StackConfig(state_dir=tmp_path, namespace="ragchat"))
     stack.gateway_urls.append("http://127.0.0.1:9380")
+    stack.grpc_addresses.append("127.0.0.1:9390")
     text = dev.banner(stack, "ragchat-k3y", dev.Demo(chat_id="c" * 32, dataset_id="d" * 32, documents=4))
     assert "  gateway: http://127.0.0.1:9380\n" in text
+    assert "  grpc:    127.0.0.1:9390 (ragchat.api.v1; reflection on)\n" in text
     assert "  api key: ragchat-k3y\n" in text
     assert f"curl -s http://127.0.0.1:9380/api/v1/chats/{'c' * 32}/completions" in text
     assert "-H 'Authorization: Bearer ragchat-k3y'" in text

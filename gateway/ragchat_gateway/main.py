@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from ragchat_gateway.backends import open_backends
 from ragchat_gateway.body_limit import BodyLimitMiddleware
 from ragchat_gateway.http_errors import install_error_handlers
 from ragchat_gateway.observability import install_observability, serve
+from ragchat_gateway.public_grpc.server import build_public_server
 from ragchat_gateway.ratelimit import RateLimitMiddleware
 from ragchat_gateway.request_models.binding import document_request_models
 from ragchat_gateway.routes import (
@@ -42,10 +44,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.backends = backends
         await backends.auth.start()
         await backends.start_streaming()
+        public_grpc = build_public_server(backends)
+        await public_grpc.start()
+        app.state.public_grpc = public_grpc
+        app.state.loop = asyncio.get_running_loop()
         try:
             yield
         finally:
             backends.draining = True
+            # HTTP has drained by now (uvicorn stops before the lifespan ends); gRPC calls in
+            # flight get the same grace.
+            await public_grpc.drain_and_stop(settings.shutdown_grace_s)
             await backends.close()
 
     app = FastAPI(title="ragchat", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)

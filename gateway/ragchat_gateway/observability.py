@@ -9,10 +9,11 @@ in-flight streams then get ``shutdown_grace_s`` to finish and the process exits 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import FrameType
 from typing import Any
 
@@ -168,12 +169,26 @@ class DrainingServer(uvicorn.Server):
         return self._drain_deadline is not None and time.monotonic() >= self._drain_deadline
 
 
+_background_tasks: set[asyncio.Task[None]] = set()
+
+
+def _background(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(work)
+    _background_tasks.add(task)
+    task.add_done_callback(_background_tasks.discard)
+
+
 def serve(app: FastAPI, *, host: str, port: int, drain_s: float, grace_s: float) -> None:
     def mark_draining() -> None:
         backends: Any = getattr(app.state, "backends", None)
         if backends is not None:
             backends.draining = True
         app.state.draining = True
+        public_grpc: Any = getattr(app.state, "public_grpc", None)
+        loop: asyncio.AbstractEventLoop | None = getattr(app.state, "loop", None)
+        if public_grpc is not None and loop is not None:
+            # The public gRPC health turns NOT_SERVING with readiness (called from a signal handler).
+            loop.call_soon_threadsafe(lambda: _background(public_grpc.health.enter_graceful_shutdown()))
 
     config = uvicorn.Config(
         app,

@@ -44,6 +44,11 @@ class GatewaySettings(ServiceSettings):
     # Tests only: read "now" (µs) from the Redis key `{namespace}:ratelimit:test-clock` when set.
     ratelimit_test_clock: bool = False
 
+    # The public gRPC API (ragchat.api.v1, API.md §9.3), served by this process on its own port
+    # next to HTTP, with the same keys, limits and stream slots.
+    public_grpc_host: str = "127.0.0.1"
+    public_grpc_port: int = 9390
+
     # Completions (API.md §5): SSE keepalive comment period, and how long a stream waits for its
     # answer to finish before it ends with an error event (queue backlog, lost worker).
     sse_ping_s: float = 15.0

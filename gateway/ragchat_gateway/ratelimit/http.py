@@ -16,10 +16,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ragchat_common.errors import RateLimited
 from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.ratelimit.leases import StreamLease
-from ragchat_gateway.ratelimit.limiter import Decision, RequestLimits
+from ragchat_gateway.ratelimit.limiter import Decision
 
 if TYPE_CHECKING:
     from ragchat_gateway.ratelimit.service import RateLimits
@@ -57,11 +56,6 @@ def _rate_limits(request: Request) -> RateLimits:
     return limits
 
 
-def _describe(limits: RequestLimits) -> str:
-    per = "minute" if limits.period_s == 60 else f"{limits.period_s:g} s"
-    return f"{limits.rate} requests per {per} with a burst of {limits.burst}"
-
-
 async def enforce_rate_limit(request: Request, principal: Principal) -> None:
     """Takes this request's token for `principal` (once per request; one Redis round trip).
 
@@ -73,15 +67,12 @@ async def enforce_rate_limit(request: Request, principal: Principal) -> None:
         return
     state.checked = True
     rate_limits = _rate_limits(request)
-    limits = rate_limits.request_limits(principal)
-    state.limit = limits.rate
+    state.limit = rate_limits.request_limits(principal).rate
     decision = await rate_limits.take_request_token(principal)
     state.decision = decision
-    if decision is not None and not decision.admitted:
-        raise RateLimited(
-            f"Rate limit exceeded for this API key ({_describe(limits)}); retry in {decision.retry_after_s} s.",
-            retry_after_s=decision.retry_after_s,
-        )
+    refusal = rate_limits.refusal(principal, decision)
+    if refusal is not None:
+        raise refusal
 
 
 async def acquire_stream_lease(request: Request, principal: Principal) -> StreamLease:

@@ -12,7 +12,7 @@ from redis.exceptions import BusyLoadingError, ReadOnlyError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ragchat_common.errors import Unavailable
+from ragchat_common.errors import RateLimited, Unavailable
 from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.ratelimit.leases import StreamLease, StreamLimitReached, acquire_lease, lease_set_key
 from ragchat_gateway.ratelimit.limiter import Decision, RequestLimits, take_request_token
@@ -63,6 +63,30 @@ class RateLimits:
         return self.settings.ratelimit_max_streams if own is None else own
 
     # -- decisions ---------------------------------------------------------------------------
+    async def admit_request(self, principal: Principal) -> Decision | None:
+        """Takes one request token of ``principal`` for a call of any transport (HTTP, gRPC).
+
+        Raises RateLimited (with retry_after_s) when the key is over its limit, Unavailable when
+        Redis is unreachable under fail-closed; None: admitted under fail-open, no decision.
+        """
+        decision = await self.take_request_token(principal)
+        refusal = self.refusal(principal, decision)
+        if refusal is not None:
+            raise refusal
+        return decision
+
+    def refusal(self, principal: Principal, decision: Decision | None) -> RateLimited | None:
+        """The error a refused decision stands for (None when admitted)."""
+        if decision is None or decision.admitted:
+            return None
+        limits = self.request_limits(principal)
+        per = "minute" if limits.period_s == 60 else f"{limits.period_s:g} s"
+        described = f"{limits.rate} requests per {per} with a burst of {limits.burst}"
+        return RateLimited(
+            f"Rate limit exceeded for this API key ({described}); retry in {decision.retry_after_s} s.",
+            retry_after_s=decision.retry_after_s,
+        )
+
     async def take_request_token(self, principal: Principal) -> Decision | None:
         """The limiter's decision for one request of `principal` (admitted or not).
 
