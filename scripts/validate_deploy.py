@@ -15,6 +15,7 @@ Prints what it checked; exits non-zero on the first category with errors (all ar
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -37,13 +38,18 @@ KUBERNETES_VERSIONS = ("1.30.0", "1.34.0")
 VALUE_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "no-autoscalers": {
-        "gateway": {"autoscaling": {"enabled": False}},
+        "gateway": {"autoscaling": {"enabled": False}, "grpcIngress": {"enabled": True, "tlsSecretName": "grpc-tls"}},
         "inferenceWorker": {"keda": {"enabled": False}},
         "metrics": {"serviceMonitor": {"enabled": False}},
         "ingestWorker": {"enabled": False},
         "connections": {"existingSecret": "my-ragchat-secret"},
         "admin": {"existingSecret": "my-ragchat-admin"},
         "tracing": {"otlpEndpoint": "http://otel-collector:4317"},
+        "serviceToken": {"existingSecret": "my-service-token"},
+        "networkPolicy": {
+            "gatewayFrom": [{"ipBlock": {"cidr": "10.0.0.0/8"}}],
+            "metricsFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+        },
     },
     "embedded-with-bundled-deps": {
         "connections": {"qdrantUrl": ""},
@@ -51,14 +57,22 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
         "bundled": {"mongodb": {"enabled": True}, "redis": {"enabled": True}, "rabbitmq": {"enabled": True}},
         "admin": {"token": "a-fixed-admin-token"},
     },
-    "bundled-qdrant": {"bundled": {"qdrant": {"enabled": True}}, "image": {"registry": "ghcr.io/acme", "tag": "1.2.3"}},
+    "bundled-qdrant": {
+        "bundled": {"qdrant": {"enabled": True}},
+        "image": {"registry": "ghcr.io/acme", "tag": "1.2.3"},
+        "gateway": {"grpcRoute": {"enabled": True, "parentRefs": [{"name": "edge", "namespace": "gateways"}]}},
+    },
 }
 
 CRD_KINDS = {
     ("keda.sh/v1alpha1", "ScaledObject"),
     ("keda.sh/v1alpha1", "TriggerAuthentication"),
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("gateway.networking.k8s.io/v1", "GRPCRoute"),
 }
+# Labels every pod of the release carries: what an internal pod may accept traffic from.
+RELEASE_LABELS = {"app.kubernetes.io/name": "ragchat", "app.kubernetes.io/instance": "ragchat"}
+GATEWAY = "ragchat-gateway"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet"}
 
 
@@ -172,6 +186,106 @@ def cross_checks(docs: list[dict[str, Any]], values: dict[str, Any]) -> list[str
         host = str(config.get(env_key, "")).split(":")[0]
         if host not in services:
             problems.append(f"ConfigMap {env_key} points at {host!r}, which is no rendered Service")
+    problems += network_checks(by_kind, values)
+    problems += public_grpc_checks(by_kind)
+    problems += service_token_checks(by_kind, values)
+    return problems
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items())
+
+
+def _release_peer(peer: dict[str, Any]) -> bool:
+    """A peer that stands for pods of this release only (same namespace, release labels)."""
+    if set(peer) != {"podSelector"}:
+        return False
+    labels = peer["podSelector"].get("matchLabels") or {}
+    return all(labels.get(k) == v for k, v in RELEASE_LABELS.items()) and not peer["podSelector"].get(
+        "matchExpressions"
+    )
+
+
+def network_checks(by_kind: dict[str, dict[str, dict[str, Any]]], values: dict[str, Any]) -> list[str]:
+    """Only the gateway is reachable from outside the release (API.md §9.3, issue 14)."""
+    if values.get("networkPolicy", {}).get("enabled", True) is False:
+        return []
+    problems: list[str] = []
+    policies = [p for p in by_kind.get("NetworkPolicy", {}).values() if "Ingress" in p["spec"].get("policyTypes", [])]
+    for kind in WORKLOAD_KINDS:
+        for name, workload in by_kind.get(kind, {}).items():
+            labels = workload["spec"]["template"]["metadata"]["labels"]
+            selecting = [p for p in policies if _selects(p["spec"]["podSelector"], labels)]
+            if not selecting:
+                problems.append(f"{kind} {name}: no NetworkPolicy selects its pods (reachable from anywhere)")
+                continue
+            rules = [rule for p in selecting for rule in p["spec"].get("ingress", [])]
+            if name == GATEWAY:
+                open_ports = {str(port.get("port")) for rule in rules for port in rule.get("ports", [])}
+                if not {"http", "grpc"} <= open_ports:
+                    problems.append(f"{kind} {name}: NetworkPolicy does not admit both the http and grpc ports")
+                continue
+            for rule in rules:
+                peers = rule.get("from") or []
+                metrics_only = [str(p.get("port")) for p in rule.get("ports", [])] == ["metrics"]
+                if not peers:
+                    problems.append(f"{kind} {name}: an ingress rule admits every source")
+                elif not metrics_only and not all(_release_peer(peer) for peer in peers):
+                    problems.append(f"{kind} {name}: an ingress rule admits sources outside the release: {peers}")
+    return problems
+
+
+def public_grpc_checks(by_kind: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    """The gateway serves ragchat.api.v1 on a port named grpc, exposed by its Service and routes."""
+    problems: list[str] = []
+    gateway = by_kind.get("Deployment", {}).get(GATEWAY)
+    if gateway is None:
+        return [f"Deployment {GATEWAY} missing"]
+    container = _containers(gateway)[0]
+    ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    if "grpc" not in ports:
+        problems.append(f"Deployment {GATEWAY}: no container port named grpc")
+    elif env.get("RAGCHAT_PUBLIC_GRPC_PORT") != str(ports["grpc"]) or env.get("RAGCHAT_PUBLIC_GRPC_HOST") != "0.0.0.0":
+        problems.append(f"Deployment {GATEWAY}: RAGCHAT_PUBLIC_GRPC_HOST/PORT do not serve the grpc port")
+    service = by_kind.get("Service", {}).get(GATEWAY, {})
+    grpc_ports = [p for p in service.get("spec", {}).get("ports", []) if p.get("name") == "grpc"]
+    if not grpc_ports or grpc_ports[0].get("targetPort") != "grpc" or grpc_ports[0].get("appProtocol") != "grpc":
+        problems.append(f"Service {GATEWAY}: no grpc port (targetPort grpc, appProtocol grpc)")
+    service_grpc_port = grpc_ports[0]["port"] if grpc_ports else None
+    for name, ingress in by_kind.get("Ingress", {}).items():
+        for rule in ingress["spec"].get("rules", []):
+            for path in rule.get("http", {}).get("paths", []):
+                backend = path["backend"]["service"]
+                to_grpc = backend["port"] in ({"name": "grpc"}, {"number": service_grpc_port})
+                if backend["name"] != GATEWAY or not to_grpc:
+                    problems.append(f"Ingress {name}: backend is not the gateway Service's grpc port")
+    for name, route in by_kind.get("GRPCRoute", {}).items():
+        for rule in route["spec"]["rules"]:
+            for ref in rule.get("backendRefs", []):
+                if ref["name"] != GATEWAY or ref["port"] != service_grpc_port:
+                    problems.append(f"GRPCRoute {name}: backend is not the gateway Service's grpc port")
+    return problems
+
+
+def service_token_checks(by_kind: dict[str, dict[str, dict[str, Any]]], values: dict[str, Any]) -> list[str]:
+    """Every ragchat container gets RAGCHAT_SERVICE_TOKEN from a Secret (internal calls need it)."""
+    problems: list[str] = []
+    existing = values.get("serviceToken", {}).get("existingSecret")
+    holding = {
+        name
+        for name, secret in by_kind.get("Secret", {}).items()
+        if "RAGCHAT_SERVICE_TOKEN" in (secret.get("stringData") or {}) | (secret.get("data") or {})
+    }
+    if existing:
+        holding.add(existing)
+    for name, deployment in by_kind.get("Deployment", {}).items():
+        for container in _containers(deployment):
+            if "/ragchat/" not in "/" + container["image"]:
+                continue
+            refs = {e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e}
+            if not refs & holding:
+                problems.append(f"Deployment {name}: container {container['name']} gets no RAGCHAT_SERVICE_TOKEN")
     return problems
 
 
@@ -224,6 +338,8 @@ def check_compose() -> bool:
         capture_output=True,
         text=True,
         cwd=ROOT,
+        # The file requires the internal services' shared secret from the environment.
+        env={**os.environ, "RAGCHAT_SERVICE_TOKEN": "deploy-check-token"},
     )
     if result.returncode != 0:
         say(f"   FAIL docker-compose {version} config: {result.stderr.strip()}")

@@ -10,10 +10,11 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY constraints.txt ./
 COPY common/ common/
+COPY client/ client/
 COPY gateway/ gateway/
 # The `ragchat` command line too: operators mint and revoke API keys from a gateway pod.
 COPY cli/ cli/
-RUN pip install --no-cache-dir -c constraints.txt ./common ./gateway ./cli
+RUN pip install --no-cache-dir -c constraints.txt ./common ./client ./gateway ./cli
 
 # -- runtime: slim, non-root, only the virtualenv ---------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -26,8 +27,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     RAGCHAT_GATEWAY_HOST=0.0.0.0 \
-    RAGCHAT_GATEWAY_PORT=9380
+    RAGCHAT_GATEWAY_PORT=9380 \
+    RAGCHAT_PUBLIC_GRPC_HOST=0.0.0.0 \
+    RAGCHAT_PUBLIC_GRPC_PORT=9390
 USER 10001:10001
 WORKDIR /home/ragchat
-EXPOSE 9380
+EXPOSE 9380 9390
 ENTRYPOINT ["ragchat-gateway"]

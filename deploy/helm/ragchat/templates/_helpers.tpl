@@ -65,6 +65,21 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
     name: {{ include "ragchat.fullname" . }}-config
 - secretRef:
     name: {{ include "ragchat.secretName" . }}
+- secretRef:
+    name: {{ include "ragchat.serviceTokenSecret" . }}
+{{- end -}}
+
+{{/* The Secret holding RAGCHAT_SERVICE_TOKEN, the internal services' shared credential. */}}
+{{- define "ragchat.serviceTokenSecret" -}}
+{{- .Values.serviceToken.existingSecret | default (printf "%s-service-token" (include "ragchat.fullname" .)) -}}
+{{- end -}}
+
+{{/* Selects every pod of this release (the peers internal services accept traffic from). */}}
+{{- define "ragchat.releasePods" -}}
+podSelector:
+  matchLabels:
+    app.kubernetes.io/name: ragchat
+    app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "ragchat.podDefaults" -}}
