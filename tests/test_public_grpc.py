@@ -74,10 +74,10 @@ def lease_count(edge: Stack) -> Iterator[Callable[[str], int]]:
         yield lambda key_id: int(connection.zcard(lease_set_key(edge.config.namespace, key_id)))
 
 
-def mint(stack: Stack, limits: KeyLimits | None = None, tenant: str | None = None) -> tuple[str, str]:
-    """(key, key_id) of a new key, by default for a tenant of its own."""
+def mint(stack: Stack, limits: KeyLimits | None = None, tenant: str | None = None, **options: Any) -> tuple[str, str]:
+    """(key, key_id) of a new key, by default for a tenant of its own (options: scopes, expires_at)."""
     name = tenant or "grpc-" + new_id()[:10]
-    minted = run_with_db(stack.mongo_url, DEFAULT_MONGO_DB, lambda db: domain.create_key(db, name, limits))
+    minted = run_with_db(stack.mongo_url, DEFAULT_MONGO_DB, lambda db: domain.create_key(db, name, limits, **options))
     return minted.key, minted.key_id
 
 
@@ -219,6 +219,42 @@ def test_unauthenticated_without_a_key_with_a_bad_key_and_with_a_revoked_key(
             error = refused(call)
             assert error.code() == grpc.StatusCode.UNAUTHENTICATED, (metadata, error)
             assert message in error.details()
+
+
+def test_an_expired_key_is_unauthenticated(edge: Stack, client: ReflectedClient) -> None:
+    key, _ = mint(edge, expires_at=int(time.time() * 1000) + 1500)
+    assert client.call(CHATS, "List", {}, key=key) == {}  # works until it expires
+    time.sleep(1.6)
+    error = refused(lambda: client.call(CHATS, "List", {}, key=key))
+    assert (error.code(), error.details()) == (grpc.StatusCode.UNAUTHENTICATED, "API key has expired.")
+
+
+def test_a_keys_scope_limits_its_rpcs_as_over_http(edge: Stack, client: ReflectedClient) -> None:
+    tenant_name = "scoped-" + new_id()[:10]
+    owner, _ = mint(edge, tenant=tenant_name)
+    chat = client.call(CHATS, "Create", {"name": "scoped"}, key=owner)
+    reader, _ = mint(edge, tenant=tenant_name, scopes=["read"])
+    chatter, _ = mint(edge, tenant=tenant_name, scopes=["chat"])
+    # read: reads only.
+    assert client.call(CHATS, "Get", {"chat_id": chat["id"]}, key=reader)["id"] == chat["id"]
+    for call in (
+        lambda: client.call(CHATS, "Create", {"name": "x"}, key=reader),
+        lambda: client.call(SESSIONS, "Create", {"chat_id": chat["id"]}, key=reader),
+        lambda: client.stream(COMPLETIONS, "Ask", {"chat_id": chat["id"], "question": "q"}, key=reader),
+    ):
+        error = refused(call)
+        assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "needs the `" in error.details()
+    # chat: sessions and completions too, but not chats or retrieval.
+    session = client.call(SESSIONS, "Create", {"chat_id": chat["id"]}, key=chatter)
+    events = list(client.stream(COMPLETIONS, "Ask", {"chat_id": chat["id"], "question": "Hi?"}, key=chatter))
+    assert events[-1]["final"]["answer"] == ANSWER and session["chat_id"] == chat["id"]
+    for call in (
+        lambda: client.call(CHATS, "Update", {"chat_id": chat["id"], "name": "y"}, key=chatter),
+        lambda: client.call(KNOWLEDGE, "Retrieve", {"question": "q", "dataset_ids": [new_id()]}, key=chatter),
+    ):
+        error = refused(call)
+        assert error.code() == grpc.StatusCode.PERMISSION_DENIED and "needs the `full` scope" in error.details()
 
 
 def test_another_tenants_ids_are_not_found_for_every_rpc(edge: Stack, client: ReflectedClient) -> None:

@@ -19,7 +19,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["common", "client", "gateway", "chat-service", "session-service", "retrieval-service", "inference-worker", "cli"]
+PACKAGES = [
+    "common",
+    "client",
+    "gateway",
+    "chat-service",
+    "session-service",
+    "retrieval-service",
+    "inference-worker",
+    "cli",
+]
 FIRST_PARTY = re.compile(r"^ragchat(_\w+)?$")
 
 
