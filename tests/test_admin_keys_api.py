@@ -3,14 +3,17 @@ update / revoke, scopes, expiry, and changes reaching a second replica's auth ca
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from ragchat_cli.stack import Stack
+from ragchat_cli import dev
+from ragchat_cli.stack import Stack, StackConfig
 from ragchat_common.ids import new_id
 
 # The change must reach the other replica within this (API.md §9.4).
@@ -210,3 +213,55 @@ def test_bad_updates_and_unknown_keys(admin: httpx.Client) -> None:
         admin.delete("/keys/nope"),
     ):
         assert "nope" in error(response, 404, 105)
+
+
+# -- Redis down: nobody can announce a change, so replicas keep keys only briefly -------------
+
+
+FALLBACK_S = 0.5
+
+
+@pytest.fixture(scope="module")
+def deaf_pair(
+    gateway_group: Callable[..., Stack], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Stack, Stack]]:
+    """Two gateways on a Redis of this module's own (which the test kills), the limiter failing
+    open so that requests still get through to authentication while Redis is down."""
+    home = Path(tmp_path_factory.mktemp("keys-own-redis"))
+    own = Stack(StackConfig(state_dir=home))
+    try:
+        redis_url = dev.start_redis(own, home / "redis")
+        env = {
+            "RAGCHAT_AUTH_CACHE_S": "300",
+            "RAGCHAT_AUTH_CACHE_FALLBACK_S": str(FALLBACK_S),
+            "RAGCHAT_RATELIMIT_ON_REDIS_ERROR": "fail-open",
+            "RAGCHAT_RATELIMIT_REDIS_TIMEOUT_S": "0.5",
+        }
+        yield own, gateway_group(2, env, redis_url)
+    finally:
+        own.stop()
+
+
+def test_with_redis_down_a_revocation_takes_effect_within_the_fallback_ttl(
+    stack: Stack, deaf_pair: tuple[Stack, Stack]
+) -> None:
+    own, group = deaf_pair
+    one, other = group.gateway_urls
+    admin = bearer(stack.config.admin_token)
+    created = ok(httpx.post(f"{one}/api/v1/admin/keys", json={"tenant": "deaf-" + new_id()}, headers=admin))
+    headers = bearer(created["key"])
+    for url in (one, other):  # cached on both
+        ok(httpx.get(f"{url}/api/v1/chats", headers=headers, timeout=15))
+
+    [redis] = own.find("redis")
+    own.kill(redis, signal.SIGKILL)
+    time.sleep(0.2)  # the replicas notice the lost channel
+    revoked = ok(httpx.delete(f"{one}/api/v1/admin/keys/{created['id']}", headers=admin, timeout=15))
+    assert revoked["revoked"] is True  # stored, though the notice could not be sent
+    started = time.monotonic()
+    while httpx.get(f"{other}/api/v1/chats", headers=headers, timeout=15).status_code != 401:
+        assert time.monotonic() - started < FALLBACK_S + 1.0, "the replica kept the revoked key"
+        time.sleep(0.02)
+    elapsed = time.monotonic() - started
+    print(f"with Redis down, the revocation reached the other replica in {elapsed * 1000:.0f} ms")
+    error(httpx.get(f"{one}/api/v1/chats", headers=headers, timeout=15), 401, 103)
