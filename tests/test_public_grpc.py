@@ -266,6 +266,8 @@ def test_another_tenants_ids_are_not_found_for_every_rpc(edge: Stack, client: Re
     with http(edge, owner) as api:
         dataset = api.post("/datasets", json={"name": "kb-" + new_id()[:8]}).json()["data"]
     ids = {"chat_id": chat["id"], "session_id": session["id"]}
+    asked = list(client.stream(COMPLETIONS, "Ask", {**ids, "question": "Mine?"}, key=owner))
+    message = {**ids, "message_id": asked[-1]["message_id"]}
     calls: dict[str, Callable[[], Any]] = {
         "ChatAssistants.Get": lambda: client.call(CHATS, "Get", {"chat_id": chat["id"]}, key=other),
         "ChatAssistants.Update": lambda: client.call(CHATS, "Update", {"chat_id": chat["id"], "name": "n"}, key=other),
@@ -290,6 +292,8 @@ def test_another_tenants_ids_are_not_found_for_every_rpc(edge: Stack, client: Re
         "Completions.Ask (own chat)": lambda: client.stream(
             COMPLETIONS, "Ask", {"chat_id": own_chat["id"], "question": "q", "session_id": session["id"]}, key=other
         ),
+        "Completions.Resume": lambda: client.stream(COMPLETIONS, "Resume", message, key=other),
+        "Completions.Stop": lambda: client.call(COMPLETIONS, "Stop", message, key=other),
         "Knowledge.Retrieve": lambda: client.call(
             KNOWLEDGE, "Retrieve", {"question": "q", "dataset_ids": [dataset["id"]]}, key=other
         ),
@@ -301,7 +305,7 @@ def test_another_tenants_ids_are_not_found_for_every_rpc(edge: Stack, client: Re
     assert chat["id"] not in [c["id"] for c in client.call(CHATS, "List", {}, key=other).get("chat_assistants", [])]
     assert client.call(CHATS, "Get", {"chat_id": chat["id"]}, key=owner)["name"] == chat["name"]
     kept = client.call(SESSIONS, "Get", ids, key=owner)
-    assert kept["name"] == session["name"] and len(kept["messages"]) == len(session.get("messages", []))
+    assert kept["name"] == session["name"] and len(kept["messages"]) == len(session.get("messages", [])) + 2
 
 
 def test_invalid_arguments_carry_the_http_messages_and_the_field(edge: Stack, client: ReflectedClient) -> None:
@@ -436,13 +440,52 @@ def test_a_client_cancelling_or_timing_out_mid_stream_frees_its_slot(
     assert events[-1]["final"]["answer"] == SLOW_ANSWER
 
 
-def test_resume_and_stop_say_unimplemented_after_authentication(edge: Stack, client: ReflectedClient) -> None:
-    key, _ = mint(edge)
-    ref = {"chat_id": "c", "session_id": "s", "message_id": "m"}
-    assert refused(lambda: client.call(COMPLETIONS, "Stop", ref)).code() == grpc.StatusCode.UNAUTHENTICATED
-    assert refused(lambda: client.call(COMPLETIONS, "Stop", ref, key=key)).code() == grpc.StatusCode.UNIMPLEMENTED
-    resumed = refused(lambda: client.stream(COMPLETIONS, "Resume", ref, key=key))
-    assert resumed.code() == grpc.StatusCode.UNIMPLEMENTED
+def test_a_dropped_stream_resumes_after_its_last_event_and_an_answer_can_be_stopped(
+    edge: Stack, client: ReflectedClient, lease_count: Callable[[str], int]
+) -> None:
+    key, key_id = mint(edge)
+    other, _ = mint(edge)
+    with http(edge, key) as api:
+        chat = api.post("/chats", json={"name": "r-" + new_id()[:8]}).json()["data"]
+    ask = {"chat_id": chat["id"], "question": SLOW_QUESTION}
+
+    # Resume: three events received, the call dropped; the rest arrives once, from the next seq on.
+    stream = client.stream(COMPLETIONS, "Ask", ask, key=key)
+    events = iter(stream)
+    received = [next(events) for _ in range(3)]
+    stream.cancel()
+    ids = {k: received[0][k] for k in ("chat_id", "session_id", "message_id")}
+    last_seq = int(received[-1].get("seq", 0))
+    rest = list(client.stream(COMPLETIONS, "Resume", {**ids, "after_seq": last_seq}, key=key))
+    assert int(rest[0].get("seq", 0)) == last_seq + 1 and "final" in rest[-1]
+    text = "".join(e["delta"].get("text", "") for e in received + rest if "delta" in e)
+    assert text == SLOW_ANSWER == rest[-1]["final"]["answer"]
+    again = list(client.stream(COMPLETIONS, "Resume", ids, key=key))  # from the start, finished
+    assert "".join(e["delta"].get("text", "") for e in again if "delta" in e) == SLOW_ANSWER
+    wait_until(lambda: lease_count(key_id) == 0, 5, "resumed streams' slots released")
+
+    # Stop: the asker's stream ends with a final event saying so; the partial answer is stored.
+    stream = client.stream(COMPLETIONS, "Ask", ask, key=key)
+    events = iter(stream)
+    first = next(events)
+    ref = {k: first[k] for k in ("chat_id", "session_id", "message_id")}
+    foreign = refused(lambda: client.call(COMPLETIONS, "Stop", ref, key=other))
+    assert foreign.code() == grpc.StatusCode.NOT_FOUND
+    assert client.call(COMPLETIONS, "Stop", ref, key=key) == {"stopped": True}
+    tail = list(events)
+    assert tail[-1]["final"]["stopped"] is True
+    partial = first["delta"]["text"] + "".join(e["delta"].get("text", "") for e in tail if "delta" in e)
+    assert SLOW_ANSWER.startswith(partial) and partial != SLOW_ANSWER
+    assert client.call(COMPLETIONS, "Stop", ref, key=key) == {}  # stopped: false, it had finished
+    session = client.call(SESSIONS, "Get", {"chat_id": ref["chat_id"], "session_id": ref["session_id"]}, key=key)
+    assert session["messages"][-1]["stopped"] is True
+    assert session["messages"][-1]["content"] == tail[-1]["final"]["answer"]
+
+    # Another tenant's message, a seq that is not one: NOT_FOUND, INVALID_ARGUMENT.
+    error = refused(lambda: client.stream(COMPLETIONS, "Resume", ids, key=other))
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    error = refused(lambda: client.stream(COMPLETIONS, "Resume", {**ids, "after_seq": -2}, key=key))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 # -- internal services --------------------------------------------------------------------------

@@ -172,6 +172,7 @@ def final(event: FinalEvent, answer: str) -> api.AnswerFinal:
         created_at=event.created_at,
         model=event.model,
         stopped=event.stopped,
+        answer_rewritten=event.answer_rewritten,
     )
 
 

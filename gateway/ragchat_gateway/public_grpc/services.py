@@ -18,12 +18,13 @@ from ragchat.chat.v1 import chat_pb2
 from ragchat.session.v1 import session_pb2
 from ragchat_client.api.v1 import api_pb2 as api
 from ragchat_client.api.v1 import api_pb2_grpc
-from ragchat_common.errors import InternalError
+from ragchat_common.errors import InternalError, InvalidArgument
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct
+from ragchat_gateway.completion.durable import FROM_THE_START, AnswerRef, resume_answer, stop_answer
 from ragchat_gateway.completion.ports import backend_ports
 from ragchat_gateway.completion.prepare import prepare_chat_completion
-from ragchat_gateway.completion.relay import Delta, Failed, Finished, Reset, relay
+from ragchat_gateway.completion.relay import Delta, Failed, Finished, RelayItem, Reset, relay
 from ragchat_gateway.completion.variables import render_opener
 from ragchat_gateway.public_grpc import convert
 from ragchat_gateway.public_grpc.edge import GrpcEdge, release_when_acquired
@@ -41,7 +42,6 @@ CHAT_SERVICE = "chat-service"
 SESSION_SERVICE = "session-service"
 Ctx: TypeAlias = grpc.aio.ServicerContext
 RESET_REASON = "The answer restarted after a worker failure."
-NOT_YET = "Resuming and stopping answers over gRPC are not available in this version."
 
 
 class ChatAssistants(api_pb2_grpc.ChatAssistantsServicer):
@@ -234,6 +234,35 @@ class Sessions(api_pb2_grpc.SessionsServicer):
         return api.DeleteResponse(success_count=reply.success_count, errors=list(reply.errors))
 
 
+async def answer_events(
+    items: AsyncIterator[RelayItem], message_id: str, session_id: str, chat_id: str
+) -> AsyncIterator[api.AskEvent]:
+    """An answer's relay items (the SSE route's events) as AskEvents; a failure after the stream
+    started ends it with INTERNAL and the reason (the SSE route's error event)."""
+    parts: list[str] = []
+
+    def event(seq: int) -> api.AskEvent:
+        return api.AskEvent(message_id=message_id, session_id=session_id, chat_id=chat_id, seq=seq)
+
+    async for item in items:
+        if isinstance(item, Delta):
+            parts.append(item.text)
+            delta = event(item.seq)
+            delta.delta.text = item.text
+            yield delta
+        elif isinstance(item, Reset):
+            parts.clear()
+            reset = event(item.seq)
+            reset.reset.reason = RESET_REASON
+            yield reset
+        elif isinstance(item, Finished):
+            final = event(item.final.seq)
+            final.final.CopyFrom(convert.final(item.final, item.final.answer or "".join(parts)))
+            yield final
+        elif isinstance(item, Failed):
+            raise InternalError(item.message)
+
+
 class Completions(api_pb2_grpc.CompletionsServicer):
     def __init__(self, edge: GrpcEdge) -> None:
         self.edge = edge
@@ -251,47 +280,44 @@ class Completions(api_pb2_grpc.CompletionsServicer):
             release_when_acquired(leasing)
             raise
         lease = leasing.result()
-
-        def event(seq: int) -> api.AskEvent:
-            return api.AskEvent(
-                message_id=prepared.message_id, session_id=prepared.session_id, chat_id=prepared.chat_id, seq=seq
-            )
-
-        parts: list[str] = []
         items = relay(prepared)
         try:
-            async for item in items:
-                if isinstance(item, Delta):
-                    parts.append(item.text)
-                    delta = event(item.seq)
-                    delta.delta.text = item.text
-                    yield delta
-                elif isinstance(item, Reset):
-                    parts.clear()
-                    reset = event(item.seq)
-                    reset.reset.reason = RESET_REASON
-                    yield reset
-                elif isinstance(item, Finished):
-                    final = event(item.final.seq)
-                    final.final.CopyFrom(convert.final(item.final, item.final.answer or "".join(parts)))
-                    yield final
-                elif isinstance(item, Failed):
-                    # After the stream started: the status ends it (the SSE route's error event).
-                    raise InternalError(item.message)
+            async for event in answer_events(items, prepared.message_id, prepared.session_id, prepared.chat_id):
+                yield event
         finally:
-            # Ended, failed, cancelled by the client or past its deadline: the slot comes back.
+            # Ended, failed, cancelled by the client or past its deadline: the slot comes back (the
+            # answer itself goes on and is stored, as over HTTP: Resume picks it up).
             await items.aclose()
             await lease.release()
 
     async def Resume(self, request: api.ResumeRequest, context: Ctx) -> AsyncIterator[api.AskEvent]:
-        await self.edge.admit(context, "Completions.Resume")
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, NOT_YET)
-        yield api.AskEvent()  # pragma: no cover - abort raises
+        principal = await self.edge.admit(context, "Completions.Resume")
+        after = FROM_THE_START
+        if request.HasField("after_seq"):
+            if request.after_seq < 0:
+                raise InvalidArgument("`after_seq` must name an event by its sequence number (an integer >= 0).")
+            after = request.after_seq
+        ref = AnswerRef(request.chat_id, request.session_id, request.message_id)
+        leasing = self.edge.acquire_stream(principal)  # a resumed stream takes a slot, as over HTTP
+        try:
+            resumed = await resume_answer(
+                backend_ports(self.edge.backends), principal.tenant_id, ref, after, admission=leasing
+            )
+        except BaseException:
+            release_when_acquired(leasing)
+            raise
+        lease = leasing.result()
+        try:
+            async for event in answer_events(resumed.items, ref.message_id, ref.session_id, ref.chat_id):
+                yield event
+        finally:
+            await resumed.close()
+            await lease.release()
 
     async def Stop(self, request: api.StopRequest, context: Ctx) -> api.StopResponse:
-        await self.edge.admit(context, "Completions.Stop")
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, NOT_YET)
-        return api.StopResponse()  # pragma: no cover - abort raises
+        principal = await self.edge.admit(context, "Completions.Stop")
+        ref = AnswerRef(request.chat_id, request.session_id, request.message_id)
+        return api.StopResponse(stopped=await stop_answer(backend_ports(self.edge.backends), principal.tenant_id, ref))
 
 
 class Knowledge(api_pb2_grpc.KnowledgeServicer):

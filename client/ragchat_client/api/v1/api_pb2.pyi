@@ -377,20 +377,22 @@ class AnswerReset(_message.Message):
     def __init__(self, reason: _Optional[str] = ...) -> None: ...
 
 class AnswerFinal(_message.Message):
-    __slots__ = ("answer", "reference", "usage", "created_at", "model", "stopped")
+    __slots__ = ("answer", "reference", "usage", "created_at", "model", "stopped", "answer_rewritten")
     ANSWER_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     STOPPED_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_REWRITTEN_FIELD_NUMBER: _ClassVar[int]
     answer: str
     reference: Reference
     usage: Usage
     created_at: float
     model: str
     stopped: bool
-    def __init__(self, answer: _Optional[str] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., created_at: _Optional[float] = ..., model: _Optional[str] = ..., stopped: _Optional[bool] = ...) -> None: ...
+    answer_rewritten: bool
+    def __init__(self, answer: _Optional[str] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., created_at: _Optional[float] = ..., model: _Optional[str] = ..., stopped: _Optional[bool] = ..., answer_rewritten: _Optional[bool] = ...) -> None: ...
 
 class AskEvent(_message.Message):
     __slots__ = ("message_id", "session_id", "chat_id", "seq", "delta", "reset", "final")

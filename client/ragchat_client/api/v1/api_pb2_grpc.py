@@ -582,21 +582,26 @@ class CompletionsServicer:
         """Asks a question in a session (a new one when session_id is unset) and streams the answer:
         deltas, then one final event. A failure before the first event is the call's status; a
         failure after it ends the stream with INTERNAL and the reason. Holds one of the key's
-        stream slots until the stream ends or the call is cancelled.
+        stream slots until the stream ends or the call is cancelled; a cancelled call's answer is
+        still generated and stored (Resume picks it up).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Resume(self, request, context):
-        """Streams the events of an answer after `after_seq`, then the live ones (durable streams).
+        """Streams the events of an answer after `after_seq`, then the live ones, then its final event;
+        any gateway replica, text exactly once. An answer finished longer ago than its event log lasts
+        comes as one final event holding the whole answer. Holds a stream slot like Ask. NOT_FOUND
+        when the message is not in the caller's session.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Stop(self, request, context):
-        """Stops an answer being generated; its open streams end with a final event, stopped = true.
+        """Stops an answer being generated: the worker stops, the partial answer is stored stopped, and
+        every open stream of it ends with a final event, stopped = true.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
