@@ -71,11 +71,11 @@ async def test_an_answer_that_already_cites_or_matches_nothing_is_left_alone(emb
 def test_a_sentence_cites_its_best_chunks_above_the_floor() -> None:
     sentences = ["Alpha beta gamma. ", "Delta epsilon zeta. ", "Eta theta iota."]
     chunks = [chunk(0, "x"), chunk(1, "y"), chunk(2, "z")]
-    chunk_vectors = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    chunk_vectors = [[[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]], [[0.0, 0.0, 0.5], [0.0, 0.0, 1.0]]]  # pieces
     sentence_vectors = [
         [0.6, 0.8, 0.0],  # best: chunk 1 (0.72 after the 0.9 weight)
         [0.7071, 0.0, 0.7071],  # chunks 0 and 2 tie: both cited
-        [0.3, 0.3, 0.3],  # 0.27 at best: below the floor
+        [0.2, 0.2, 0.2],  # 0.18 at best: below the floor
     ]
     out = place_citations(sentences, chunks, sentence_vectors, chunk_vectors)
     assert out == "Alpha beta gamma. [ID:1] Delta epsilon zeta. [ID:0][ID:2] Eta theta iota."

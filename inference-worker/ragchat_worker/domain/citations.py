@@ -119,13 +119,15 @@ def build_reference(chunks: Sequence[RetrievedChunk], answer: str, quote: bool) 
 # A model that was asked to cite but wrote no marker still answered from the knowledge block:
 # each sentence of the answer is matched to the chunks by embedding similarity (0.9, plus 0.1
 # word overlap, as RAGFlow weighs them) and gets markers of its best chunks when the best clears
-# CITATION_FLOOR. A sentence unrelated to every chunk (MiniLM: well below 0.2) stays uncited;
-# one that restates a chunk scores 0.4 to 0.9.
+# CITATION_FLOOR. A sentence unrelated to every chunk (MiniLM: about 0.1 or less) stays
+# uncited; one that restates a chunk scores 0.4 to 0.9, one that rephrases the question 0.2 to 0.5
+# (the chunk is longer than the sentence and holds more than the sentence says).
 
 CITATION_VECTOR_WEIGHT = 0.9
-CITATION_FLOOR = 0.35
+CITATION_FLOOR = 0.2
 MAX_CITATIONS_PER_SENTENCE = 2
 MIN_SENTENCE_WORDS = 3
+MAX_EMBEDDED_TEXTS = 256  # retrieval-service's limit per Embed call
 
 _SENTENCE_END = re.compile(r"((?<=[.!?;\u3002\uff01\uff1f\uff1b])[ \t]+|\n+)")
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
@@ -155,11 +157,13 @@ def place_citations(
     sentences: Sequence[str],
     chunks: Sequence[RetrievedChunk],
     sentence_vectors: Sequence[Sequence[float]],
-    chunk_vectors: Sequence[Sequence[float]],
+    chunk_vectors: Sequence[Sequence[Sequence[float]]],
 ) -> str:
     """The answer with ``[ID:n]`` after each sentence that matches chunk n (pure function).
 
-    ``sentence_vectors[i]`` is the vector of ``sentences[i]`` (empty for one not to be cited).
+    ``sentence_vectors[i]`` is the vector of ``sentences[i]`` (empty for one not to be cited);
+    ``chunk_vectors[n]`` the vectors of chunk n's pieces (its sentences): a sentence of the
+    answer matches a chunk as well as it matches the piece it restates.
     """
     scores: list[list[float]] = []
     for sentence, vector in zip(sentences, sentence_vectors, strict=True):
@@ -168,9 +172,9 @@ def place_citations(
             continue
         scores.append(
             [
-                CITATION_VECTOR_WEIGHT * _cosine(vector, chunk_vector)
+                CITATION_VECTOR_WEIGHT * max((_cosine(vector, piece) for piece in pieces), default=0.0)
                 + (1 - CITATION_VECTOR_WEIGHT) * _overlap(sentence, chunk.content)
-                for chunk, chunk_vector in zip(chunks, chunk_vectors, strict=True)
+                for chunk, pieces in zip(chunks, chunk_vectors, strict=True)
             ]
         )
     cited = [_best(row, CITATION_FLOOR) for row in scores]
@@ -206,8 +210,18 @@ async def cite_answer(answer: str, chunks: Sequence[RetrievedChunk], embedder: E
     wanted = [i for i, s in enumerate(sentences) if len(_WORD.findall(s)) >= MIN_SENTENCE_WORDS]
     if not wanted:
         return answer
-    vectors = await embedder.embed([sentences[i] for i in wanted] + [c.content for c in chunks])
+    # Each chunk as its sentences (the whole chunk when that would be too many texts to embed).
+    pieces = [[p for p in split_sentences(c.content) if p.strip()] or [c.content] for c in chunks]
+    if len(wanted) + sum(len(p) for p in pieces) > MAX_EMBEDDED_TEXTS:
+        pieces = [[c.content] for c in chunks]
+    texts = [sentences[i] for i in wanted] + [p for chunk_pieces in pieces for p in chunk_pieces]
+    vectors = await embedder.embed(texts)
     sentence_vectors: list[Sequence[float]] = [[] for _ in sentences]
     for position, index in enumerate(wanted):
         sentence_vectors[index] = vectors[position]
-    return place_citations(sentences, chunks, sentence_vectors, vectors[len(wanted) :])
+    chunk_vectors: list[Sequence[Sequence[float]]] = []
+    offset = len(wanted)
+    for chunk_pieces in pieces:
+        chunk_vectors.append(vectors[offset : offset + len(chunk_pieces)])
+        offset += len(chunk_pieces)
+    return place_citations(sentences, chunks, sentence_vectors, chunk_vectors)
