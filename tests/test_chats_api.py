@@ -134,7 +134,8 @@ def test_nulls_aliases_unknown_keys_and_weight_as_sent(api: httpx.Client) -> Non
             "Parameter 'lang' is not used",
         ),
         ({"name": "n", "llm": {"temperature": 7}}, "`llm.temperature` should be a number between 0 and 2."),
-        ({"name": "n", "prompt": {"top_n": "many"}}, "`prompt.top_n` should be a non-negative integer."),
+        ({"name": "n", "prompt": {"top_n": "many"}}, "`prompt.top_n` should be an integer between 0 and 1024."),
+        ({"name": "n", "prompt": {"top_k": 2**40}}, "`prompt.top_k` should be an integer between 1 and 4096."),
     ],
 )
 def test_create_errors(api: httpx.Client, body: dict[str, Any], message: str) -> None:

@@ -90,8 +90,8 @@ async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, da
         ),
         ({"name": "m", "llm": {"model_name": "gpt-9"}}, "`model_name` gpt-9 doesn't exist"),
         ({"name": "t", "llm": {"temperature": "hot"}}, "`llm.temperature` should be a number between 0 and 2."),
-        ({"name": "t", "prompt": {"top_n": 2.5}}, "`prompt.top_n` should be a non-negative integer."),
-        ({"name": "t", "prompt": {"top_k": 0}}, "`prompt.top_k` should be a positive integer."),
+        ({"name": "t", "prompt": {"top_n": 2.5}}, "`prompt.top_n` should be an integer between 0 and 1024."),
+        ({"name": "t", "prompt": {"top_k": 0}}, "`prompt.top_k` should be an integer between 1 and 4096."),
         ({"name": "m", "ragflow027": {"llm_id": "gpt-9"}}, "`llm_id` gpt-9 doesn't exist"),
         (
             {"name": "t", "ragflow027": {"llm_setting": {"top_p": 3}}},
@@ -103,12 +103,15 @@ async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, da
             "`prompt_config.quote` should be a boolean.",
         ),
         ({"name": "t", "ragflow027": {"prompt_config": {"system": "plain"}}}, "Parameter 'knowledge' is not used"),
-        ({"name": "t", "ragflow027": {"top_n": -1}}, "`top_n` should be a non-negative integer."),
+        ({"name": "t", "ragflow027": {"top_n": -1}}, "`top_n` should be an integer between 0 and 1024."),
         (
             {"name": "t", "ragflow027": {"vector_similarity_weight": 2}},
             "`vector_similarity_weight` should be a number between 0 and 1.",
         ),
         ({"name": "t", "ragflow027": {"icon": 3}}, "`icon` should be a string."),
+        # Stored, these would fail every completion later (the search request holds an int32).
+        ({"name": "t", "prompt": {"top_k": 2**31}}, "`prompt.top_k` should be an integer between 1 and 4096."),
+        ({"name": "t", "prompt": {"top_n": 10**6}}, "`prompt.top_n` should be an integer between 0 and 1024."),
         ({"name": "t", "prompt": {"show_quote": "yes"}}, "`prompt.show_quote` should be a boolean."),
         ({"name": "t", "prompt": {"variables": "knowledge"}}, "`prompt.variables` should be a list."),
     ],

@@ -1,8 +1,10 @@
-"""The delete rules shared by every ``DELETE /<collection>`` of API.md (chats, sessions, datasets).
+"""The delete rules shared by every ``DELETE /<collection>`` of API.md (chats, sessions,
+datasets, documents, chunks): the one home of "which ids does this request delete".
 
 Missing, null or empty ``ids`` deletes nothing and is an error unless ``delete_all`` is sent;
-duplicated ids are deleted once and reported ("Duplicate assistant ids: X", as RAGFlow); some
-unknown → success with an error per unknown id; all unknown → not found.
+ids that are sent are what is deleted (``delete_all`` beside them changes nothing); duplicated ids
+are deleted once and reported ("Duplicate assistant ids: X", as RAGFlow); some unknown → success
+with an error per unknown id; all unknown → not found.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ class DeleteOutcome:
 
 def ids_to_delete(ids: Sequence[str] | None, delete_all: bool, noun: str) -> list[str] | None:
     """The distinct ids to delete in request order, or None for "delete every one"."""
+    unique = list(dict.fromkeys(ids or ()))
+    if unique:
+        return unique
     if delete_all:
         return None
-    unique = list(dict.fromkeys(ids or ()))
-    if not unique:
-        raise InvalidArgument(f'`ids` is required; send "delete_all": true to delete every {noun}')
-    return unique
+    raise InvalidArgument(f'`ids` is required; send "delete_all": true to delete every {noun}')
 
 
 def duplicate_errors(ids: Sequence[str] | None, noun: str) -> list[str]:

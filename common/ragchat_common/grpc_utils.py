@@ -57,6 +57,15 @@ _FROM_GRPC[grpc.StatusCode.ALREADY_EXISTS] = ErrorCode.ARGUMENT
 _FROM_GRPC[grpc.StatusCode.FAILED_PRECONDITION] = ErrorCode.ARGUMENT
 _FROM_GRPC[grpc.StatusCode.OUT_OF_RANGE] = ErrorCode.ARGUMENT
 _FROM_GRPC[grpc.StatusCode.DEADLINE_EXCEEDED] = ErrorCode.UNAVAILABLE
+# No internal service rate-limits: RESOURCE_EXHAUSTED between services is gRPC's own (a message
+# or its metadata over a limit), a server fault, never a 429 for the client.
+_FROM_GRPC[grpc.StatusCode.RESOURCE_EXHAUSTED] = ErrorCode.SERVER
+
+# A status message travels percent-encoded in a trailer (and again, base64, inside the status
+# details), and gRPC refuses metadata over 8 KiB (the call then fails as RESOURCE_EXHAUSTED):
+# messages are cut to this many UTF-8 bytes, which keeps all of it under the limit even when
+# every byte is escaped.
+STATUS_MESSAGE_MAX_BYTES = 1000
 
 # Trailing metadata key of a serialized google.rpc.Status (what grpcio-status reads).
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
@@ -94,6 +103,14 @@ class RetryPolicy:
                 ],
             }
         )
+
+
+def bounded_message(message: str, max_bytes: int = STATUS_MESSAGE_MAX_BYTES) -> str:
+    """``message`` cut to ``max_bytes`` of UTF-8 (on a character boundary), marked with "…"."""
+    encoded = message.encode("utf-8", "replace")
+    if len(encoded) <= max_bytes:
+        return message
+    return encoded[: max_bytes - 3].decode("utf-8", "ignore") + "…"
 
 
 def grpc_status_for(code: ErrorCode) -> grpc.StatusCode:
@@ -151,7 +168,9 @@ def status_details(exc: RagchatError, status: grpc.StatusCode) -> tuple[tuple[st
         trailers.append(("retry-after", str(exc.retry_after_s)))
         details.append(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=exc.retry_after_s)))
     elif isinstance(exc, InvalidArgument) and (field := _FIELD_IN_MESSAGE.search(exc.message)):
-        violation = error_details_pb2.BadRequest.FieldViolation(field=field.group(1), description=exc.message)
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=field.group(1), description=bounded_message(exc.message)
+        )
         details.append(error_details_pb2.BadRequest(field_violations=[violation]))
     if details:
         packed = []
@@ -159,7 +178,7 @@ def status_details(exc: RagchatError, status: grpc.StatusCode) -> tuple[tuple[st
             any_detail = any_pb2.Any()
             any_detail.Pack(detail)
             packed.append(any_detail)
-        status_proto = status_pb2.Status(code=status.value[0], message=exc.message, details=packed)
+        status_proto = status_pb2.Status(code=status.value[0], message=bounded_message(exc.message), details=packed)
         trailers.append((STATUS_DETAILS_KEY, status_proto.SerializeToString()))
     return tuple(trailers)
 
@@ -167,7 +186,7 @@ def status_details(exc: RagchatError, status: grpc.StatusCode) -> tuple[tuple[st
 async def _abort_for(exc: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
     if isinstance(exc, RagchatError):
         status = grpc_status_for(exc.code)
-        await context.abort(status, exc.message, status_details(exc, status))
+        await context.abort(status, bounded_message(exc.message), status_details(exc, status))
     log.exception("unhandled error in %s", method)
     await context.abort(grpc.StatusCode.INTERNAL, "Internal server error.")
 

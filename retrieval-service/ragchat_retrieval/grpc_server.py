@@ -258,7 +258,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
 
     async def DeleteChunks(self, request: pb.DeleteChunksRequest, context: grpc.aio.ServicerContext) -> Any:
         count, errors = await chunks.delete_chunks(
-            self.deps, request.tenant_id, request.dataset_id, request.document_id, list(request.ids)
+            self.deps, request.tenant_id, request.dataset_id, request.document_id, list(request.ids), request.delete_all
         )
         return pb.DeleteResponse(success_count=count, errors=errors)
 

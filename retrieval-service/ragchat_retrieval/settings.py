@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ragchat_common.search_defaults import SEARCH_DEFAULTS
 from ragchat_common.settings import GrpcServiceSettings
 from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
@@ -48,8 +49,8 @@ class RetrievalSettings(GrpcServiceSettings):
     ingest_task_time_limit_s: int = 1800
 
     # Search defaults when the caller sends 0.
-    default_top_k: int = 1024
-    default_top_n: int = 6
+    default_top_k: int = SEARCH_DEFAULTS.top_k
+    default_top_n: int = SEARCH_DEFAULTS.top_n
     # HNSW search breadth for a top-10 query (higher: better recall, slower); a larger top_k
     # widens it to top_k.
     hnsw_ef: int = IndexTuning.hnsw_ef

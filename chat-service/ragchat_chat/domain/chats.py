@@ -29,6 +29,7 @@ from ragchat_chat.store import ChatStore, DuplicateName
 from ragchat_common.bulk_delete import DeleteOutcome, duplicate_errors, ids_to_delete, outcome
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
+from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
 
 
@@ -251,10 +252,7 @@ def with_llm_overrides(chat: Chat, overrides: dict[str, Any], models: ModelCatal
 
 
 async def list_chats(store: ChatStore, directory: DatasetDirectory, tenant_id: str, query: ChatQuery) -> ChatPage:
-    if query.page < 1:
-        raise InvalidArgument("`page` must be an integer >= 1.")
-    if not 1 <= query.page_size <= 1000:
-        raise InvalidArgument("`page_size` must be an integer between 1 and 1000.")
+    page_window(query.page, query.page_size, zero_is_default=False)
     if query.orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
     if query.owner_ids and tenant_id not in query.owner_ids:

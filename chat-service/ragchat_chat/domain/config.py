@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ragchat_common.errors import InvalidArgument
+from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX, TOP_N_MAX
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are an intelligent assistant. Answer the question using the knowledge base below, "
@@ -41,10 +42,10 @@ def prompt_defaults() -> dict[str, Any]:
         "opener": DEFAULT_OPENER,
         "empty_response": DEFAULT_EMPTY_RESPONSE,
         "variables": [{"key": "knowledge", "optional": False}],
-        "similarity_threshold": 0.2,
-        "keywords_similarity_weight": 0.7,
-        "top_n": 6,
-        "top_k": 1024,
+        "similarity_threshold": SEARCH_DEFAULTS.similarity_threshold,
+        "keywords_similarity_weight": SEARCH_DEFAULTS.keywords_similarity_weight,
+        "top_n": SEARCH_DEFAULTS.top_n,
+        "top_k": SEARCH_DEFAULTS.top_k,
         "rerank_model": "",
         "show_quote": True,
     }
@@ -78,9 +79,14 @@ def _positive_int(name: str, value: Any) -> None:
         raise InvalidArgument(f"`{name}` should be a positive integer.")
 
 
-def _non_negative_int(name: str, value: Any) -> None:
-    if not _is_int(value) or value < 0:
-        raise InvalidArgument(f"`{name}` should be a non-negative integer.")
+def _int_between(low: int, high: int) -> Callable[[str, Any], None]:
+    """low..high: a stored setting beyond what search takes would fail every completion later."""
+
+    def check(name: str, value: Any) -> None:
+        if not _is_int(value) or not low <= value <= high:
+            raise InvalidArgument(f"`{name}` should be an integer between {low} and {high}.")
+
+    return check
 
 
 def _string(name: str, value: Any) -> None:
@@ -118,8 +124,8 @@ PROMPT_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "variables": _variables,
     "similarity_threshold": _number(0, 1),
     "keywords_similarity_weight": _number(0, 1),
-    "top_n": _non_negative_int,  # 0 (as RAGFlow accepts): the retrieval's default page size
-    "top_k": _positive_int,
+    "top_n": _int_between(0, TOP_N_MAX),  # 0 (as RAGFlow accepts): the retrieval's default page size
+    "top_k": _int_between(1, TOP_K_MAX),
     "rerank_model": _string,
     "show_quote": _boolean,
 }

@@ -6,11 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from ragchat_common.paging import PAGE_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from ragchat_gateway.request_models.base import RequestModel
 from ragchat_gateway.request_models.fields import (
-    PAGE_MAX,
-    PAGE_SIZE_DEFAULT,
-    PAGE_SIZE_MAX,
     Id,
     IdList,
     LenientBool,

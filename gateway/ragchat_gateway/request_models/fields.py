@@ -22,9 +22,6 @@ AVATAR_MAX = 1024 * 1024  # avatars are data URLs of images
 IDS_MAX = 10_000  # ids in one bulk request
 KEY_MAX = 256  # a key inside a free-form object
 JSON_DEPTH_MAX = 32  # levels inside a free-form object (stored objects break near 100)
-PAGE_MAX = 2**31 - 1  # a page number the stores can skip to
-PAGE_SIZE_MAX = 1000
-PAGE_SIZE_DEFAULT = 30
 # Integers inside free-form objects travel as protobuf doubles: beyond 2^53 they lose digits.
 JSON_INT_MAX = 2**53
 TRUE_WORDS = frozenset({"true", "1"})

@@ -501,6 +501,7 @@ async def delete_chunks(
                 dataset_id=dataset_id,
                 document_id=document_id,
                 ids=list(body.chunk_ids or []),
+                delete_all=body.delete_all,
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

@@ -31,6 +31,7 @@ from ragchat_common.events import (
 )
 from ragchat_common.jobs import CompletionJob
 from ragchat_common.prompting import fill_placeholders
+from ragchat_common.search_defaults import SEARCH_DEFAULTS
 from ragchat_worker.domain.batching import batch_pieces
 from ragchat_worker.domain.citations import CitationStream, build_reference, cite_answer
 from ragchat_worker.domain.prompt import assemble_prompt
@@ -157,10 +158,12 @@ async def retrieve(job: CompletionJob, retriever: Retriever) -> list[RetrievedCh
             dataset_ids=list(job.chat.dataset_ids),
             document_ids=list(job.doc_ids),
             query=job.question,
-            similarity_threshold=float(_setting(prompt, "similarity_threshold", 0.2)),
-            keywords_similarity_weight=float(_setting(prompt, "keywords_similarity_weight", 0.7)),
-            top_k=int(_setting(prompt, "top_k", 1024)),
-            top_n=int(_setting(prompt, "top_n", 6)),
+            similarity_threshold=float(_setting(prompt, "similarity_threshold", SEARCH_DEFAULTS.similarity_threshold)),
+            keywords_similarity_weight=float(
+                _setting(prompt, "keywords_similarity_weight", SEARCH_DEFAULTS.keywords_similarity_weight)
+            ),
+            top_k=int(_setting(prompt, "top_k", SEARCH_DEFAULTS.top_k)),
+            top_n=int(_setting(prompt, "top_n", SEARCH_DEFAULTS.top_n)),
             rerank_model=str(_setting(prompt, "rerank_model", "")),
         )
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ragchat_common.bulk_delete import ids_to_delete
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
+from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain import text
-from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, page_window
+from ragchat_retrieval.domain.deps import Deps, delete_outcome, duplicates
 from ragchat_retrieval.domain.documents import Document, get_document, is_enabled
 from ragchat_retrieval.domain.ports import ChunkPoint, Hit, Scope
 
@@ -62,7 +64,7 @@ async def list_chunks(
 ) -> tuple[Document, list[Chunk], int]:
     """A page of the document's chunks; an `id` that is not one of them is NotFound."""
     doc = await get_document(deps, tenant_id, dataset_id, document_id)
-    skip, limit = page_window(page, page_size, deps.limits.max_page_size)
+    skip, limit = page_window(page, page_size, max_page_size=deps.limits.max_page_size)
     scope = Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=[id] if id else ())
     hits: list[Hit] = [] if id and len(id) != 32 else await deps.vectors.scroll(scope, MAX_LISTED)
     if id and not hits:
@@ -160,16 +162,17 @@ async def update_chunk(
 
 
 async def delete_chunks(
-    deps: Deps, tenant_id: str, dataset_id: str, document_id: str, chunk_ids: Sequence[str]
+    deps: Deps, tenant_id: str, dataset_id: str, document_id: str, chunk_ids: Sequence[str], delete_all: bool = False
 ) -> tuple[int, list[str]]:
-    """Deletes the given chunks; no ids deletes all chunks of the document. Ids sent twice are
+    """Deletes the given chunks, or with ``delete_all`` (and no ids) every chunk of the document;
+    neither is a 102 that deletes nothing (the rule of every bulk delete). Ids sent twice are
     reported in the errors; with some ids unknown the known ones are deleted and InvalidArgument
     names the unknown ones; with all unknown, NotFound."""
     async with deps.locks.of(document_id):
         await get_document(deps, tenant_id, dataset_id, document_id)
         scope = Scope(tenant_id=tenant_id, document_ids=[document_id])
-        wanted = dedupe(chunk_ids)
-        if not wanted:
+        wanted = ids_to_delete(chunk_ids, delete_all, "chunk")
+        if wanted is None:
             before = await deps.vectors.count(scope)
             await deps.vectors.delete(scope)
             await deps.store.update_document(tenant_id, document_id, {"chunk_count": 0, "update_time": now_ms()})

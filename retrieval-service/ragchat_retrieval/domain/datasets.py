@@ -6,11 +6,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ragchat_common.bulk_delete import ids_to_delete
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
+from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain.chunking import CHUNK_METHODS, UNSUPPORTED_PARSER_FEATURES
-from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, page_window, split_name
+from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, split_name
 from ragchat_retrieval.domain.ports import Scope
 from ragchat_retrieval.store import NameTaken
 
@@ -263,7 +265,7 @@ async def list_datasets(
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
     if id and ids:
         raise InvalidArgument("Send either `id` or `ids`, not both.")
-    skip, limit = page_window(page, page_size, deps.limits.max_page_size)
+    skip, limit = page_window(page, page_size, max_page_size=deps.limits.max_page_size)
     rows, total = await deps.store.list_datasets(
         tenant_id, skip=skip, limit=limit, orderby=orderby, desc=desc, id=id, name=name, ids=dedupe(ids)
     )
@@ -356,11 +358,9 @@ async def delete_datasets(
     deps: Deps, tenant_id: str, ids: Sequence[str], delete_all: bool = False
 ) -> tuple[int, list[str]]:
     """Deletes datasets with their documents, files and vectors; ids sent twice are reported."""
-    wanted = dedupe(ids)
+    wanted = ids_to_delete(ids, delete_all, "dataset")
     repeated = duplicates("dataset", ids)
-    if not wanted:
-        if not delete_all:
-            raise InvalidArgument('`ids` is required; send "delete_all": true to delete every dataset')
+    if wanted is None:
         rows, _ = await deps.store.list_datasets(tenant_id, skip=0, limit=100_000, orderby="create_time", desc=True)
         wanted = [r["id"] for r in rows]
         if not wanted:

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from ragchat_common.errors import InvalidArgument, NotFound
+from ragchat_common.paging import PAGE_SIZE_MAX
+from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX
 from ragchat_retrieval.domain.ports import Embedder, Reranker, VectorStore
 from ragchat_retrieval.store import Store
 
@@ -19,10 +21,10 @@ EnqueueParse = Callable[[str, str, str], Awaitable[None]]
 @dataclass(frozen=True)
 class Limits:
     max_upload_bytes: int = 50 * 1024 * 1024
-    default_top_k: int = 1024
-    default_top_n: int = 6
-    max_top_k: int = 4096
-    max_page_size: int = 1000
+    default_top_k: int = SEARCH_DEFAULTS.top_k
+    default_top_n: int = SEARCH_DEFAULTS.top_n
+    max_top_k: int = TOP_K_MAX
+    max_page_size: int = PAGE_SIZE_MAX
 
 
 @dataclass
@@ -79,17 +81,6 @@ class Deps:
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return await asyncio.to_thread(self.embedder.embed_sync, list(texts))
-
-
-def page_window(page: int, page_size: int, max_page_size: int = 1000, default_size: int = 30) -> tuple[int, int]:
-    """(skip, limit) of a 1-based page; 0 means the default; out of range → InvalidArgument."""
-    page = page or 1
-    page_size = page_size or default_size
-    if page < 1:
-        raise InvalidArgument("`page` must be a positive integer.")
-    if page_size < 1 or page_size > max_page_size:
-        raise InvalidArgument(f"`page_size` must be between 1 and {max_page_size}.")
-    return (page - 1) * page_size, page_size
 
 
 def delete_outcome(kind: str, requested: Sequence[str], deleted: int, errors: list[str]) -> tuple[int, list[str]]:

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
+from ragchat_common.bulk_delete import ids_to_delete
 from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge
 from ragchat_common.ids import new_id
+from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain.datasets import check_chunk_method, check_parser_config, dataset_record
-from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, page_window, split_name
+from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, split_name
 from ragchat_retrieval.domain.ports import Scope
 
 Document = dict[str, Any]
@@ -157,7 +159,7 @@ async def list_documents(
     ):
         if value and not await exists():
             raise NotFound(f"You don't own the document {value}.")
-    skip, limit = page_window(page, page_size, deps.limits.max_page_size)
+    skip, limit = page_window(page, page_size, max_page_size=deps.limits.max_page_size)
     return await deps.store.list_documents(
         tenant_id,
         dataset_id,
@@ -274,11 +276,9 @@ async def delete_documents(
     with some ids unknown the known ones are deleted and InvalidArgument names the unknown ones
     (RAGFlow's "Documents not found: [...]"); with all unknown, NotFound."""
     await dataset_record(deps, tenant_id, dataset_id)
-    wanted = dedupe(ids)
+    wanted = ids_to_delete(ids, delete_all, "document")
     repeated = duplicates("document", ids)
-    if not wanted:
-        if not delete_all:
-            raise InvalidArgument('`ids` is required; send "delete_all": true to delete every document')
+    if wanted is None:
         wanted = await deps.store.document_ids_of(tenant_id, dataset_id)
         if not wanted:
             return 0, []

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ragchat_common.errors import InvalidArgument
+from ragchat_common.search_defaults import SEARCH_DEFAULTS
 from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.datasets import check_datasets_exist
 from ragchat_retrieval.domain.deps import Deps, dedupe
@@ -46,8 +47,8 @@ class SearchQuery:
     dataset_ids: Sequence[str]
     query: str
     document_ids: Sequence[str] = ()
-    similarity_threshold: float = 0.2
-    keywords_similarity_weight: float = 0.7
+    similarity_threshold: float = SEARCH_DEFAULTS.similarity_threshold
+    keywords_similarity_weight: float = SEARCH_DEFAULTS.keywords_similarity_weight
     top_k: int = 0
     top_n: int = 0
     page: int = 1

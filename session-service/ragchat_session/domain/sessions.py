@@ -5,6 +5,7 @@ from __future__ import annotations
 from ragchat_common.bulk_delete import DeleteOutcome, duplicate_errors, ids_to_delete, outcome
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
+from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms, now_s
 from ragchat_session.domain.types import (
     DEFAULT_SESSION_NAME,
@@ -93,10 +94,7 @@ async def update_session(
 
 
 async def list_sessions(store: SessionStore, tenant_id: str, chat_id: str, query: SessionQuery) -> SessionPage:
-    if query.page < 1:
-        raise InvalidArgument("`page` must be an integer >= 1.")
-    if not 1 <= query.page_size <= 1000:
-        raise InvalidArgument("`page_size` must be an integer between 1 and 1000.")
+    page_window(query.page, query.page_size, zero_is_default=False)
     if query.orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
     return await store.list_page(tenant_id, chat_id, query)

@@ -396,16 +396,18 @@ class UpdateChunkRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class DeleteChunksRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_id", "document_id", "ids")
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "ids", "delete_all")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     IDS_FIELD_NUMBER: _ClassVar[int]
+    DELETE_ALL_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_id: str
     document_id: str
     ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    delete_all: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., delete_all: _Optional[bool] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_ids", "document_ids", "query", "similarity_threshold", "keywords_similarity_weight", "top_k", "top_n", "page", "query_vector", "rerank_model")

@@ -271,7 +271,7 @@ class RetrievalServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteChunks(self, request, context):
-        """Deletes chunks of one document; empty `ids` deletes all of them.
+        """Deletes chunks of one document: `ids`, or all of them with `delete_all`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
