@@ -111,3 +111,31 @@ def test_budget_counted_with_the_local_model_tokenizer() -> None:
     assert 0 < len(prompt.messages) - 2 < 20
     total = sum(counter.count(m.content) + 4 for m in prompt.messages)
     assert total == prompt.prompt_tokens <= 500
+
+
+class _WordCounter:
+    """One token per word (what matters here is that the count grows with the text)."""
+
+    def count(self, text: str) -> int:
+        return len(text.split())
+
+
+def test_a_question_longer_than_the_context_keeps_its_end_within_the_budget() -> None:
+    from ragchat_worker.domain.prompt import TRIMMED_MARK, assemble_prompt, fit_text
+
+    counter = _WordCounter()
+    question = " ".join(f"w{i}" for i in range(50_000)) + " so what is the answer?"
+    prompt = assemble_prompt(
+        template="Answer. {knowledge}",
+        question=question,
+        history=[],
+        variables={},
+        chunks=[],
+        quote=False,
+        counter=counter,
+        budget_tokens=1000,
+    )
+    asked = prompt.messages[-1].content
+    assert asked.startswith(TRIMMED_MARK) and asked.endswith("so what is the answer?")
+    assert sum(counter.count(m.content) + 4 for m in prompt.messages) <= 1000
+    assert fit_text("short question", counter, 100) == "short question"

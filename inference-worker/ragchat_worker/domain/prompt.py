@@ -22,6 +22,8 @@ CITATION_RULES = (
 )
 # Tokens a chat template adds around each message (role tags, separators).
 MESSAGE_OVERHEAD_TOKENS = 4
+# Marks where a question too long for the model's context was cut.
+TRIMMED_MARK = "… "
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,23 @@ def _cost(counter: TokenCounter, message: PromptMessage) -> int:
     return counter.count(message.content) + MESSAGE_OVERHEAD_TOKENS
 
 
+def fit_text(text: str, counter: TokenCounter, max_tokens: int) -> str:
+    """``text``, or its end marked with TRIMMED_MARK, within ``max_tokens`` (at least a few)."""
+    max_tokens = max(max_tokens, 16)
+    tokens = counter.count(text)
+    if tokens <= max_tokens:
+        return text
+    # Estimate the length from the text's own characters per token, then shrink until it fits
+    # (a handful of counts, not one per character).
+    keep = int(len(text) * max_tokens / tokens)
+    while keep > 0:
+        candidate = TRIMMED_MARK + text[len(text) - keep :]
+        if counter.count(candidate) <= max_tokens:
+            return candidate
+        keep = int(keep * 0.9)
+    return TRIMMED_MARK
+
+
 def assemble_prompt(
     *,
     template: str,
@@ -66,10 +85,14 @@ def assemble_prompt(
     """Fits system prompt + history + question into ``budget_tokens``.
 
     History goes first (oldest first); if the system prompt and the question alone are still too
-    long, the lowest-ranked chunks are left out of the knowledge block.
+    long, the lowest-ranked chunks are left out of the knowledge block; a question that does not
+    fit even then keeps its end (where the ask usually is), so the model is never sent more than
+    its context holds.
     """
     kept_chunks = list(chunks)
-    question_message = PromptMessage("user", question)
+    bare_system = PromptMessage("system", system_prompt(template, variables, [], quote))
+    room = budget_tokens - _cost(counter, bare_system) - MESSAGE_OVERHEAD_TOKENS
+    question_message = PromptMessage("user", fit_text(question, counter, room))
     while True:
         system = PromptMessage("system", system_prompt(template, variables, kept_chunks, quote))
         fixed = _cost(counter, system) + _cost(counter, question_message)

@@ -8,6 +8,7 @@ generation at the next piece.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from ragchat_worker.domain.types import GenerationParams, LLMError, LLMUsage, Pr
 from ragchat_worker.llm.tokens import GgufTokenCounter
 
 _END = object()
+log = logging.getLogger(__name__)
 
 
 class LocalLlamaLLM:
@@ -78,7 +80,9 @@ class LocalLlamaLLM:
                     if item is _END:
                         break
                     if isinstance(item, Exception):
-                        raise LLMError(f"The local model failed: {item}")
+                        # llama.cpp's own words are internals: logged, not shown to the client.
+                        log.warning("local model failed", extra={"error": repr(item)})
+                        raise LLMError("The local model could not generate an answer.")
                     usage.completion_tokens += 1
                     yield str(item)
             finally:
