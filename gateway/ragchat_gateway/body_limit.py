@@ -12,6 +12,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ragchat_common.errors import ErrorCode, error_envelope
+from ragchat_gateway.openai_errors import is_openai_path, openai_error_body
 
 
 def _describe(limit: int) -> str:
@@ -32,7 +33,7 @@ class BodyLimitMiddleware:
         length = self._content_length(scope)
         if length is not None:
             if length > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, send)
                 return
             await self.app(scope, receive, send)
             return
@@ -46,7 +47,7 @@ class BodyLimitMiddleware:
                 break
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -74,10 +75,11 @@ class BodyLimitMiddleware:
         except ValueError:
             return None
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            error_envelope(ErrorCode.ARGUMENT, f"Request body is too large: the limit is {_describe(self.max_bytes)}.")
-        ).encode()
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = f"Request body is too large: the limit is {_describe(self.max_bytes)}."
+        # The OpenAI-compatible routes answer in OpenAI's error body, this one included.
+        shape = openai_error_body if is_openai_path(scope.get("path", "")) else error_envelope
+        body = json.dumps(shape(ErrorCode.ARGUMENT, message)).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from ragchat_common.errors import ErrorCode, RagchatError, RateLimited, error_envelope
 from ragchat_gateway.dialect import reword
+from ragchat_gateway.openai_errors import is_openai_path, openai_error_body
 from ragchat_gateway.ratelimit.http import limit_state
 from ragchat_gateway.request_models.errors import describe
 
@@ -21,6 +25,19 @@ def error_response(
     code: ErrorCode | int, message: str, status: int, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(error_envelope(code, message), status_code=status, headers=headers)
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods some route serves at ``path`` (for a 405's ``Allow``)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "route_methods", None)
+    if table is None:
+        table = [
+            (compile_path(context.path_format)[0], set(context.methods or ()))
+            for context in iter_route_contexts(app.routes)
+            if context.path_format
+        ]
+        app.state.route_methods = table
+    return sorted({method for pattern, methods in table if pattern.match(path) for method in methods})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -39,14 +56,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        path = request.url.path
         if exc.status_code == 404:
-            return error_response(ErrorCode.NOT_FOUND, f"No route for {request.method} {request.url.path}.", 404)
-        if exc.status_code == 405:
-            return error_response(
-                ErrorCode.ARGUMENT, f"Method {request.method} is not allowed on {request.url.path}.", 405
-            )
-        code = ErrorCode.ARGUMENT if 400 <= exc.status_code < 500 else ErrorCode.SERVER
-        return error_response(code, str(exc.detail), exc.status_code)
+            code, message = ErrorCode.NOT_FOUND, f"No route for {request.method} {path}."
+        elif exc.status_code == 405:
+            code, message = ErrorCode.ARGUMENT, f"Method {request.method} is not allowed on {path}."
+        else:
+            code = ErrorCode.ARGUMENT if 400 <= exc.status_code < 500 else ErrorCode.SERVER
+            message = str(exc.detail)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(allowed_methods(request.app, path)) or headers.get("Allow", "")
+        if is_openai_path(path):
+            return JSONResponse(openai_error_body(code, message), status_code=exc.status_code, headers=headers)
+        return error_response(code, message, exc.status_code, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

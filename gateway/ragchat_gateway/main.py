@@ -14,6 +14,7 @@ from ragchat_gateway.backends import open_backends
 from ragchat_gateway.body_limit import BodyLimitMiddleware
 from ragchat_gateway.http_errors import install_error_handlers
 from ragchat_gateway.observability import install_observability, serve
+from ragchat_gateway.protocol_edges import TrailingSlashMiddleware
 from ragchat_gateway.public_grpc.server import build_public_server
 from ragchat_gateway.ratelimit import RateLimitMiddleware
 from ragchat_gateway.request_models.binding import document_request_models
@@ -66,6 +67,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_observability(app)
     instrument_fastapi(app)
+    # Outermost: `/chats/` is routed as `/chats` before anything else sees the path.
+    app.add_middleware(TrailingSlashMiddleware)
     app.include_router(health.router)
     for module in (
         chats,

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ragchat_common import metrics
 from ragchat_common.ids import new_id
 from ragchat_common.logging import request_id_var
+from ragchat_gateway.protocol_edges import EnvelopeHttpProtocol
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's request id is echoed when it is a sane token; anything else is replaced.
@@ -197,5 +198,6 @@ def serve(app: FastAPI, *, host: str, port: int, drain_s: float, grace_s: float)
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=max(1, int(grace_s)),
+        http=EnvelopeHttpProtocol,
     )
     DrainingServer(config, on_drain=mark_draining, drain_s=drain_s).run()

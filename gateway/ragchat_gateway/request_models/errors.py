@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from ragchat_common.errors import InvalidArgument
 
-_STRING = {"string_type", "string_unicode", "string_sub_type"}
+_STRING = {"string_type", "string_sub_type"}
 _LIST = {"list_type", "tuple_type", "set_type", "iterable_type"}
 _OBJECT = {"dict_type", "model_type", "model_attributes_type", "dataclass_type"}
 _BOOL = {"bool_type", "bool_parsing"}
@@ -113,6 +113,8 @@ def describe_error(error: Mapping[str, Any], model: type[BaseModel] | None = Non
         return str(error.get("msg", "")).replace("{field}", name)
     if kind == "missing":
         return f"{name} is required." if path else "Request body is required."
+    if kind == "string_unicode":
+        return f"{name} is not valid Unicode text (it holds a lone surrogate)."
     if kind in _STRING:
         if item_of_list:
             return f"`{field_path(loc[:-1])}` should be a list of strings"

@@ -29,31 +29,13 @@ from ragchat_gateway.completion.prepare import PreparedCompletion, prepare_state
 from ragchat_gateway.completion.relay import Delta, Done, Failed, Finished, Ping, Reset, aggregate, relay
 from ragchat_gateway.completion.request import StatelessRequest
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.openai_errors import openai_error_body
 from ragchat_gateway.ratelimit import acquire_stream_lease
 from ragchat_gateway.request_models.errors import describe
 from ragchat_gateway.request_models.openai import OpenAIChatBody
 from ragchat_gateway.streaming import sse
 
 log = logging.getLogger(__name__)
-
-_ERROR_TYPES = {
-    ErrorCode.ARGUMENT: ("invalid_request_error", "invalid_argument"),
-    ErrorCode.AUTHENTICATION: ("authentication_error", "invalid_api_key"),
-    ErrorCode.PERMISSION: ("permission_error", "permission_denied"),
-    ErrorCode.NOT_FOUND: ("not_found_error", "not_found"),
-    ErrorCode.RATE_LIMITED: ("rate_limit_error", "rate_limit_exceeded"),
-    ErrorCode.UNAVAILABLE: ("server_error", "service_unavailable"),
-    ErrorCode.SERVER: ("server_error", "internal_error"),
-}
-
-
-def openai_error_body(code: ErrorCode | int, message: str) -> dict[str, Any]:
-    try:
-        known = ErrorCode(code)
-    except ValueError:
-        known = ErrorCode.SERVER
-    kind, name = _ERROR_TYPES.get(known, _ERROR_TYPES[ErrorCode.SERVER])
-    return {"error": {"message": message, "type": kind, "param": None, "code": name}}
 
 
 def openai_error(exc: RagchatError) -> JSONResponse:
