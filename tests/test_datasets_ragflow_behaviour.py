@@ -289,12 +289,14 @@ def test_bulk_deletes_without_ids_and_wording_by_dialect(stack: Stack, api: http
         listed = v027.get(f"/datasets/{dataset['id']}/documents", params={"id": missing})
         assert error(listed, 404, 105) == f"you don't own the document {missing}"
         assert error(v027.put(f"/datasets/{dataset['id']}", json={}), 400, 102) == "no properties were modified"
-    # ragflow-0.22 (the default): refused for datasets and documents, every chunk for chunks
+    # ragflow-0.22 (the default): refused, as every bulk delete naming nothing (API.md §3)
     dataset = new_dataset(api)
     (doc,) = upload(api, dataset["id"], ("y.txt", b"y"))
     chunks = f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks"
     ok(api.post(chunks, json={"content": "two"}))
     assert "delete_all" in error(api.request("DELETE", "/datasets", json={}), 400, 102)
     assert "delete_all" in error(api.request("DELETE", f"/datasets/{dataset['id']}/documents", json={}), 400, 102)
-    ok(api.request("DELETE", chunks, json={}))
+    assert "delete_all" in error(api.request("DELETE", chunks, json={}), 400, 102)
+    assert ok(api.get(chunks))["total"] == 1
+    ok(api.request("DELETE", chunks, json={"delete_all": True}))
     assert ok(api.get(chunks))["total"] == 0

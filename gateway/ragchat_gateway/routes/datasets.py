@@ -490,8 +490,9 @@ async def update_chunk(
 async def delete_chunks(
     dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: DeleteChunksBody
 ) -> dict[str, Any]:
-    """No `chunk_ids`: every chunk of the document goes (ragflow-0.22 keys, or `delete_all`);
-    a ragflow-0.27 key without `delete_all` deletes nothing."""
+    """No `chunk_ids`: every chunk of the document goes with `delete_all`; without it a
+    ragflow-0.22 key gets the 102 of every bulk delete (issue 11) and a ragflow-0.27 key code 0,
+    nothing deleted."""
     if deletes_nothing(principal, list(body.chunk_ids or []), body.delete_all):
         return envelope(None)
     reply = await rpc(
