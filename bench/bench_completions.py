@@ -1,18 +1,25 @@
-"""Completion benchmark: time to first token and streamed tokens per second through one gateway.
+"""Completion benchmark: where an answer's cost goes, scale-out, TTFT and streamed tokens/s.
 
-Starts a whole stack of its own (SecantusDB, every service, one gateway, N workers) with the fake
-OpenAI-compatible LLM of tests/fake_llm.py at zero delay per token, so the figures are the
-pipeline's own cost: gateway → session-service → RabbitMQ → worker → LLM → Redis → gateway → SSE.
+Starts whole stacks of its own (SecantusDB, every service, gateways, workers, and by default a
+redis-server of its own; RabbitMQ is the machine's) with the fake OpenAI-compatible LLM of
+tests/fake_llm.py, so the figures are the pipeline's own cost:
+gateway → session-service → RabbitMQ → worker → LLM → Redis → gateway → SSE.
 
-    .venv/bin/python bench/bench_completions.py [--requests 200] [--concurrency 64] [--workers 2]
+    .venv/bin/python bench/bench_completions.py [--sections cost,steps,scale,latency]
 
-Prints TTFT p50/p99 from the POST to the first SSE token (1 client, then N concurrent), the same
-for the LLM alone (the overhead is the difference), and tokens/s delivered through the gateway.
-Targets: TTFT overhead p50 <= 10 ms at 1 client; >= 50k tokens/s.
+Sections (API.md §9, issue 15; see bench/README.md for figures):
 
-Durable streams (API.md §9.2), on answers the fake LLM paces at 20 ms per token: the time from a
-stop request to the final event on the open stream, and the resume latency (reconnect with
-Last-Event-ID → first replayed event). Targets: both p50 <= 20 ms.
+- ``cost``: 200-token answers streamed one after another on the native and the OpenAI route;
+  CPU milliseconds per answer of every process of the stack (utime+stime from /proc, before and
+  after), Redis and RabbitMQ included (labelled when shared with the machine).
+- ``steps``: the same answers on a stack with tracing on (``RAGCHAT_TRACE_FILE``): the
+  wall-clock of each step (auth+limiter, GetChat, AppendUserMessage, publish+confirm, consume,
+  LLM first byte, first Redis batch, StoreAnswer, relay tail) and every span per answer.
+- ``scale``: a paced fake LLM (20 ms per token), each worker holding ``--scale-slots`` jobs:
+  completions/s with 1 and 2 workers, and 1 and 2 gateways.
+- ``latency``: TTFT p50/p99 from the POST to the first SSE token (1 client, then N concurrent),
+  the same for the LLM alone (the overhead is the difference), tokens/s through one gateway, and
+  the durable streams' stop and resume latencies on answers paced at 20 ms per token.
 """
 
 from __future__ import annotations
@@ -20,19 +27,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import costs
 from fake_llm import tokenize
 from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -41,7 +52,7 @@ from ragchat.chat.v1.chat_pb2_grpc import ChatServiceStub
 from ragchat.session.v1 import session_pb2
 from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_cli.keys import mint_key
-from ragchat_cli.stack import Stack, StackConfig
+from ragchat_cli.stack import Stack, StackConfig, free_port, tcp_answers
 from ragchat_common.grpc_utils import insecure_channel
 from ragchat_gateway.auth.domain import lookup_key
 
@@ -287,15 +298,145 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
     print(describe("resume: reconnect → first replayed event", resumes) + "  (target p50 <= 20 ms)")
 
 
+SECTIONS = ("cost", "steps", "scale", "latency")
+COST_ANSWER = " ".join(f"c{i}" for i in range(200))  # 200 tokens (tests/fake_llm.py tokenize)
+
+
+async def _stream_answer(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> bytes:
+    async with client.stream("POST", url, json=body) as response:
+        data = b"".join([chunk async for chunk in response.aiter_raw()])
+    assert response.status_code == 200 and data.rstrip().endswith(b"[DONE]"), data[-300:]
+    return data
+
+
+def _watched(stack: Stack, fake: subprocess.Popen[str], redis: subprocess.Popen[bytes] | None) -> list[costs.Watched]:
+    rows = []
+    for name in (
+        "gateway",
+        "chat-service",
+        "session-service",
+        "retrieval-service",
+        "inference-worker",
+        "ingest-worker",
+    ):
+        procs = stack.find(name)
+        copies = f"({len(procs)} processes)" if len(procs) > 1 else ""
+        rows.append(costs.Watched(name, sessions=tuple(p.popen.pid for p in procs), note=copies))
+    rows.append(
+        costs.Watched("SecantusDB (Mongo stand-in)", sessions=tuple(p.popen.pid for p in stack.find("secantusdb")))
+    )
+    if redis is not None:
+        rows.append(costs.Watched("Redis", pids=(redis.pid,), note="the bench's own redis-server"))
+    else:
+        rows.append(costs.Watched("Redis", pids=costs.pids_named("redis-server"), note="the machine's SHARED Redis"))
+    rows.append(
+        costs.Watched(
+            "RabbitMQ",
+            pids=costs.pids_named("beam.smp", "erl_child_setup", "epmd"),
+            note="the machine's SHARED RabbitMQ (other runs' load counts too)",
+        )
+    )
+    rows.append(costs.Watched("fake LLM", pids=(fake.pid,), note="not the stack (the model)"))
+    rows.append(costs.Watched("bench client", pids=(os.getpid(),), note="not the stack (the HTTP client)"))
+    return rows
+
+
+async def bench_cost(args: argparse.Namespace, stack: Stack, fake_url: str, rows: list[costs.Watched]) -> None:
+    """Sequential 200-token answers, native route then OpenAI route: CPU per answer per process."""
+    key = mint_key(stack.mongo_url, "bench-cost")
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=300) as client:
+        chat = (await client.post(f"{stack.gateway_url}/api/v1/chats", json={"name": "cost"})).json()["data"]
+        control = fake_url.rsplit("/v1", 1)[0] + "/_fake/script"
+        (await client.post(control, json={"match": "cost", "answer": COST_ANSWER})).raise_for_status()
+        native = f"{stack.gateway_url}/api/v1/chats/{chat['id']}/completions"
+        openai = f"{stack.gateway_url}/api/v1/chats_openai/{chat['id']}/chat/completions"
+        routes = {
+            "native route (POST /chats/{id}/completions, stream)": (
+                native,
+                lambda i: {"question": f"cost {i}", "stream": True},
+            ),
+            "OpenAI route (POST /chats_openai/{id}/chat/completions, stream)": (
+                openai,
+                lambda i: {"model": "m", "stream": True, "messages": [{"role": "user", "content": f"cost {i}"}]},
+            ),
+        }
+        for title, (url, body) in routes.items():
+            for i in range(10):  # warm up
+                await _stream_answer(client, url, body(i))
+            profilers = costs.start_profiles(args.py_spy, stack, title) if args.py_spy else []
+            before = costs.cpu_seconds(rows)
+            started = time.perf_counter()
+            for i in range(args.cost_answers):
+                await _stream_answer(client, url, body(i))
+            elapsed = time.perf_counter() - started
+            after = costs.cpu_seconds(rows)
+            costs.stop_profiles(profilers)
+            costs.print_cpu_table(title, rows, before, after, args.cost_answers)
+            print(f"  (1 client, sequential; {elapsed / args.cost_answers * 1000:.1f} ms wall per answer)")
+
+
+async def bench_steps(args: argparse.Namespace, stack: Stack, fake_url: str, trace_file: Path) -> None:
+    key = mint_key(stack.mongo_url, "bench-steps")
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=300) as client:
+        chat = (await client.post(f"{stack.gateway_url}/api/v1/chats", json={"name": "steps"})).json()["data"]
+        control = fake_url.rsplit("/v1", 1)[0] + "/_fake/script"
+        (await client.post(control, json={"match": "cost", "answer": COST_ANSWER})).raise_for_status()
+        url = f"{stack.gateway_url}/api/v1/chats/{chat['id']}/completions"
+        for i in range(5):
+            await _stream_answer(client, url, {"question": f"cost warm {i}", "stream": True})
+        await asyncio.sleep(1.0)
+        trace_file.write_text("")  # noqa: ASYNC240 (only the measured answers; nothing else runs)
+        for i in range(args.step_answers):
+            await _stream_answer(client, url, {"question": f"cost {i}", "stream": True})
+    await asyncio.sleep(2.0)  # the worker's last spans (StoreAnswer, ack) are written after the stream ends
+    spans = costs.read_spans(trace_file)
+    route = "/api/v1/chats/{chat_id}/completions"
+    steps = costs.step_times(spans, route)
+    traces = len(steps.get("whole request (gateway server span)", []))
+    costs.print_steps(steps, costs.span_census(spans, route), traces)
+
+
+async def bench_scale_run(stack: Stack, fake_url: str, clients: int, answers: int) -> float:
+    key = mint_key(stack.mongo_url, "bench-scale")
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=300, limits=limits) as client:
+        chat = (await client.post(f"{stack.gateway_url}/api/v1/chats", json={"name": "scale"})).json()["data"]
+        urls = [f"{gateway}/api/v1/chats/{chat['id']}/completions" for gateway in stack.gateway_urls]
+        for i, url in enumerate(urls * 2):
+            await _stream_answer(client, url, {"question": f"scale warm {i}", "stream": True})
+        queue = list(range(answers))
+
+        async def one_client(index: int) -> None:
+            while queue:
+                n = queue.pop()
+                await _stream_answer(client, urls[(index + n) % len(urls)], {"question": f"scale {n}", "stream": True})
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(i) for i in range(clients)))
+        return answers / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, of {SECTIONS}")
     parser.add_argument("--requests", type=int, default=200, help="TTFT samples per scenario")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--streams", type=int, default=32, help="concurrent streams of the throughput run")
     parser.add_argument("--answer-words", type=int, default=8000, help="words per answer in the throughput run")
     parser.add_argument("--control-samples", type=int, default=100, help="stops and resumes timed")
+    parser.add_argument("--cost-answers", type=int, default=200, help="answers measured per route (cost)")
+    parser.add_argument("--step-answers", type=int, default=50, help="traced answers (steps)")
+    parser.add_argument("--scale-answers", type=int, default=96, help="paced answers per scale-out run")
+    parser.add_argument("--scale-clients", type=int, default=16)
+    parser.add_argument("--scale-slots", type=int, default=4, help="jobs one worker holds at once (RAGCHAT_PREFETCH)")
+    parser.add_argument("--scale-tokens", type=int, default=50, help="tokens per paced answer (20 ms each)")
+    parser.add_argument("--py-spy", default="", help="py-spy binary: profile gateway and worker during the cost runs")
+    parser.add_argument(
+        "--shared-redis", action="store_true", help="use the machine's Redis, not one of the bench's own"
+    )
     args = parser.parse_args()
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
 
     # The fake LLM runs in a process of its own, so it does not share the client's interpreter.
     fake = subprocess.Popen(
@@ -303,20 +444,89 @@ def main() -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
+    redis: subprocess.Popen[bytes] | None = None
+    redis_url = "redis://127.0.0.1:6379/0"
+    if not args.shared_redis:
+        port = free_port()
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+            stdout=subprocess.DEVNULL,
+        )
+        redis_url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while not tcp_answers("127.0.0.1", port):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
     assert fake.stdout is not None
     fake_url = fake.stdout.readline().strip()
+    print(
+        f"bench_completions — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at start; Redis: {'own' if redis else 'shared'}; RabbitMQ: shared"
+    )
     try:
-        run_stack(args, fake_url)
+        if "cost" in sections:
+            with open_stack(args, fake_url, redis_url, workers=1) as stack:
+                asyncio.run(bench_cost(args, stack, fake_url, _watched(stack, fake, redis)))
+        if "steps" in sections:
+            with tempfile.TemporaryDirectory(prefix="ragchat-spans-") as spans_dir:
+                trace_file = Path(spans_dir) / "spans.jsonl"
+                with open_stack(
+                    args, fake_url, redis_url, workers=1, env={"RAGCHAT_TRACE_FILE": str(trace_file)}
+                ) as stack:
+                    asyncio.run(bench_steps(args, stack, fake_url, trace_file))
+        if "scale" in sections:
+            bench_scale(args, fake_url, redis_url)
+        if "latency" in sections:
+            with open_stack(args, fake_url, redis_url, workers=args.workers) as stack:
+                asyncio.run(bench(args, stack, fake_url))
     finally:
         fake.terminate()
         fake.wait(10)
+        if redis is not None:
+            redis.terminate()
+            redis.wait(10)
 
 
-def run_stack(args: argparse.Namespace, fake_url: str) -> None:
+def bench_scale(args: argparse.Namespace, fake_url: str, redis_url: str) -> None:
+    """The LLM is the bottleneck (20 ms per token, each worker holds ``scale_slots`` jobs): completions/s."""
+    answer = " ".join(f"s{i}" for i in range(args.scale_tokens))
+    httpx.post(
+        fake_url.rsplit("/v1", 1)[0] + "/_fake/script", json={"match": "scale", "answer": answer, "delay_s": 0.02}
+    ).raise_for_status()
+    print(
+        f"\nscale-out: paced fake LLM (20 ms/token, {args.scale_tokens} tokens), {args.scale_slots} jobs per worker, "
+        f"{args.scale_clients} clients, {args.scale_answers} answers"
+    )
+    results: dict[tuple[int, int], float] = {}
+    for gateways, workers in ((1, 1), (1, 2), (2, 2)):
+        env = {"RAGCHAT_PREFETCH": str(args.scale_slots)}
+        with open_stack(args, fake_url, redis_url, workers=workers, gateways=gateways, env=env) as stack:
+            rate = asyncio.run(bench_scale_run(stack, fake_url, args.scale_clients, args.scale_answers))
+        results[(gateways, workers)] = rate
+        ideal = 1000 / (20 * args.scale_tokens) * args.scale_slots * workers
+        print(f"  {gateways} gateway(s), {workers} worker(s): {rate:6.2f} completions/s (LLM-bound ideal {ideal:.2f})")
+    print(
+        f"  => 1 -> 2 workers: {results[(1, 2)] / results[(1, 1)]:.2f}x (target >= 1.8x); "
+        f"1 -> 2 gateways (2 workers): {results[(2, 2)] / results[(1, 2)]:.2f}x"
+    )
+
+
+@contextmanager
+def open_stack(
+    args: argparse.Namespace,
+    fake_url: str,
+    redis_url: str,
+    *,
+    workers: int,
+    gateways: int = 1,
+    env: dict[str, str] | None = None,
+) -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="ragchat-bench-") as state:
         config = StackConfig(
             state_dir=Path(state),
-            workers=args.workers,
+            workers=workers,
+            gateways=gateways,
+            redis_url=redis_url,
             env={
                 "RAGCHAT_LLM_BASE_URL": fake_url,
                 "RAGCHAT_LLM_MODEL": "fake-model",
@@ -325,10 +535,11 @@ def run_stack(args: argparse.Namespace, fake_url: str) -> None:
                 "RAGCHAT_RATELIMIT_BURST": "10000000",
                 "RAGCHAT_RATELIMIT_MAX_STREAMS": "100000",
                 "RAGCHAT_PREFETCH": "64",
+                **(env or {}),
             },
         )
         with Stack(config) as stack:
-            asyncio.run(bench(args, stack, fake_url))
+            yield stack
 
 
 if __name__ == "__main__":
