@@ -70,6 +70,11 @@ def test_unset_optional_fields_read_back_as_null(api: httpx.Client) -> None:
         ({"avatar": "data:image/gif;base64,R0lGOD"}, "avatar"),
         ({"description": "d" * 65536}, "description"),
         ({"name": "n" * 129}, "name"),
+        ({"chunk_method": None}, "chunk_method"),
+        ({"permission": None}, "permission"),
+        ({"parser_config": [1]}, "parser_config"),
+        ({"chunk_count": 3}, "chunk_count"),
+        ({"colour": "red"}, "colour"),
     ],
 )
 def test_dataset_create_refuses_what_ragflow_refuses(api: httpx.Client, body: dict, needle: str) -> None:

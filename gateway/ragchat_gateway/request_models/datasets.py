@@ -52,10 +52,17 @@ class DatasetFields(OpenRequestModel):
 
 
 class CreateDataset(DatasetFields):
+    """A new dataset: only the fields RAGFlow takes; any other (unknown, or read-only as
+    `chunk_count`) is refused, as RAGFlow refuses it."""
+
     @model_validator(mode="after")
     def _named(self) -> CreateDataset:
         if self.name is None or not self.name.strip():
             raise custom_error("`name` is required.")
+        other = sorted(self.extras())
+        if other:
+            fields = ", ".join(DatasetFields.model_fields)
+            raise custom_error(f"Unknown field `{other[0]}`: a dataset is created from {fields}.")
         return self
 
 
