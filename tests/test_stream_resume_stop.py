@@ -272,5 +272,10 @@ def test_a_resume_takes_a_stream_slot(env: CompletionEnv, stack: Stack, fake: Fa
             events = message_path(chat, answer.session_id, answer.message_id) + "/events"
             refused = one_slot.get(events)  # the key's one slot is taken by the open stream
             assert refused.status_code == 429 and refused.json()["code"] == 429
-        resume(one_slot, chat, answer)  # the slot came back with the first stream's end
+        # The slot comes back once the gateway has seen the first stream's client leave.
+        deadline = time.monotonic() + 10
+        while (held := one_slot.get(events, params={"after": "999"})).status_code == 429:
+            assert time.monotonic() < deadline, held.text
+            time.sleep(0.1)
+        resume(one_slot, chat, answer)
         assert answer.finished and answer.text == PACED
