@@ -138,3 +138,14 @@ async def test_last_used_is_written_at_most_once_per_interval(db: Any) -> None:
     assert (await domain.get_key(db, minted.key_id)).last_used_at == t0
     assert await domain.touch_last_used(db, minted.key_id, t0 + 61_000, 60_000)
     assert (await domain.get_key(db, minted.key_id)).last_used_at == t0 + 61_000
+
+
+async def test_limit_changes_touch_only_the_named_limits(db: Any) -> None:
+    minted = await domain.create_key(db, "partial", KeyLimits(requests_per_minute=7, burst=3, max_streams=2))
+    record = await domain.update_key(db, minted.key_id, limit_changes={"burst": 9, "max_streams": None})
+    assert record.limits == KeyLimits(7, 9, None)
+    with pytest.raises(InvalidArgument):
+        await domain.update_key(db, minted.key_id, limit_changes={"burst": -1})
+    with pytest.raises(InvalidArgument):
+        await domain.update_key(db, minted.key_id, limit_changes={"rate": 1})
+    assert (await domain.get_key(db, minted.key_id)).limits == KeyLimits(7, 9, None)

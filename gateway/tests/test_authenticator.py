@@ -163,3 +163,21 @@ def test_required_scopes_of_http_routes() -> None:
     for needed in ("chat", "full"):
         with pytest.raises(PermissionDenied):
             check_scope(reader, needed)  # type: ignore[arg-type]
+
+
+async def test_a_burst_with_a_new_key_looks_it_up_once(
+    db: Any, replicas: Replicas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = await replicas()
+    minted = await domain.create_key(db, "burst-" + new_id())
+    lookups = 0
+    original = domain.lookup_key
+
+    async def counted(*args: Any) -> Any:
+        nonlocal lookups
+        lookups += 1
+        return await original(*args)
+
+    monkeypatch.setattr(domain, "lookup_key", counted)  # counts the lookups; the database is real
+    principals = await asyncio.gather(*(auth.authenticate(minted.key) for _ in range(50)))
+    assert {p.key_id for p in principals} == {minted.key_id} and lookups == 1

@@ -137,6 +137,7 @@ class KeyAuthenticator:
         # Monotonic time until which the channel counts as heard (pushed forward by every
         # message and every answered ping); 0 while not subscribed.
         self._heard_until = 0.0
+        self._lookups: dict[str, asyncio.Future[Principal | None]] = {}
         self._next_touch: dict[str, float] = {}
         self._touches: set[asyncio.Task[None]] = set()
 
@@ -176,18 +177,29 @@ class KeyAuthenticator:
         max_age = self.ttl_s if now < self._heard_until else self.fallback_ttl_s
         hit, principal = self.cache.get(key_hash, max_age, now)
         if not hit:
-            generation = self.cache.generation
-            try:
-                principal = await domain.lookup_key(self.db, key, self.default_ragflow_version)
-            except Exception as exc:  # Mongo down: the caller may retry, never a 500 or a silent pass
-                raise Unavailable("The key store is unavailable; please retry.") from exc
-            self.cache.put(key_hash, principal, generation)
+            # Concurrent requests with a key not in the cache (a new key's first burst) share one
+            # lookup; shielded, so a waiter that gives up does not cancel it for the others.
+            lookup = self._lookups.get(key_hash)
+            if lookup is None:
+                lookup = asyncio.ensure_future(self._lookup(key, key_hash))
+                self._lookups[key_hash] = lookup
+                lookup.add_done_callback(lambda _: self._lookups.pop(key_hash, None))
+            principal = await asyncio.shield(lookup)
         if principal is None:
             raise Unauthenticated("Invalid API key: unknown or revoked.")
         if principal.expires_at_ms is not None and principal.expires_at_ms <= time.time() * 1000:
             raise Unauthenticated(EXPIRED_MESSAGE)
         if now >= self._next_touch.get(principal.key_id, 0.0):
             self._touch(principal.key_id, now)
+        return principal
+
+    async def _lookup(self, key: str, key_hash: str) -> Principal | None:
+        generation = self.cache.generation
+        try:
+            principal = await domain.lookup_key(self.db, key, self.default_ragflow_version)
+        except Exception as exc:  # Mongo down: the caller may retry, never a 500 or a silent pass
+            raise Unavailable("The key store is unavailable; please retry.") from exc
+        self.cache.put(key_hash, principal, generation)
         return principal
 
     # -- last use ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final
@@ -118,6 +118,9 @@ def _limits_doc(limits: KeyLimits) -> dict[str, int | None]:
         "burst": limits.burst,
         "max_streams": limits.max_streams,
     }
+
+
+_LIMIT_FIELDS = tuple(_limits_doc(KeyLimits()))
 
 
 def _limits_from(doc: dict[str, Any] | None) -> KeyLimits:
@@ -277,17 +280,25 @@ async def update_key(
     key_id: str,
     *,
     limits: KeyLimits | Unset = UNSET,
+    limit_changes: Mapping[str, int | None] | None = None,
     scopes: Iterable[str] | Unset | None = UNSET,
     ragflow_version: str | Unset | None = UNSET,
     expires_at: int | Unset | None = UNSET,
 ) -> KeyRecord:
     """Changes what is given and leaves the rest; None puts scopes / dialect / expiry back to
-    their defaults (full, the deployment's, never). A revoked key stays revoked."""
+    their defaults (full, the deployment's, never). ``limits`` replaces all three limits,
+    ``limit_changes`` only the named ones (``KeyLimits`` field names), in the same write. A
+    revoked key stays revoked."""
     now = now_ms()
     changes: dict[str, Any] = {"update_time": now}
     if not isinstance(limits, Unset):
         _validate_limits(limits)
         changes["limits"] = _limits_doc(limits)
+    for name, value in (limit_changes or {}).items():
+        if name not in _LIMIT_FIELDS:
+            raise InvalidArgument(f"Unknown limit `{name}`; the limits are {', '.join(_LIMIT_FIELDS)}.")
+        _validate_limits(KeyLimits(**{name: value}))
+        changes[f"limits.{name}"] = value
     if not isinstance(scopes, Unset):
         changes["scopes"] = sorted_scopes(parse_scopes(scopes))
     if not isinstance(ragflow_version, Unset):

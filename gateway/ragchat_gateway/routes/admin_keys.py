@@ -23,6 +23,10 @@ from ragchat_gateway.request_models.admin_keys import CreateKeyBody, KeyListPara
 router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
 
 
+# Admin API field → KeyLimits field.
+_LIMIT_NAMES = {"rpm": "requests_per_minute", "burst": "burst", "max_streams": "max_streams"}
+
+
 def _expiry(body: KeySettings) -> int | domain.Unset | None:
     given = body.given()
     if "expires_at" in given and "ttl_s" in given:
@@ -92,18 +96,11 @@ async def update_key(key_id: str, body: UpdateKeyBody, backends: BackendsDep) ->
         raise InvalidArgument(
             "Nothing to change: send rpm, burst, max_streams, scopes, expires_at, ttl_s or ragflow_version."
         )
-    limits: KeyLimits | domain.Unset = domain.UNSET
-    if given & {"rpm", "burst", "max_streams"}:
-        old = (await domain.get_key(backends.mongo, key_id)).limits
-        limits = KeyLimits(
-            requests_per_minute=body.rpm if "rpm" in given else old.requests_per_minute,
-            burst=body.burst if "burst" in given else old.burst,
-            max_streams=body.max_streams if "max_streams" in given else old.max_streams,
-        )
+    limit_changes = {name: getattr(body, field) for field, name in _LIMIT_NAMES.items() if field in given}
     record = await domain.update_key(
         backends.mongo,
         key_id,
-        limits=limits,
+        limit_changes=limit_changes,
         scopes=body.scopes if "scopes" in given else domain.UNSET,
         ragflow_version=body.ragflow_version if "ragflow_version" in given else domain.UNSET,
         expires_at=_expiry(body),
