@@ -259,6 +259,9 @@ def test_list_keywords_owner_ids_and_single_delete(v027: httpx.Client, intruder:
     theirs = ok(intruder.get("/chats"))["chats"][0]["tenant_id"]
     assert ok(v027.get("/chats", params={"owner_ids": [theirs]})) == {"chats": [], "total": 0}
     assert ok(v027.request("DELETE", f"/chats/{wanted['id']}")) is True
+    older = new_chat(v027)
+    assert ok(v027.request("DELETE", "/chats", json={"chat_id": older["id"]})) is True  # v0.27's older form
+    error(v027.get(f"/chats/{older['id']}"), 404, 105)
     error(v027.get(f"/chats/{wanted['id']}"), 404, 105)
     error(intruder.request("DELETE", f"/chats/{new_chat(v027)['id']}"), 404, 105)
 

@@ -15,6 +15,7 @@ from ragchat_gateway.request_models.binding import json_body, query_params
 from ragchat_gateway.request_models.common import DeleteBody, ListQuery
 from ragchat_gateway.request_models.fields import (
     Avatar,
+    Id,
     IdList,
     IdsParam,
     JsonObject,
@@ -91,4 +92,11 @@ class ChatListQuery(ListQuery):
 CreateChatBody = Annotated[CreateChat, json_body(CreateChat)]
 UpdateChatBody = Annotated[UpdateChat, json_body(UpdateChat)]
 ChatListParams = Annotated[ChatListQuery, query_params(ChatListQuery)]
-DeleteChatsBody = Annotated[DeleteBody, json_body(DeleteBody)]
+
+
+class DeleteChats(DeleteBody):
+    # RAGFlow v0.27 still takes one chat as {"chat_id": X} when neither ids nor delete_all is sent.
+    chat_id: Id | None = None
+
+
+DeleteChatsBody = Annotated[DeleteChats, json_body(DeleteChats)]

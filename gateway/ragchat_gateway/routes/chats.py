@@ -143,6 +143,8 @@ async def _delete(backends: BackendsDep, principal: AuthDep, ids: list[str], del
 @router.delete("/chats")
 async def delete_chats(principal: AuthDep, backends: BackendsDep, wanted: DeleteChatsBody) -> dict[str, Any]:
     if deletes_nothing(principal, wanted.id_list(), wanted.delete_all):
+        if wanted.chat_id:  # v0.27's older form of a single delete
+            return await delete_chat(wanted.chat_id, principal, backends)
         return envelope({})
     return await _delete(backends, principal, wanted.id_list(), wanted.delete_all)
 
