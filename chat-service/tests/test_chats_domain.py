@@ -102,7 +102,6 @@ async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, da
             {"name": "t", "ragflow027": {"prompt_config": {"quote": "yes"}}},
             "`prompt_config.quote` should be a boolean.",
         ),
-        ({"name": "t", "ragflow027": {"prompt_config": {"system": "plain"}}}, "Parameter 'knowledge' is not used"),
         ({"name": "t", "ragflow027": {"top_n": -1}}, "`top_n` should be an integer between 0 and 1024."),
         (
             {"name": "t", "ragflow027": {"vector_similarity_weight": 2}},
@@ -347,3 +346,11 @@ async def test_completion_settings_overrides_and_the_deployment_chat(
         [],
     )
     assert direct.prompt["show_quote"] is False
+
+
+async def test_a_v027_prompt_config_is_not_held_to_its_parameters(store: ChatStore, datasets: Any, models: Any) -> None:
+    """As RAGFlow v0.27: a system prompt without {knowledge} set through prompt_config is accepted."""
+    chat = await create(store, datasets, models, name="pirate", ragflow027={"prompt_config": {"system": "Arr."}})
+    assert chat.prompt["prompt"] == "Arr." and chat.prompt["variables"] == [{"key": "knowledge", "optional": False}]
+    with pytest.raises(InvalidArgument, match=exact("Parameter 'knowledge' is not used")):
+        await create(store, datasets, models, name="strict", prompt={"prompt": "Arr."})  # the v0.22 names: checked

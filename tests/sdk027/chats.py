@@ -54,6 +54,9 @@ def chat_lifecycle(rag: RAGFlow, prefix: str) -> dict[str, Any]:
         chat.update({"llm_id": "no-such-model"})
     with raises("`llm_id` no-such-model doesn't exist"):
         rag.create_chat(f"{prefix} Broken", llm_id="no-such-model")
+    pirate = rag.create_chat(f"{prefix} Pirate", prompt_config={"system": "You are a pirate."})  # no {knowledge}
+    assert pirate.prompt_config.system == "You are a pirate."
+    rag.delete_chats(ids=[pirate.id])
     with raises("duplicated chat name in creating chat"):
         rag.create_chat(f"{prefix} helpdesk")
     return {"id": chat.id, "tenant_id": updated.tenant_id}

@@ -49,6 +49,9 @@ class _Settings:
     llm: dict[str, Any] | None
     prompt: dict[str, Any] | None
     model_field: str
+    # RAGFlow v0.27 does not hold a prompt_config's parameters to its system prompt: a chat set up
+    # under those names is not either (the worker adds the knowledge to a prompt without {knowledge}).
+    check_variables: bool
 
 
 def _settings(spec: ChatSpec) -> _Settings:
@@ -56,7 +59,13 @@ def _settings(spec: ChatSpec) -> _Settings:
     llm = {**(spec.llm or {}), **changes.llm} if spec.llm is not None or changes.llm else None
     prompt = {**(spec.prompt or {}), **changes.prompt} if spec.prompt is not None or changes.prompt else None
     avatar = changes.avatar if changes.avatar is not None else spec.avatar
-    return _Settings(avatar=avatar, llm=llm, prompt=prompt, model_field=changes.model_field or "model_name")
+    return _Settings(
+        avatar=avatar,
+        llm=llm,
+        prompt=prompt,
+        model_field=changes.model_field or "model_name",
+        check_variables="prompt_config" not in (spec.ragflow027 or {}),
+    )
 
 
 def _check_name(name: str, empty_message: str) -> str:
@@ -103,7 +112,8 @@ async def create_chat(
     llm = build_llm({}, settings.llm, models.default_model)
     _check_model(settings, models)
     prompt = build_prompt({}, settings.prompt)
-    check_variables_used(prompt)
+    if settings.check_variables:
+        check_variables_used(prompt)
     if await store.name_taken(tenant_id, name):
         raise InvalidArgument("Duplicated chat name in creating chat.")
     datasets = await _owned_datasets(directory, tenant_id, spec.dataset_ids or [])
@@ -155,7 +165,8 @@ async def update_chat(
         _check_model(settings, models)
     if settings.prompt is not None:
         changes["prompt"] = build_prompt(current.prompt, settings.prompt)
-        check_variables_used(changes["prompt"])
+        if settings.check_variables:
+            check_variables_used(changes["prompt"])
     if spec.dataset_ids is not None:
         datasets = await _owned_datasets(directory, tenant_id, spec.dataset_ids)
         changes["dataset_ids"] = [ref.id for ref in datasets]
