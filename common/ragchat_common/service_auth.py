@@ -12,6 +12,8 @@ credentials, and it reveals nothing but SERVING / NOT_SERVING.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -51,11 +53,29 @@ def carries_token(metadata: Any, token: bytes) -> bool:
     return False
 
 
+MAX_REFUSED_STREAM_MESSAGES = 16
+REFUSED_STREAM_DRAIN_S = 1.0
+
+
 async def _refuse_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
     await context.abort(grpc.StatusCode.UNAUTHENTICATED, REFUSAL)
 
 
 async def _refuse_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    await context.abort(grpc.StatusCode.UNAUTHENTICATED, REFUSAL)
+    yield  # pragma: no cover - abort raises; this only makes the function a generator
+
+
+async def _refuse_bidi_stream(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    # Aborting while the caller is still writing makes its client report INTERNAL instead of our
+    # status (a race in grpc's client): read what it sends first, a bounded number of messages.
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(REFUSED_STREAM_DRAIN_S):
+            received = 0
+            async for _ in requests:
+                received += 1
+                if received >= MAX_REFUSED_STREAM_MESSAGES:
+                    break
     await context.abort(grpc.StatusCode.UNAUTHENTICATED, REFUSAL)
     yield  # pragma: no cover - abort raises; this only makes the function a generator
 
@@ -86,7 +106,7 @@ class ServiceTokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return handler
         if handler.stream_stream:  # server reflection
             return grpc.stream_stream_rpc_method_handler(
-                _refuse_stream,
+                _refuse_bidi_stream,
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
