@@ -32,7 +32,11 @@ async def serve(settings: ChatSettings) -> None:
         store,
         RetrievalDatasetDirectory(RetrievalServiceStub(retrieval_channel), settings.dataset_lookup_timeout_s),
         GrpcSessionCleaner(SessionServiceStub(session_channel), settings.grpc_timeout_s),
-        ModelCatalog(default_model=settings.default_model, available=settings.available_models),
+        ModelCatalog(
+            default_model=settings.default_model,
+            available=settings.available_models,
+            rerank=settings.rerank_model_names,
+        ),
     )
     server = GrpcServer(settings.grpc_host, settings.grpc_port, service_token=settings.service_token)
     server.add(chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)

@@ -1,4 +1,4 @@
-from ragchat_common.settings import GrpcServiceSettings
+from ragchat_common.settings import GrpcServiceSettings, names_list
 
 
 class ChatSettings(GrpcServiceSettings):
@@ -10,6 +10,9 @@ class ChatSettings(GrpcServiceSettings):
     local_model_name: str = "smollm2-135m-instruct"
     # More model names a chat may choose (comma-separated), besides the default one.
     llm_models: str = ""
+    # The rerank models retrieval-service serves (the same RAGCHAT_RERANK_MODELS it reads): a chat
+    # naming another is refused when it is saved.
+    rerank_models: str = ""
     # Seconds to wait for retrieval-service when resolving dataset names on read.
     dataset_lookup_timeout_s: float = 2.0
 
@@ -19,5 +22,8 @@ class ChatSettings(GrpcServiceSettings):
 
     @property
     def available_models(self) -> tuple[str, ...]:
-        extra = [name.strip() for name in self.llm_models.split(",") if name.strip()]
-        return tuple(dict.fromkeys([self.default_model, *extra]))
+        return tuple(dict.fromkeys([self.default_model, *names_list(self.llm_models)]))
+
+    @property
+    def rerank_model_names(self) -> tuple[str, ...]:
+        return names_list(self.rerank_models)

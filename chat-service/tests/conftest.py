@@ -83,4 +83,4 @@ def sessions() -> Sessions:
 
 @pytest.fixture
 def models() -> ModelCatalog:
-    return ModelCatalog(default_model="local-model", available=("local-model", "big-model"))
+    return ModelCatalog(default_model="local-model", available=("local-model", "big-model"), rerank=("bge-reranker",))

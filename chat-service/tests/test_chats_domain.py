@@ -94,6 +94,14 @@ async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, da
         ({"name": "t", "prompt": {"top_k": 0}}, "`prompt.top_k` should be an integer between 1 and 4096."),
         ({"name": "m", "ragflow027": {"llm_id": "gpt-9"}}, "`llm_id` gpt-9 doesn't exist"),
         (
+            {"name": "r", "prompt": {"rerank_model": "nope"}},
+            "`rerank_model` nope doesn't exist; available rerank models: bge-reranker.",
+        ),
+        (
+            {"name": "r", "ragflow027": {"rerank_id": "nope"}},
+            "`rerank_model` nope doesn't exist; available rerank models: bge-reranker.",
+        ),
+        (
             {"name": "t", "ragflow027": {"llm_setting": {"top_p": 3}}},
             "`llm_setting.top_p` should be a number between 0 and 1.",
         ),

@@ -7,6 +7,11 @@ A service declares only what it reads; the shared connection settings live here 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def names_list(value: str) -> tuple[str, ...]:
+    """A comma-separated setting (model names, ...) as its distinct non-empty names, in order."""
+    return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAGCHAT_", extra="ignore")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragchat_common.search_defaults import SEARCH_DEFAULTS
-from ragchat_common.settings import GrpcServiceSettings
+from ragchat_common.settings import GrpcServiceSettings, names_list
 from ragchat_retrieval.vectorstore.tuning import IndexTuning
 
 
@@ -64,8 +64,8 @@ class RetrievalSettings(GrpcServiceSettings):
     quantization_oversampling: float = IndexTuning.oversampling
 
     @property
-    def rerank_model_names(self) -> list[str]:
-        return [m.strip() for m in self.rerank_models.split(",") if m.strip()]
+    def rerank_model_names(self) -> tuple[str, ...]:
+        return names_list(self.rerank_models)
 
     @property
     def resolved_qdrant_path(self) -> Path:

@@ -82,6 +82,14 @@ def _check_model(settings: _Settings, models: ModelCatalog) -> None:
         raise InvalidArgument(f"`{settings.model_field}` {model} doesn't exist")
 
 
+def _check_rerank_model(prompt: dict[str, Any], models: ModelCatalog) -> None:
+    """Refused when the chat is saved, as RAGFlow does, not at its first completion."""
+    model = prompt.get("rerank_model") or ""
+    if model and model not in models.rerank:
+        names = ", ".join(models.rerank) if models.rerank else "none (the deployment has no rerank models configured)"
+        raise InvalidArgument(f"`rerank_model` {model} doesn't exist; available rerank models: {names}.")
+
+
 async def _owned_datasets(directory: DatasetDirectory, tenant_id: str, ids: list[str]) -> list[DatasetRef]:
     """The datasets in request order; any unknown or foreign one is an error."""
     unique = list(dict.fromkeys(ids))
@@ -112,6 +120,7 @@ async def create_chat(
     llm = build_llm({}, settings.llm, models.default_model)
     _check_model(settings, models)
     prompt = build_prompt({}, settings.prompt)
+    _check_rerank_model(prompt, models)
     if settings.check_variables:
         check_variables_used(prompt)
     if await store.name_taken(tenant_id, name):
@@ -165,6 +174,8 @@ async def update_chat(
         _check_model(settings, models)
     if settings.prompt is not None:
         changes["prompt"] = build_prompt(current.prompt, settings.prompt)
+        if changes["prompt"].get("rerank_model") != current.prompt.get("rerank_model"):
+            _check_rerank_model(changes["prompt"], models)
         if settings.check_variables:
             check_variables_used(changes["prompt"])
     if spec.dataset_ids is not None:

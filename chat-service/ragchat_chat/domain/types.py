@@ -86,3 +86,5 @@ class SessionCleaner(Protocol):
 class ModelCatalog:
     default_model: str
     available: tuple[str, ...]
+    # The deployment's rerank models (retrieval-service serves them); empty: reranking is off.
+    rerank: tuple[str, ...] = ()
