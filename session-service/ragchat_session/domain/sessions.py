@@ -186,31 +186,27 @@ async def store_answer(
     return False
 
 
-def _message_not_found(message_id: str) -> NotFound:
-    return NotFound(f"The session doesn't own the message {message_id}")
-
-
 async def delete_message(
     store: SessionStore, tenant_id: str, chat_id: str, session_id: str, message_id: str
 ) -> Session:
-    """Removes a question and its answer (one id); the session as it is after."""
+    """Removes a question and its answer (one id); the session as it is after. A message the
+    session does not have changes nothing (RAGFlow v0.27 answers the session as it is)."""
     session = await store.pull_message(tenant_id, chat_id, session_id, message_id, now_ms())
-    if session is not None:
-        return session
-    if await store.get(tenant_id, chat_id, session_id) is None:
-        raise _not_found(session_id)
-    raise _message_not_found(message_id)
+    return session if session is not None else await _existing(store, tenant_id, chat_id, session_id)
 
 
 async def set_feedback(
     store: SessionStore, tenant_id: str, chat_id: str, session_id: str, message_id: str, thumbup: bool, feedback: str
 ) -> Session:
     """Rates an answer. As RAGFlow: a thumb up drops the comment; a thumb down stores the one given
-    (an empty one leaves the stored comment)."""
+    (an empty one leaves the stored comment); an id that is no answer of the session changes nothing."""
     comment = "" if thumbup else (feedback or None)
     session = await store.rate_answer(tenant_id, chat_id, session_id, message_id, thumbup, comment)
-    if session is not None:
-        return session
-    if await store.get(tenant_id, chat_id, session_id) is None:
+    return session if session is not None else await _existing(store, tenant_id, chat_id, session_id)
+
+
+async def _existing(store: SessionStore, tenant_id: str, chat_id: str, session_id: str) -> Session:
+    session = await store.get(tenant_id, chat_id, session_id)
+    if session is None:
         raise _not_found(session_id)
-    raise _message_not_found(message_id)
+    return session

@@ -146,15 +146,16 @@ class SessionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteMessage(self, request, context):
-        """Removes a question and its answer (they share the message id). NOT_FOUND: no such session or
-        message in it.
+        """Removes a question and its answer (they share the message id). NOT_FOUND: no such session; a
+        message it does not have changes nothing (the session is answered as it is, as RAGFlow v0.27).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SetFeedback(self, request, context):
-        """Stores a thumb up / down (and a comment) on an answer. NOT_FOUND: no such session or answer.
+        """Stores a thumb up / down (and a comment) on an answer. NOT_FOUND: no such session; an id that
+        is no answer of it changes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
