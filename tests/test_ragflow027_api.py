@@ -380,12 +380,13 @@ def test_message_delete_and_feedback_with_tenant_isolation(v027: httpx.Client, i
     up = ok(v027.put(f"{base}/messages/{second['id']}/feedback", json={"thumbup": True}))
     assert up["messages"][3]["thumbup"] is True and "feedback" not in up["messages"][3]
     error(v027.put(f"{base}/messages/{second['id']}/feedback", json={"thumbup": "yes"}), 400, 102)
-    error(v027.put(f"{base}/messages/{new_id()}/feedback", json={"thumbup": True}), 404, 105)
+    # An id the session does not have changes nothing and answers the session (RAGFlow v0.27).
+    assert ok(v027.put(f"{base}/messages/{new_id()}/feedback", json={"thumbup": False}))["messages"] == up["messages"]
 
     after = ok(v027.request("DELETE", f"{base}/messages/{first['id']}"))
     assert [m["id"] for m in after["messages"]] == [second["id"], second["id"]]
     assert ok(v027.get(base))["messages"] == after["messages"]
-    error(v027.request("DELETE", f"{base}/messages/{first['id']}"), 404, 105)
+    assert ok(v027.request("DELETE", f"{base}/messages/{first['id']}"))["messages"] == after["messages"]
     error(v027.request("DELETE", f"/chats/{chat['id']}/sessions/{new_id()}/messages/{second['id']}"), 404, 105)
 
 
@@ -415,6 +416,72 @@ def test_completion_from_messages(v027: httpx.Client, fake: FakeLLM) -> None:
     assert [m["content"] for m in session["messages"]] == [question, f"Echo: {question}"]
     error(v027.post("/chat/completions", json={"messages": [{"role": "assistant", "content": "x"}]}), 400, 102)
     error(v027.post("/chat/completions", json={}), 400, 102, "`question` is required.")
+
+
+def test_completion_passing_all_history_and_storing_nothing(v027: httpx.Client, fake: FakeLLM) -> None:
+    """v0.27's `pass_all_history_messages` answers from the messages sent instead of the session's;
+    `store_history_messages: false` (which needs it) stores neither the question nor the answer."""
+    chat = new_chat(v027, prompt_config={"prologue": ""})
+    first = ok(
+        v027.post("/chat/completions", json={"chat_id": chat["id"], "question": "stored " + new_id(), "stream": False})
+    )
+    sid = first["session_id"]
+    stored_before = ok(v027.get(f"/chats/{chat['id']}/sessions/{sid}"))["messages"]
+    question, earlier = "passed " + new_id(), "sent earlier " + new_id()
+    messages = [
+        {"role": "user", "content": earlier},
+        {"role": "assistant", "content": "sent answer"},
+        {"role": "user", "content": question},
+    ]
+    passed = ok(
+        v027.post(
+            "/chat/completions",
+            json={
+                "chat_id": chat["id"],
+                "session_id": sid,
+                "messages": messages,
+                "pass_all_history": True,
+                "stream": False,
+            },
+        )
+    )
+    assert passed["answer"] == f"Echo: {question}" and passed["session_id"] == sid
+    [sent] = fake.requests_mentioning(question)
+    turns = [(m["role"], m["content"]) for m in sent["messages"] if m["role"] != "system"]
+    assert turns == [("user", earlier), ("assistant", "sent answer"), ("user", question)]  # not the stored ones
+    after = ok(v027.get(f"/chats/{chat['id']}/sessions/{sid}"))["messages"]
+    assert [m["content"] for m in after] == [m["content"] for m in stored_before] + [question, f"Echo: {question}"]
+
+    unstored = "unstored " + new_id()
+    sessions_before = ok(v027.get(f"/chats/{chat['id']}/sessions"))
+    for extra in ({"session_id": sid}, {}):
+        body = {
+            "chat_id": chat["id"],
+            "messages": [{"role": "user", "content": unstored}],
+            "pass_all_history_messages": "true",
+            "store_history_messages": False,
+            "stream": False,
+            **extra,
+        }
+        answer = ok(v027.post("/chat/completions", json=body))
+        assert answer["answer"] == f"Echo: {unstored}" and answer["chat_id"] == chat["id"]
+        assert answer["session_id"] == extra.get("session_id", "")
+        with v027.stream("POST", "/chat/completions", json={**body, "stream": True}) as response:
+            events = sse_events(response.read())
+        assert events[-1] == {"code": 0, "message": "", "data": True}
+        assert all(e["data"]["session_id"] == extra.get("session_id", "") for e in events[:-1])
+    assert ok(v027.get(f"/chats/{chat['id']}/sessions/{sid}"))["messages"] == after  # nothing stored
+    assert ok(v027.get(f"/chats/{chat['id']}/sessions")) == sessions_before  # no session created
+
+    refused = {"chat_id": chat["id"], "question": "q", "store_history_messages": False}
+    error(
+        v027.post("/chat/completions", json=refused),
+        400,
+        102,
+        "`pass_all_history_messages` must be true when `store_history_messages` is false.",
+    )
+    unknown_session = {**refused, "pass_all_history": True, "session_id": new_id(), "stream": False}
+    error(v027.post("/chat/completions", json=unknown_session), 404, 105)
 
 
 def test_related_questions_and_refused_tools(v027: httpx.Client, fake: FakeLLM) -> None:

@@ -139,9 +139,17 @@ async def prepare_chat_completion(
     Without a ``chat_id`` the deployment's model answers the question alone: no datasets, no
     session, nothing stored (``session_id`` "")."""
     chat = await read_chat(ports, tenant_id, request.chat_id, admission, request.llm_overrides)
-    if not request.chat_id:
-        alone = StatelessRequest(chat_id="", question=request.question, history=request.history, given=request.given)
-        return await prepare_stateless_completion(ports, tenant_id, chat, alone)
+    if not request.chat_id or not request.store:
+        # Nothing stored: the deployment's model alone, or a chat answering the messages sent
+        # (its session, when named, must exist and is left as it is).
+        if request.chat_id and request.session_id is not None:
+            await ports.sessions.get_session(tenant_id, request.chat_id, request.session_id)
+        alone = StatelessRequest(
+            chat_id=request.chat_id, question=request.question, history=request.history, given=request.given
+        )
+        prepared = await prepare_stateless_completion(ports, tenant_id, chat, alone)
+        prepared.session_id = request.session_id or ""
+        return prepared
     snapshot = chat_snapshot(chat)
     variables = resolve_variables(snapshot.prompt, request.given)
     quote = request.quote if request.quote is not None else bool(snapshot.prompt.get("show_quote", True))
@@ -175,9 +183,15 @@ async def prepare_chat_completion(
             chat_id=request.chat_id,
             session_id=session_id,
             question=request.question,
-            history=[
-                ChatTurn(role=m.role, content=m.content) for m in appended.history if m.role in ("user", "assistant")
-            ],
+            history=(
+                list(request.history)
+                if request.pass_all_history
+                else [
+                    ChatTurn(role=m.role, content=m.content)
+                    for m in appended.history
+                    if m.role in ("user", "assistant")
+                ]
+            ),
             chat=snapshot,
             variables=variables,
             quote=quote,

@@ -26,8 +26,12 @@ class CompletionRequest:
     # This answer's own generation settings (llm_id, temperature, ...), checked by chat-service.
     llm_overrides: Mapping[str, Any] = field(default_factory=dict)
     # The conversation before the question, for a completion without a chat (a chat's session
-    # holds its own).
+    # holds its own) or one that passes all history (v0.27's `pass_all_history_messages`).
     history: list[ChatTurn] = field(default_factory=list)
+    # With a chat: answer from `history` instead of the session's stored messages ...
+    pass_all_history: bool = False
+    # ... and store nothing (v0.27's `store_history_messages: false`; needs `pass_all_history`).
+    store: bool = True
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ def _doc_id_list(value: Any) -> Any:
 class CompletionBody(OpenRequestModel):
     question: Text | None = None
     # RAGFlow v0.27 also takes the conversation (the last user message is the question); with a
-    # chat, its session holds the history, so only a completion without a chat uses the rest.
+    # chat, its session holds the history, so only a completion without a chat (or one passing
+    # all history) uses the rest.
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=MESSAGES_MAX)] | None = None
     stream: LenientBool | None = None
     session_id: Id | None = None
@@ -48,6 +49,12 @@ class CompletionBody(OpenRequestModel):
     frequency_penalty: JsonValue | None = None
     presence_penalty: JsonValue | None = None
     max_tokens: JsonValue | None = None
+    # RAGFlow v0.27: answer from the `messages` sent (not the session's stored history), and
+    # whether to store the question and answer (false needs the former: nothing else to go on).
+    pass_all_history_messages: LenientBool | None = None
+    pass_all_history: LenientBool | None = None
+    store_history_messages: LenientBool | None = None
+    store_history: LenientBool | None = None
 
     _split_doc_ids = field_validator("doc_ids", mode="before")(_doc_id_list)
 
@@ -62,7 +69,19 @@ class CompletionBody(OpenRequestModel):
             turns = self._turns()
             if not turns or turns[-1].role != "user" or not turns[-1].content.strip():
                 raise custom_error("The last message must be a non-empty user message.")
+        if not self.stores_history() and not self.passes_all_history():
+            raise custom_error("`pass_all_history_messages` must be true when `store_history_messages` is false.")
         return self
+
+    def passes_all_history(self) -> bool:
+        """v0.27's `pass_all_history_messages` (or `pass_all_history`); false by default."""
+        given = self.pass_all_history_messages
+        return bool(given if given is not None else self.pass_all_history)
+
+    def stores_history(self) -> bool:
+        """v0.27's `store_history_messages` (or `store_history`); true by default."""
+        given = self.store_history_messages if self.store_history_messages is not None else self.store_history
+        return True if given is None else given
 
     def _turns(self) -> list[ChatTurn]:
         """``messages`` as turns: system messages dropped, and answers before the first question."""

@@ -36,6 +36,8 @@ def completion_request(chat_id: str, body: CompletionBody) -> CompletionRequest:
         given=body.variables(),
         llm_overrides=body.llm_overrides(),
         history=body.earlier_turns(),
+        pass_all_history=body.passes_all_history(),
+        store=body.stores_history(),
     )
 
 
