@@ -25,6 +25,7 @@ from ragchat_gateway.routes import (
     completions,
     datasets,
     datasets_v027,
+    documents_v027,
     health,
     messages,
     openai_compat,
@@ -79,7 +80,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         chat_tools,
         openai_compat,
         datasets,
-        datasets_v027,
+        documents_v027,
+            datasets_v027,
         admin_keys,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -13,6 +13,10 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     # Files in one upload request (multipart); more are refused with 102.
     max_upload_files: int = 10_000
+    # Web pages added to a dataset (`POST .../documents?type=web`): seconds to fetch one, and
+    # whether loopback/private addresses may be fetched (off: only public hosts, as RAGFlow).
+    web_fetch_timeout_s: float = 10.0
+    web_fetch_private_hosts: bool = False
     # Seconds an API key lookup is cached in-process while the replica hears the key-change
     # channel on Redis (revocations and changes reach every replica at once through it) ...
     auth_cache_s: float = 60.0

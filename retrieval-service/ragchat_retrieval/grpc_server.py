@@ -85,6 +85,7 @@ def chunk_pb(c: dict[str, Any]) -> pb.Chunk:
         available=bool(c.get("available", True)),
         create_time=int(c.get("create_time", 0)),
         position=int(c.get("position", 0)),
+        image_id=c.get("image_id", ""),
     )
 
 
@@ -162,10 +163,55 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
                 pieces.append(message.data)
         if header is None:
             raise InvalidArgument("The upload must start with its header.")
-        doc = await documents.upload_document(
-            self.deps, header.tenant_id, header.dataset_id, header.name, b"".join(pieces)
-        )
+        incoming = documents.IncomingFile(header.name, b"".join(pieces), empty=header.empty)
+        (doc,) = await documents.upload_documents(self.deps, header.tenant_id, header.dataset_id, [incoming])
         return document_pb(doc)
+
+    async def UploadDocuments(
+        self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], context: grpc.aio.ServicerContext
+    ) -> Any:
+        (tenant_id, dataset_id), incoming = await self._uploaded_files(request_iterator)
+        stored = await documents.upload_documents(self.deps, tenant_id, dataset_id, incoming)
+        return pb.UploadDocumentsResponse(documents=[document_pb(d) for d in stored])
+
+    async def StoreFiles(
+        self, request_iterator: AsyncIterator[pb.UploadDocumentRequest], context: grpc.aio.ServicerContext
+    ) -> Any:
+        (tenant_id, _), incoming = await self._uploaded_files(request_iterator)
+        stored = await documents.store_files(self.deps, tenant_id, incoming)
+        return pb.StoreFilesResponse(files=[pb.StoredFile(**info) for info in stored])
+
+    async def _uploaded_files(
+        self, request_iterator: AsyncIterator[pb.UploadDocumentRequest]
+    ) -> tuple[tuple[str, str], list[documents.IncomingFile]]:
+        """The files of an upload stream (each header starts one) and their (tenant, dataset)."""
+        limit = self.deps.limits.max_upload_bytes
+        scope: tuple[str, str] | None = None
+        files: list[tuple[pb.UploadDocumentRequest.Header, list[bytes]]] = []
+        received = 0
+        async for message in request_iterator:
+            if message.HasField("header"):
+                header = message.header
+                if scope is None:
+                    scope = (header.tenant_id, header.dataset_id)
+                elif scope != (header.tenant_id, header.dataset_id):
+                    raise InvalidArgument("Every file of one upload goes to the same dataset.")
+                documents.check_upload_size(header.name, header.size, limit)
+                files.append((header, []))
+                received = 0
+            elif not files:
+                raise InvalidArgument("The upload must start with its header.")
+            else:
+                header, pieces = files[-1]
+                received += len(message.data)
+                documents.check_upload_size(header.name, received, limit)
+                pieces.append(message.data)
+        if scope is None:
+            raise InvalidArgument("The upload must start with its header.")
+        incoming = [
+            documents.IncomingFile(header.name, b"".join(pieces), empty=header.empty) for header, pieces in files
+        ]
+        return scope, incoming
 
     async def ListDocuments(self, request: pb.ListDocumentsRequest, context: grpc.aio.ServicerContext) -> Any:
         rows, total = await documents.list_documents(
@@ -242,6 +288,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             important_keywords=list(request.important_keywords),
             questions=list(request.questions),
             tag_kwd=list(request.tag_kwd),
+            image=request.image,
         )
         return chunk_pb(chunk)
 
@@ -253,8 +300,12 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             request.document_id,
             request.id,
             from_struct(request.fields),
+            image=request.image,
         )
         return chunk_pb(chunk)
+
+    async def GetImage(self, request: pb.ImageRef, context: grpc.aio.ServicerContext) -> Any:
+        return pb.Image(data=await chunks.get_image(self.deps, request.tenant_id, request.id))
 
     async def DeleteChunks(self, request: pb.DeleteChunksRequest, context: grpc.aio.ServicerContext) -> Any:
         count, errors = await chunks.delete_chunks(

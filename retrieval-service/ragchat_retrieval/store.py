@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from bson import Binary, ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -55,6 +58,22 @@ def _public(doc: Mapping[str, Any] | None) -> Doc | None:
     return out
 
 
+@dataclass(frozen=True)
+class StoredBlob:
+    id: str
+    name: str
+    data: bytes
+
+
+def _file_metadata(tenant_id: str, kind: str) -> Doc:
+    return {"tenant_id": tenant_id} if kind == "document" else {"tenant_id": tenant_id, "kind": kind}
+
+
+# GridFS's default piece size, and documents per bulk insert (well under Mongo's 48 MB batches).
+GRIDFS_CHUNK_BYTES = 255 * 1024
+BULK_WRITE_DOCS = 100
+
+
 class Store:
     """Typed access to the collections; every method takes the tenant."""
 
@@ -70,6 +89,9 @@ class Store:
         documents = self.db[DOCUMENTS]
         await documents.create_index([("tenant_id", ASCENDING), ("dataset_id", ASCENDING), ("create_time", DESCENDING)])
         await documents.create_index([("tenant_id", ASCENDING), ("dataset_id", ASCENDING), ("name", ASCENDING)])
+        # GridFS's own indexes, made here because put_files writes the bucket's collections itself.
+        await self.db[f"{FILES_BUCKET}.chunks"].create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
+        await self.db[f"{FILES_BUCKET}.files"].create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
 
     async def ping(self) -> None:
         try:
@@ -177,6 +199,11 @@ class Store:
         await self.db[DOCUMENTS].insert_one(row)
         return record
 
+    async def insert_documents(self, records: Sequence[Doc]) -> None:
+        rows = [{**{k: v for k, v in record.items() if k != "id"}, "_id": record["id"]} for record in records]
+        if rows:
+            await self.db[DOCUMENTS].insert_many(rows, ordered=True)
+
     async def get_document(self, tenant_id: str, document_id: str, dataset_id: str | None = None) -> Doc | None:
         query: Doc = {"tenant_id": tenant_id, "_id": document_id}
         if dataset_id is not None:
@@ -198,6 +225,15 @@ class Store:
         """Names of the dataset's documents that start with `prefix` (exact case)."""
         query = {"tenant_id": tenant_id, "dataset_id": dataset_id, "name": {"$regex": "^" + re.escape(prefix)}}
         return {row["name"] async for row in self.db[DOCUMENTS].find(query, {"name": 1})}
+
+    async def document_names_starting_any(self, tenant_id: str, dataset_id: str, prefixes: Sequence[str]) -> set[str]:
+        """Names of the dataset's documents that start with any of `prefixes` (exact case): one
+        query for a whole upload, however many files it has."""
+        if len(prefixes) == 1:
+            return await self.document_names_starting(tenant_id, dataset_id, prefixes[0])
+        query = {"tenant_id": tenant_id, "dataset_id": dataset_id}
+        names = {row["name"] async for row in self.db[DOCUMENTS].find(query, {"name": 1})}
+        return {name for name in names if name.startswith(tuple(prefixes))}
 
     async def document_name_taken(self, tenant_id: str, dataset_id: str, name: str, except_id: str = "") -> bool:
         query: Doc = {"tenant_id": tenant_id, "dataset_id": dataset_id, "name": name}
@@ -221,7 +257,9 @@ class Store:
         create_time_to: int = 0,
         ids: Sequence[str] = (),
     ) -> tuple[list[Doc], int]:
-        query: Doc = {"tenant_id": tenant_id, "dataset_id": dataset_id}
+        query: Doc = {"tenant_id": tenant_id}
+        if dataset_id:
+            query["dataset_id"] = dataset_id
         if ids:
             query["_id"] = {"$in": list(ids)}
         if id:
@@ -262,8 +300,38 @@ class Store:
         return bool(result.deleted_count)
 
     # -- files ---------------------------------------------------------------------------
-    async def put_file(self, file_id: str, name: str, data: bytes, tenant_id: str) -> None:
-        await self.files.upload_from_stream_with_id(file_id, name, data, metadata={"tenant_id": tenant_id})
+    async def put_file(self, file_id: str, name: str, data: bytes, tenant_id: str, *, kind: str = "document") -> None:
+        """`kind`: "document" (a dataset's document), "file" (the tenant's file store) or
+        "chunk_image"."""
+        await self.files.upload_from_stream_with_id(file_id, name, data, metadata=_file_metadata(tenant_id, kind))
+
+    async def put_files(self, files: Sequence[StoredBlob], tenant_id: str, *, kind: str = "document") -> None:
+        """Stores many files in a few bulk writes, in GridFS's layout (readable by read_file).
+
+        GridFS's own writer costs several round trips per file (its index checks, one chunk
+        write, one file write): a thousand small files took ~14 s that way, about 1 s so."""
+        chunks: list[Doc] = []
+        entries: list[Doc] = []
+        now = datetime.now(UTC)
+        for blob in files:
+            for n, start in enumerate(range(0, len(blob.data), GRIDFS_CHUNK_BYTES)):
+                piece = blob.data[start : start + GRIDFS_CHUNK_BYTES]
+                chunks.append({"_id": ObjectId(), "files_id": blob.id, "n": n, "data": Binary(piece)})
+            entries.append(
+                {
+                    "_id": blob.id,
+                    "length": len(blob.data),
+                    "chunkSize": GRIDFS_CHUNK_BYTES,
+                    "uploadDate": now,
+                    "filename": blob.name,
+                    "metadata": _file_metadata(tenant_id, kind),
+                }
+            )
+        # Chunks first: a file entry is only there once all of its content is.
+        for start in range(0, len(chunks), BULK_WRITE_DOCS):
+            await self.db[f"{FILES_BUCKET}.chunks"].insert_many(chunks[start : start + BULK_WRITE_DOCS], ordered=False)
+        for start in range(0, len(entries), BULK_WRITE_DOCS):
+            await self.db[f"{FILES_BUCKET}.files"].insert_many(entries[start : start + BULK_WRITE_DOCS], ordered=False)
 
     async def read_file(self, file_id: str, piece_bytes: int = 1024 * 1024) -> AsyncIterator[bytes]:
         stream = await self.files.open_download_stream(file_id)

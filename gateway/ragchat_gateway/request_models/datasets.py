@@ -6,7 +6,9 @@ other keys are kept for retrieval-service, which owns what they mean.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import base64
+import binascii
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, model_validator
 
@@ -111,7 +113,35 @@ class ChunkListQuery(Paging):
     id: Id | None = None
 
 
-class AddChunk(RequestModel):
+def decode_image_base64(value: Any) -> bytes:
+    """A chunk's ``image_base64`` (RAGFlow v0.27: plain base64, no data-URL prefix)."""
+    if not isinstance(value, str) or not value.strip():
+        raise custom_error("`image_base64` must be a non-empty string")
+    try:
+        image = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise custom_error("Invalid `image_base64`") from None
+    if not image:
+        raise custom_error("`image_base64` is empty")
+    return image
+
+
+class ChunkImage(RequestModel):
+    """``image_base64`` of a chunk create or update: stored, and served as the chunk's image."""
+
+    image_base64: Any = None
+
+    @model_validator(mode="after")
+    def _decodable(self) -> ChunkImage:
+        if "image_base64" in self.model_fields_set:
+            decode_image_base64(self.image_base64)
+        return self
+
+    def image(self) -> bytes:
+        return decode_image_base64(self.image_base64) if "image_base64" in self.model_fields_set else b""
+
+
+class AddChunk(ChunkImage):
     content: Text | None = None
     important_keywords: TextList | None = None
     questions: TextList | None = None
@@ -124,7 +154,9 @@ class AddChunk(RequestModel):
         return self
 
 
-class UpdateChunk(OpenRequestModel):
+class UpdateChunk(ChunkImage, OpenRequestModel):
+    model_config = OpenRequestModel.model_config  # other keys are kept for retrieval-service
+
     content: Text | None = None
     important_keywords: TextList | None = None
     questions: TextList | None = None

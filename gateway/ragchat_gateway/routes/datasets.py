@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
@@ -38,7 +40,10 @@ from ragchat_gateway.request_models.datasets import (
     UpdateDatasetBody,
     UpdateDocumentBody,
 )
+from ragchat_gateway.request_models.documents import EmptyDocument, UploadParams, WebDocument
+from ragchat_gateway.request_models.parsing import parse_json_object, validate
 from ragchat_gateway.responses import list_response
+from ragchat_gateway.web_pages import fetch_page
 
 router = APIRouter()
 SERVICE = "retrieval-service"
@@ -112,6 +117,11 @@ def http_date(epoch_ms: int) -> str | None:
     return formatdate(epoch_ms / 1000, usegmt=True) if epoch_ms else None
 
 
+def chunk_date(epoch_ms: int) -> str:
+    """RAGFlow's chunk `create_time`: the server's local time, "2026-12-07 04:00:00"."""
+    return datetime.fromtimestamp(epoch_ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def chunk_json(c: pb.Chunk) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -125,9 +135,10 @@ def chunk_json(c: pb.Chunk) -> dict[str, Any]:
         "tag_kwd": list(c.tag_kwd),
         "available": c.available,
         "create_timestamp": c.create_time / 1000,
-        "create_time": c.create_time,
+        "create_time": chunk_date(c.create_time),
         "positions": [],
-        "image_id": "",
+        "image_id": c.image_id,
+        "doc_type_kwd": "image" if c.image_id else "text",
     }
 
 
@@ -217,61 +228,141 @@ async def delete_datasets(principal: AuthDep, backends: BackendsDep, body: Delet
 # ---- documents ----------------------------------------------------------------------------
 
 
+# Files of one request go to retrieval-service in as few calls as this allows (each call's
+# files are held in its memory until they are stored).
+UPLOAD_BATCH_BYTES = 64 * 1024 * 1024
+
+
+def upload_batches(files: list[UploadFile]) -> list[list[UploadFile]]:
+    """The files in order, cut into calls of at most UPLOAD_BATCH_BYTES (a bigger file alone)."""
+    batches: list[list[UploadFile]] = []
+    size = 0
+    for upload in files:
+        if not batches or size + (upload.size or 0) > UPLOAD_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(upload)
+        size += upload.size or 0
+    return batches
+
+
 async def _upload_messages(
-    principal_tenant: str, dataset_id: str, upload: UploadFile
+    tenant_id: str, dataset_id: str, uploads: list[UploadFile]
 ) -> AsyncIterator[pb.UploadDocumentRequest]:
-    yield pb.UploadDocumentRequest(
-        header=pb.UploadDocumentRequest.Header(
-            tenant_id=principal_tenant, dataset_id=dataset_id, name=upload.filename or "", size=upload.size or 0
+    for upload in uploads:
+        yield pb.UploadDocumentRequest(
+            header=pb.UploadDocumentRequest.Header(
+                tenant_id=tenant_id, dataset_id=dataset_id, name=upload.filename or "", size=upload.size or 0
+            )
         )
-    )
-    await upload.seek(0)
-    while True:
-        piece = await upload.read(UPLOAD_PIECE_BYTES)
-        if not piece:
-            break
-        yield pb.UploadDocumentRequest(data=piece)
+        await upload.seek(0)
+        while True:
+            piece = await upload.read(UPLOAD_PIECE_BYTES)
+            if not piece:
+                break
+            yield pb.UploadDocumentRequest(data=piece)
+
+
+async def store_uploads(backends: Any, tenant_id: str, dataset_id: str, files: list[UploadFile]) -> list[pb.Document]:
+    """Stores the files as documents of the dataset, in order: one streamed call per batch."""
+    documents: list[pb.Document] = []
+    for batch in upload_batches(files):
+        reply = await rpc(
+            backends.retrieval.UploadDocuments(
+                _upload_messages(tenant_id, dataset_id, batch),
+                timeout=backends.settings.grpc_timeout_s * 6 + len(batch) * 0.05,
+            ),
+            SERVICE,
+        )
+        documents.extend(reply.documents)
+    return documents
+
+
+async def create_empty_document(backends: Any, tenant_id: str, dataset_id: str, name: str) -> pb.Document:
+    """RAGFlow v0.27's empty document (no file; a name the dataset has is refused)."""
+
+    async def messages() -> AsyncIterator[pb.UploadDocumentRequest]:
+        yield pb.UploadDocumentRequest(
+            header=pb.UploadDocumentRequest.Header(tenant_id=tenant_id, dataset_id=dataset_id, name=name, empty=True)
+        )
+
+    reply = await rpc(backends.retrieval.UploadDocuments(messages(), timeout=backends.settings.grpc_timeout_s), SERVICE)
+    document: pb.Document = reply.documents[0]
+    return document
 
 
 @router.post("/datasets/{dataset_id}/documents")
 async def upload_documents(
-    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep
+    dataset_id: str, request: Request, principal: AuthDep, backends: BackendsDep, query: UploadParams
 ) -> dict[str, Any]:
+    """Multipart files (`?type=local`, the default); v0.27 also takes `?type=empty` (a JSON body
+    naming an empty document) and `?type=web` (form fields `name` and `url`: the page, fetched)."""
+    if query.type == "empty":
+        body = validate(EmptyDocument, parse_json_object(await request.body()))
+        await _require_dataset(backends, principal.tenant_id, dataset_id)
+        document = await create_empty_document(backends, principal.tenant_id, dataset_id, body.document_name())
+        return envelope(document_json(document))
+    if query.type == "web":
+        return envelope(document_json(await add_web_page(request, principal.tenant_id, dataset_id, backends)))
+    files = await read_upload_files(request, backends)
+    # Unknown/foreign dataset → 105 before any upload.
+    await _require_dataset(backends, principal.tenant_id, dataset_id)
+    documents = await store_uploads(backends, principal.tenant_id, dataset_id, files)
+    return envelope([document_json(d) for d in documents])
+
+
+async def read_form(request: Request, backends: Any) -> FormData:
+    """The multipart (or url-encoded) form, or a 102 saying what is wrong with it."""
     content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise InvalidArgument("Upload files as multipart/form-data in the field `file`.")
-    limit = backends.settings.max_upload_bytes
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        raise InvalidArgument("Send the form as multipart/form-data or application/x-www-form-urlencoded.")
     try:
-        form = await request.form(max_files=backends.settings.max_upload_files)
+        return await request.form(max_files=backends.settings.max_upload_files)
     except MultiPartException as exc:
         raise InvalidArgument(f"The multipart body is malformed: {exc.message}") from None
     except HTTPException as exc:  # Starlette reports a malformed body so inside an app
         raise InvalidArgument(f"The multipart body is malformed: {exc.detail}") from None
     except Exception:
         raise InvalidArgument("The multipart body could not be read.") from None
+
+
+async def read_upload_files(request: Request, backends: Any) -> list[UploadFile]:
+    """The files of the multipart field `file`, each named and within the size limit (checked
+    before any is stored, so a bad one in a batch stores nothing)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise InvalidArgument("Upload files as multipart/form-data in the field `file`.")
+    form = await read_form(request, backends)
     files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
     if not files:
         raise InvalidArgument("No file part: send the files in the multipart field `file`.")
-    # Check every file before storing any, so a bad one in a batch stores nothing.
+    limit = backends.settings.max_upload_bytes
     for upload in files:
         name = upload.filename or ""
         if not name.strip():
             raise InvalidArgument("Every uploaded file needs a file name.")
         if (upload.size or 0) > limit:
             raise PayloadTooLarge(f"File '{name}' exceeds the upload limit of {limit // (1024 * 1024)} MiB.")
-    # Unknown/foreign dataset → 105 before any upload.
-    await _require_dataset(backends, principal.tenant_id, dataset_id)
-    documents = []
-    for upload in files:
-        reply = await rpc(
-            backends.retrieval.UploadDocument(
-                _upload_messages(principal.tenant_id, dataset_id, upload),
-                timeout=backends.settings.grpc_timeout_s * 6,
-            ),
-            SERVICE,
-        )
-        documents.append(document_json(reply))
-    return envelope(documents)
+    return files
+
+
+async def add_web_page(request: Request, tenant_id: str, dataset_id: str, backends: Any) -> pb.Document:
+    """`?type=web`: the page at `url` becomes the document "<name>.<its type>" (numbered when
+    taken). RAGFlow prints pages to PDF; ragchat keeps the page as fetched (web_pages)."""
+    form = await read_form(request, backends)
+    body = validate(WebDocument, {k: v for k, v in form.items() if isinstance(v, str)})
+    await _require_dataset(backends, tenant_id, dataset_id)
+    settings = backends.settings
+    page = await fetch_page(
+        body.url or "",
+        allow_private=settings.web_fetch_private_hosts,
+        max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.web_fetch_timeout_s,
+    )
+    name = body.name_stem() + page.extension
+    (document,) = await store_uploads(
+        backends, tenant_id, dataset_id, [UploadFile(io.BytesIO(page.data), size=len(page.data), filename=name)]
+    )
+    return document
 
 
 async def _require_dataset(backends: Any, tenant_id: str, dataset_id: str) -> pb.Dataset:
@@ -285,6 +376,19 @@ async def _require_dataset(backends: Any, tenant_id: str, dataset_id: str) -> pb
         raise NotFound(f"Dataset {dataset_id} not found.")
     dataset: pb.Dataset = reply.datasets[0]
     return dataset
+
+
+async def require_document(backends: Any, tenant_id: str, dataset_id: str, document_id: str) -> pb.Document:
+    """The tenant's document of that dataset, or 105 ("You don't own the document X.")."""
+    reply = await rpc(
+        backends.retrieval.ListDocuments(
+            pb.ListDocumentsRequest(tenant_id=tenant_id, dataset_id=dataset_id, id=document_id, page_size=1),
+            timeout=backends.settings.grpc_timeout_s,
+        ),
+        SERVICE,
+    )
+    document: pb.Document = reply.docs[0]
+    return document
 
 
 @router.get("/datasets/{dataset_id}/documents")
@@ -453,6 +557,7 @@ async def add_chunk(
                 important_keywords=body.important_keywords or [],
                 questions=body.questions or [],
                 tag_kwd=body.tag_kwd or [],
+                image=body.image(),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -477,7 +582,8 @@ async def update_chunk(
                 dataset_id=dataset_id,
                 document_id=document_id,
                 id=chunk_id,
-                fields=to_struct(_sent(body)),
+                fields=to_struct({k: v for k, v in _sent(body).items() if k != "image_base64"}),
+                image=body.image(),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

@@ -34,6 +34,7 @@ def _chunk(hit: Hit, document_name: str) -> Chunk:
         "available": bool(p.get("available", True)),
         "create_time": int(p.get("create_time", 0)),
         "position": int(p.get("position", 0)),
+        "image_id": p.get("image_id", ""),
     }
 
 
@@ -87,6 +88,7 @@ async def add_chunk(
     important_keywords: Sequence[str] = (),
     questions: Sequence[str] = (),
     tag_kwd: Sequence[str] = (),
+    image: bytes = b"",
 ) -> Chunk:
     if not content or not content.strip():
         raise InvalidArgument("`content` is required and cannot be empty.")
@@ -114,6 +116,8 @@ async def add_chunk(
             "available": is_enabled(doc),
             "create_time": now_ms(),
         }
+        if image:
+            payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, chunk_id, image)
         sparse = text.document_sparse(content, doc["name"], [*keywords, *asked])
         await deps.vectors.upsert([ChunkPoint(chunk_id, dense, sparse, payload)])
         await deps.store.update_document(tenant_id, document_id, {"update_time": now_ms()}, inc={"chunk_count": 1})
@@ -130,7 +134,13 @@ async def _get_chunk(deps: Deps, tenant_id: str, document_id: str, chunk_id: str
 
 
 async def update_chunk(
-    deps: Deps, tenant_id: str, dataset_id: str, document_id: str, chunk_id: str, fields: dict[str, Any]
+    deps: Deps,
+    tenant_id: str,
+    dataset_id: str,
+    document_id: str,
+    chunk_id: str,
+    fields: dict[str, Any],
+    image: bytes = b"",
 ) -> Chunk:
     async with deps.locks.of(document_id):
         doc = await get_document(deps, tenant_id, dataset_id, document_id)
@@ -152,6 +162,8 @@ async def update_chunk(
             if not isinstance(fields["available"], bool | int):
                 raise InvalidArgument("`available` must be a boolean.")
             payload["available"] = bool(fields["available"])
+        if image:
+            payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, chunk_id, image)
         indexed = _indexed_text(payload["content"], payload["important_keywords"], payload["questions"])
         dense = (await deps.embed([indexed]))[0]
         sparse = text.document_sparse(
@@ -159,6 +171,30 @@ async def update_chunk(
         )
         await deps.vectors.upsert([ChunkPoint(chunk_id, dense, sparse, payload)])
     return _chunk(Hit(id=chunk_id, score=0.0, payload=payload), doc["name"])
+
+
+def image_id_of(dataset_id: str, chunk_id: str) -> str:
+    """RAGFlow's id of a chunk's image, as `GET /documents/images/{id}` takes it."""
+    return f"{dataset_id}-{chunk_id}"
+
+
+async def _store_image(deps: Deps, tenant_id: str, dataset_id: str, chunk_id: str, image: bytes) -> str:
+    """Keeps (or replaces) the chunk's image; its id."""
+    image_id = image_id_of(dataset_id, chunk_id)
+    await deps.store.delete_file(image_id)
+    await deps.store.put_file(image_id, image_id, image, tenant_id, kind="chunk_image")
+    return image_id
+
+
+async def get_image(deps: Deps, tenant_id: str, image_id: str) -> bytes:
+    """The image of one of the tenant's chunks, while the chunk exists and names it."""
+    dataset_id, _, chunk_id = image_id.partition("-")
+    if len(chunk_id) != 32 or not dataset_id:
+        raise NotFound("Image not found.")
+    hits = await deps.vectors.scroll(Scope(tenant_id=tenant_id, dataset_ids=[dataset_id], chunk_ids=[chunk_id]), 1)
+    if not hits or hits[0].payload.get("image_id") != image_id:
+        raise NotFound("Image not found.")
+    return b"".join([piece async for piece in deps.store.read_file(image_id)])
 
 
 async def delete_chunks(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -14,6 +16,7 @@ from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain.datasets import check_chunk_method, check_parser_config, dataset_record
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, split_name
 from ragchat_retrieval.domain.ports import Scope
+from ragchat_retrieval.store import StoredBlob
 
 Document = dict[str, Any]
 
@@ -67,33 +70,102 @@ def check_file(name: str, data: bytes, limit: int) -> str:
     return SUPPORTED_TYPES[ext]
 
 
-async def upload_document(deps: Deps, tenant_id: str, dataset_id: str, name: str, data: bytes) -> Document:
-    """Stores the file as a new document; a name the dataset already has gets the first free
-    "name(n).ext", as RAGFlow numbers copies."""
+@dataclass(frozen=True)
+class IncomingFile:
+    """One file of an upload; `empty` is RAGFlow v0.27's empty document (no file, any name)."""
+
+    name: str
+    data: bytes = b""
+    empty: bool = False
+
+
+async def upload_documents(
+    deps: Deps, tenant_id: str, dataset_id: str, files: Sequence[IncomingFile]
+) -> list[Document]:
+    """Stores the files as new documents, in the order given. Every file is checked before any
+    is stored. A name the dataset (or an earlier file of the batch) already has gets the first
+    free "name(n).ext", as RAGFlow numbers copies; an empty document's taken name is refused."""
     dataset = await dataset_record(deps, tenant_id, dataset_id)
-    name = PurePath(name.replace("\\", "/")).name if name else name
-    doc_type = check_file(name, data, deps.limits.max_upload_bytes)
+    checked: list[tuple[IncomingFile, str]] = []
+    for incoming in files:
+        if incoming.empty:
+            name = incoming.name.strip()
+            checked.append((IncomingFile(name, empty=True), _check_empty_name(name)))
+            continue
+        name = PurePath(incoming.name.replace("\\", "/")).name if incoming.name else incoming.name
+        doc_type = check_file(name, incoming.data, deps.limits.max_upload_bytes)
+        checked.append((IncomingFile(name, incoming.data), doc_type))
     # One name allocation at a time per dataset in this process (the single writer).
     async with deps.locks.of(f"names:{dataset_id}"):
-        taken = await deps.store.document_names_starting(tenant_id, dataset_id, split_name(name)[0])
-        name = free_name(name, taken)
-        if len(name) > MAX_NAME_CHARS:
-            raise InvalidArgument(f"File name '{name[:40]}...' is longer than {MAX_NAME_CHARS} characters.")
-        return await _insert_document(deps, tenant_id, dataset, name, doc_type, data)
+        stems = {split_name(f.name)[0] for f, _ in checked}
+        taken = await deps.store.document_names_starting_any(tenant_id, dataset_id, sorted(stems))
+        records: list[Document] = []
+        for incoming, doc_type in checked:
+            if incoming.empty:
+                if incoming.name in taken:
+                    raise InvalidArgument("Duplicated document name in the same dataset.")
+                name = incoming.name
+            else:
+                name = free_name(incoming.name, taken)
+                if len(name) > MAX_NAME_CHARS:
+                    raise InvalidArgument(f"File name '{name[:40]}...' is longer than {MAX_NAME_CHARS} characters.")
+            taken.add(name)
+            records.append(_document_record(tenant_id, dataset, name, doc_type, incoming))
+        blobs = [StoredBlob(r["id"], r["name"], f.data) for r, (f, _) in zip(records, checked, strict=True)]
+        await deps.store.put_files(blobs, tenant_id)
+        await deps.store.insert_documents(records)
+        return records
 
 
-async def _insert_document(
-    deps: Deps, tenant_id: str, dataset: dict[str, Any], name: str, doc_type: str, data: bytes
-) -> Document:
-    dataset_id = dataset["id"]
+async def store_files(deps: Deps, tenant_id: str, files: Sequence[IncomingFile]) -> list[dict[str, Any]]:
+    """Keeps the files in the tenant's file store, outside any dataset (RAGFlow v0.27's
+    /documents/upload); answers what v0.27 answers of each (id, name, size, type)."""
+    for incoming in files:
+        if not incoming.name.strip():
+            raise InvalidArgument("Every uploaded file needs a file name.")
+        if len(incoming.name.encode("utf-8")) > MAX_NAME_CHARS:
+            raise InvalidArgument(f"File name must be {MAX_NAME_CHARS} bytes or less.")
+        check_upload_size(incoming.name, len(incoming.data), deps.limits.max_upload_bytes)
     now = now_ms()
-    record: Document = {
+    stored: list[dict[str, Any]] = [
+        {
+            "id": new_id(),
+            "name": f.name,
+            "size": len(f.data),
+            "extension": f.name.rsplit(".", 1)[-1].lower() if "." in f.name else "",
+            "mime_type": mimetypes.guess_type(f.name)[0] or "application/octet-stream",
+            "create_time": now,
+        }
+        for f in files
+    ]
+    blobs = [StoredBlob(info["id"], f.name, f.data) for info, f in zip(stored, files, strict=True)]
+    await deps.store.put_files(blobs, tenant_id, kind="file")
+    return stored
+
+
+def _check_empty_name(name: str) -> str:
+    """An empty document's name, checked as RAGFlow v0.27 checks it; its type is "virtual"."""
+    if not name.strip():
+        raise InvalidArgument("File name can't be empty.")
+    if len(name.encode("utf-8")) > MAX_NAME_CHARS:
+        raise InvalidArgument(f"File name must be {MAX_NAME_CHARS} bytes or less.")
+    return VIRTUAL_TYPE
+
+
+VIRTUAL_TYPE = "virtual"
+
+
+def _document_record(
+    tenant_id: str, dataset: dict[str, Any], name: str, doc_type: str, incoming: IncomingFile
+) -> Document:
+    now = now_ms()
+    return {
         "id": new_id(),
         "tenant_id": tenant_id,
-        "dataset_id": dataset_id,
+        "dataset_id": dataset["id"],
         "name": name,
-        "location": name,
-        "size": len(data),
+        "location": "" if incoming.empty else name,
+        "size": len(incoming.data),
         "type": doc_type,
         "suffix": extension(name),
         "run": "UNSTART",
@@ -110,9 +182,6 @@ async def _insert_document(
         "create_time": now,
         "update_time": now,
     }
-    await deps.store.put_file(record["id"], name, data, tenant_id)
-    await deps.store.insert_document(record)
-    return record
 
 
 async def get_document(deps: Deps, tenant_id: str, dataset_id: str, document_id: str) -> Document:
@@ -144,8 +213,12 @@ async def list_documents(
     ids: Sequence[str] = (),
 ) -> tuple[list[Document], int]:
     """A page of the dataset's documents. An `id` or `name` that matches no document of the dataset
-    is NotFound ("You don't own the document X.", RAGFlow's words); `ids` lists exactly those."""
-    await dataset_record(deps, tenant_id, dataset_id)
+    is NotFound ("You don't own the document X.", RAGFlow's words); `ids` lists exactly those.
+    No `dataset_id`: the tenant's documents of `ids`, in any of its datasets."""
+    if dataset_id:
+        await dataset_record(deps, tenant_id, dataset_id)
+    elif not ids:
+        raise InvalidArgument("A dataset id is required.")
     orderby = orderby or "create_time"
     if orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")

@@ -60,17 +60,35 @@ def _append_msg(previous: str, message: str) -> str:
     return text[-MAX_PROGRESS_MSG:]
 
 
-async def start_parsing(
+async def _documents_to_parse(
     deps: Deps, tenant_id: str, dataset_id: str, document_ids: Sequence[str]
-) -> tuple[int, list[str]]:
-    await get_dataset(deps, tenant_id, dataset_id)
+) -> tuple[dict[str, Document], list[str]]:
+    """The tenant's documents named (an empty `dataset_id`: in any of its datasets, as v0.27's
+    /documents/ingest names them) and the ids asked for, each once."""
+    if dataset_id:
+        await get_dataset(deps, tenant_id, dataset_id)
     wanted = dedupe(document_ids)
     if not wanted:
         raise InvalidArgument("`document_ids` is required.")
-    found = {d["id"]: d for d in await deps.store.get_documents(tenant_id, wanted, dataset_id)}
+    found = {d["id"]: d for d in await deps.store.get_documents(tenant_id, wanted, dataset_id or None)}
+    return found, wanted
+
+
+def _not_found(document_id: str, dataset_id: str) -> str:
+    return (
+        f"Document {document_id} not found in dataset {dataset_id}."
+        if dataset_id
+        else f"Document {document_id} not found."
+    )
+
+
+async def start_parsing(
+    deps: Deps, tenant_id: str, dataset_id: str, document_ids: Sequence[str]
+) -> tuple[int, list[str]]:
+    found, wanted = await _documents_to_parse(deps, tenant_id, dataset_id, document_ids)
     missing = [i for i in wanted if i not in found]
     if missing:
-        raise NotFound(f"Document {missing[0]} not found in dataset {dataset_id}.")
+        raise NotFound(_not_found(missing[0], dataset_id))
     started = 0
     errors: list[str] = []
     for document_id in wanted:
@@ -107,17 +125,13 @@ async def start_parsing(
 async def stop_parsing(
     deps: Deps, tenant_id: str, dataset_id: str, document_ids: Sequence[str]
 ) -> tuple[int, list[str]]:
-    await get_dataset(deps, tenant_id, dataset_id)
-    wanted = dedupe(document_ids)
-    if not wanted:
-        raise InvalidArgument("`document_ids` is required.")
-    found = {d["id"]: d for d in await deps.store.get_documents(tenant_id, wanted, dataset_id)}
+    found, wanted = await _documents_to_parse(deps, tenant_id, dataset_id, document_ids)
     errors: list[str] = []
     stopped = 0
     for document_id in wanted:
         doc = found.get(document_id)
         if doc is None:
-            errors.append(f"Document {document_id} not found in dataset {dataset_id}.")
+            errors.append(_not_found(document_id, dataset_id))
             continue
         if doc.get("run") != RUNNING:
             errors.append(f"Document {document_id} is not being parsed.")

@@ -209,21 +209,51 @@ class Document(_message.Message):
 class UploadDocumentRequest(_message.Message):
     __slots__ = ("header", "data")
     class Header(_message.Message):
-        __slots__ = ("tenant_id", "dataset_id", "name", "size")
+        __slots__ = ("tenant_id", "dataset_id", "name", "size", "empty")
         TENANT_ID_FIELD_NUMBER: _ClassVar[int]
         DATASET_ID_FIELD_NUMBER: _ClassVar[int]
         NAME_FIELD_NUMBER: _ClassVar[int]
         SIZE_FIELD_NUMBER: _ClassVar[int]
+        EMPTY_FIELD_NUMBER: _ClassVar[int]
         tenant_id: str
         dataset_id: str
         name: str
         size: int
-        def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+        empty: bool
+        def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., empty: _Optional[bool] = ...) -> None: ...
     HEADER_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     header: UploadDocumentRequest.Header
     data: bytes
     def __init__(self, header: _Optional[_Union[UploadDocumentRequest.Header, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class UploadDocumentsResponse(_message.Message):
+    __slots__ = ("documents",)
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    documents: _containers.RepeatedCompositeFieldContainer[Document]
+    def __init__(self, documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ...) -> None: ...
+
+class StoredFile(_message.Message):
+    __slots__ = ("id", "name", "size", "extension", "mime_type", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    EXTENSION_FIELD_NUMBER: _ClassVar[int]
+    MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    size: int
+    extension: str
+    mime_type: str
+    create_time: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., extension: _Optional[str] = ..., mime_type: _Optional[str] = ..., create_time: _Optional[int] = ...) -> None: ...
+
+class StoreFilesResponse(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[StoredFile]
+    def __init__(self, files: _Optional[_Iterable[_Union[StoredFile, _Mapping]]] = ...) -> None: ...
 
 class ListDocumentsRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_id", "page", "page_size", "orderby", "desc", "id", "name", "keywords", "create_time_from", "create_time_to", "ids")
@@ -310,7 +340,7 @@ class ParseResponse(_message.Message):
     def __init__(self, success_count: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Chunk(_message.Message):
-    __slots__ = ("id", "content", "document_id", "document_name", "dataset_id", "important_keywords", "questions", "available", "create_time", "position", "tag_kwd")
+    __slots__ = ("id", "content", "document_id", "document_name", "dataset_id", "important_keywords", "questions", "available", "create_time", "position", "tag_kwd", "image_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -322,6 +352,7 @@ class Chunk(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     TAG_KWD_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     content: str
     document_id: str
@@ -333,7 +364,8 @@ class Chunk(_message.Message):
     create_time: int
     position: int
     tag_kwd: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., dataset_id: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., create_time: _Optional[int] = ..., position: _Optional[int] = ..., tag_kwd: _Optional[_Iterable[str]] = ...) -> None: ...
+    image_id: str
+    def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., dataset_id: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., create_time: _Optional[int] = ..., position: _Optional[int] = ..., tag_kwd: _Optional[_Iterable[str]] = ..., image_id: _Optional[str] = ...) -> None: ...
 
 class ListChunksRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_id", "document_id", "page", "page_size", "keywords", "id")
@@ -364,7 +396,7 @@ class ListChunksResponse(_message.Message):
     def __init__(self, chunks: _Optional[_Iterable[_Union[Chunk, _Mapping]]] = ..., total: _Optional[int] = ..., document: _Optional[_Union[Document, _Mapping]] = ...) -> None: ...
 
 class AddChunkRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_id", "document_id", "content", "important_keywords", "questions", "tag_kwd")
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "content", "important_keywords", "questions", "tag_kwd", "image")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -372,6 +404,7 @@ class AddChunkRequest(_message.Message):
     IMPORTANT_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
     QUESTIONS_FIELD_NUMBER: _ClassVar[int]
     TAG_KWD_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_id: str
     document_id: str
@@ -379,21 +412,38 @@ class AddChunkRequest(_message.Message):
     important_keywords: _containers.RepeatedScalarFieldContainer[str]
     questions: _containers.RepeatedScalarFieldContainer[str]
     tag_kwd: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., content: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., tag_kwd: _Optional[_Iterable[str]] = ...) -> None: ...
+    image: bytes
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., content: _Optional[str] = ..., important_keywords: _Optional[_Iterable[str]] = ..., questions: _Optional[_Iterable[str]] = ..., tag_kwd: _Optional[_Iterable[str]] = ..., image: _Optional[bytes] = ...) -> None: ...
 
 class UpdateChunkRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_id", "document_id", "id", "fields")
+    __slots__ = ("tenant_id", "dataset_id", "document_id", "id", "fields", "image")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     FIELDS_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_id: str
     document_id: str
     id: str
     fields: _struct_pb2.Struct
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    image: bytes
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., image: _Optional[bytes] = ...) -> None: ...
+
+class ImageRef(_message.Message):
+    __slots__ = ("tenant_id", "id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class Image(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
 
 class DeleteChunksRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_id", "document_id", "ids", "delete_all")

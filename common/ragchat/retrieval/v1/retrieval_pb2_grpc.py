@@ -69,6 +69,16 @@ class RetrievalServiceStub:
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.FromString,
                 _registered_method=True)
+        self.UploadDocuments = channel.stream_unary(
+                '/ragchat.retrieval.v1.RetrievalService/UploadDocuments',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentsResponse.FromString,
+                _registered_method=True)
+        self.StoreFiles = channel.stream_unary(
+                '/ragchat.retrieval.v1.RetrievalService/StoreFiles',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.StoreFilesResponse.FromString,
+                _registered_method=True)
         self.ListDocuments = channel.unary_unary(
                 '/ragchat.retrieval.v1.RetrievalService/ListDocuments',
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsRequest.SerializeToString,
@@ -118,6 +128,11 @@ class RetrievalServiceStub:
                 '/ragchat.retrieval.v1.RetrievalService/DeleteChunks',
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteChunksRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.GetImage = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/GetImage',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ImageRef.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Image.FromString,
                 _registered_method=True)
         self.Search = channel.unary_unary(
                 '/ragchat.retrieval.v1.RetrievalService/Search',
@@ -206,6 +221,24 @@ class RetrievalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadDocuments(self, request_iterator, context):
+        """Uploads many files into one dataset in one call: every `header` starts a file (all of the
+        same tenant and dataset), the `data` pieces after it are its content. Every file is checked
+        before any is stored (INVALID_ARGUMENT naming the first bad one); taken names are numbered
+        as UploadDocument numbers them. The documents come back in the order sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StoreFiles(self, request_iterator, context):
+        """Stores files in the tenant's file store, outside any dataset (RAGFlow v0.27's
+        /documents/upload); same stream as UploadDocuments, `dataset_id` empty. Any type is kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListDocuments(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -272,6 +305,14 @@ class RetrievalServiceServicer:
 
     def DeleteChunks(self, request, context):
         """Deletes chunks of one document: `ids`, or all of them with `delete_all`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetImage(self, request, context):
+        """The image of a chunk ("{dataset_id}-{chunk_id}", RAGFlow's image id) while the chunk exists.
+        NOT_FOUND for any other id, another tenant's, or a chunk without an image.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -357,6 +398,16 @@ def add_RetrievalServiceServicer_to_server(servicer, server):
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.SerializeToString,
             ),
+            'UploadDocuments': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadDocuments,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentsResponse.SerializeToString,
+            ),
+            'StoreFiles': grpc.stream_unary_rpc_method_handler(
+                    servicer.StoreFiles,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.StoreFilesResponse.SerializeToString,
+            ),
             'ListDocuments': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDocuments,
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListDocumentsRequest.FromString,
@@ -406,6 +457,11 @@ def add_RetrievalServiceServicer_to_server(servicer, server):
                     servicer.DeleteChunks,
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteChunksRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.SerializeToString,
+            ),
+            'GetImage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImage,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ImageRef.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Image.SerializeToString,
             ),
             'Search': grpc.unary_unary_rpc_method_handler(
                     servicer.Search,
@@ -622,6 +678,60 @@ class RetrievalService:
             '/ragchat.retrieval.v1.RetrievalService/UploadDocument',
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadDocuments(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/UploadDocuments',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StoreFiles(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/StoreFiles',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UploadDocumentRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.StoreFilesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -892,6 +1002,33 @@ class RetrievalService:
             '/ragchat.retrieval.v1.RetrievalService/DeleteChunks',
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteChunksRequest.SerializeToString,
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/GetImage',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ImageRef.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.Image.FromString,
             options,
             channel_credentials,
             insecure,
