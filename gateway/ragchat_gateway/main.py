@@ -23,6 +23,7 @@ from ragchat_gateway.routes import (
     chat_tools,
     chats,
     completions,
+    dataset_compiled,
     datasets,
     datasets_v027,
     documents_v027,
@@ -81,7 +82,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openai_compat,
         datasets,
         documents_v027,
-            datasets_v027,
+        dataset_compiled,
+        datasets_v027,
         admin_keys,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
