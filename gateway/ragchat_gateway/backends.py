@@ -14,6 +14,7 @@ from ragchat.retrieval.v1.retrieval_pb2_grpc import RetrievalServiceStub
 from ragchat.session.v1.session_pb2_grpc import SessionServiceStub
 from ragchat_common.grpc_utils import insecure_channel
 from ragchat_gateway.auth.authenticator import KeyAuthenticator
+from ragchat_gateway.chat_snapshots import ChatSnapshots
 from ragchat_gateway.ratelimit.service import RateLimits
 from ragchat_gateway.settings import GatewaySettings
 from ragchat_gateway.streaming.hub import StreamHub
@@ -31,6 +32,7 @@ class Backends:
     redis: Redis
     rate_limits: RateLimits
     auth: KeyAuthenticator
+    chats: ChatSnapshots
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     draining: bool = False
     # Completions: the AMQP job publisher and the Redis stream hub (opened by start_streaming).
@@ -46,6 +48,7 @@ class Backends:
         )
         self.streams = StreamHub(self.settings.redis_url, self.settings.namespace)
         await self.streams.start()
+        await self.chats.start(self.redis)
         await self.jobs.start()
 
     async def close(self) -> None:
@@ -56,6 +59,7 @@ class Backends:
         for channel in self.channels.values():
             await channel.close()
         await self.auth.close()
+        await self.chats.close()
         await self.redis.aclose()
         await self.rate_limits.close()
         self.mongo_client.close()
@@ -79,9 +83,10 @@ def open_backends(settings: GatewaySettings) -> Backends:
         default_ragflow_version=settings.ragflow_version,
         last_used_interval_s=settings.auth_last_used_interval_s,
     )
+    chat = ChatServiceStub(channels["chat-service"])
     return Backends(
         settings=settings,
-        chat=ChatServiceStub(channels["chat-service"]),
+        chat=chat,
         session=SessionServiceStub(channels["session-service"]),
         retrieval=RetrievalServiceStub(channels["retrieval-service"]),
         mongo_client=mongo_client,
@@ -89,5 +94,12 @@ def open_backends(settings: GatewaySettings) -> Backends:
         redis=Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0),
         rate_limits=RateLimits(settings),
         auth=auth,
+        chats=ChatSnapshots(
+            chat,
+            settings.namespace,
+            ttl_s=settings.chat_cache_s,
+            fallback_ttl_s=settings.chat_cache_fallback_s,
+            timeout_s=settings.grpc_timeout_s,
+        ),
         channels=channels,
     )

@@ -22,6 +22,11 @@ class GatewaySettings(ServiceSettings):
     auth_cache_s: float = 60.0
     # ... and while it does not (Redis down): changes then take effect within this.
     auth_cache_fallback_s: float = 2.0
+    # Seconds a chat's settings are cached for completions while the replica hears the
+    # chat-change channel (changes through any replica reach it at once) ...
+    chat_cache_s: float = 60.0
+    # ... and while it does not (Redis down): a change made on another replica shows within this.
+    chat_cache_fallback_s: float = 1.0
     # A key's `last_used_at` is written at most this often (seconds).
     auth_last_used_interval_s: float = 60.0
     # Bearer token of the admin API (/api/v1/admin); empty turns the admin API off. In Kubernetes

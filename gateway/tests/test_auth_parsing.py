@@ -21,10 +21,10 @@ def test_bearer_header_parsing() -> None:
 
 def test_key_cache_entries_age_out_are_invalidated_and_bounded() -> None:
     principal = Principal(key_id="k", tenant_id="t", tenant_name="n")
-    cache = KeyCache(max_entries=3)
+    cache = KeyCache("keys", ttl_s=60, fallback_ttl_s=2, max_entries=3)
     assert cache.get("h", 60) == (False, None)
-    cache.put("h", principal)
-    cache.put("unknown", None)
+    cache.store("h", principal)
+    cache.store("unknown", None)
     assert cache.get("h", 60) == (True, principal) and cache.get("unknown", 60) == (True, None)
     time.sleep(0.06)
     # How long an entry counts is decided when it is read (long TTL or the fallback one).
@@ -33,12 +33,12 @@ def test_key_cache_entries_age_out_are_invalidated_and_bounded() -> None:
     generation = cache.generation
     cache.invalidate("k")
     assert cache.get("h", 60) == (False, None)
-    cache.put("h", principal, generation)
+    cache.store("h", principal, generation)
     assert cache.get("h", 60) == (False, None)
-    cache.put("h", principal, cache.generation)
+    cache.store("h", principal, cache.generation)
     assert cache.get("h", 60) == (True, principal)
     cache.clear()
     assert len(cache) == 0
     for name in ("a", "b", "c", "d"):
-        cache.put(name, None)
+        cache.store(name, None)
     assert len(cache) <= 3

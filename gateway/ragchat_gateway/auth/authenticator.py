@@ -9,27 +9,23 @@ Raises Unauthenticated (103: missing, malformed, unknown, revoked or expired key
 (503: the key store does not answer).
 
 Keys are cached in-process by hash, so a cache hit costs a dict lookup and two clock reads.
-Revoking or changing a key publishes its id on a Redis channel every replica listens to; a
-replica drops that key at once (within milliseconds). While a replica does not hear the channel
-(Redis down, connection lost, no answer to its pings) it keeps entries only
-``fallback_ttl_s`` instead of ``ttl_s``, and it forgets everything when it hears it again, since
-it may have missed a notice meanwhile.
+Revoking or changing a key publishes its id on a Redis channel every replica listens to, and
+each replica drops that key within milliseconds (``replicated_cache``: what happens while a
+replica does not hear the channel).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from ragchat_common.errors import Unauthenticated, Unavailable
 from ragchat_gateway.auth import domain
 from ragchat_gateway.auth.principal import DEFAULT_RAGFLOW_VERSION, Principal, RagflowVersion
+from ragchat_gateway.replicated_cache import ReplicatedCache
 
 log = logging.getLogger(__name__)
 
@@ -56,52 +52,11 @@ def bearer_key(authorization: str | None) -> str:
     return key
 
 
-class KeyCache:
-    """Key hash → principal (None for a key that does not resolve), with the time it was stored.
+class KeyCache(ReplicatedCache[Principal | None]):
+    """Key hash → principal (None for a key that does not resolve), dropped by key id."""
 
-    How long an entry stays valid is decided when it is read (``max_age_s``), because it depends on
-    whether the replica hears the key-change channel right now. ``generation`` changes on every
-    invalidation: a lookup that started before one does not store its (maybe stale) answer.
-    """
-
-    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self.generation = 0
-        self._entries: dict[str, tuple[float, Principal | None]] = {}
-        self._hash_of: dict[str, str] = {}  # key_id → key hash, to drop a key by its id
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key_hash: str, max_age_s: float, now: float | None = None) -> tuple[bool, Principal | None]:
-        entry = self._entries.get(key_hash)
-        if entry is None:
-            return False, None
-        stored, principal = entry
-        if (time.monotonic() if now is None else now) - stored >= max_age_s:
-            return False, None
-        return True, principal
-
-    def put(self, key_hash: str, principal: Principal | None, generation: int | None = None) -> None:
-        if generation is not None and generation != self.generation:
-            return  # an invalidation happened while this answer was looked up
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-            self._hash_of.clear()
-        self._entries[key_hash] = (time.monotonic(), principal)
-        if principal is not None:
-            self._hash_of[principal.key_id] = key_hash
-
-    def invalidate(self, key_id: str) -> None:
-        self.generation += 1
-        key_hash = self._hash_of.pop(key_id, None)
-        if key_hash is not None:
-            self._entries.pop(key_hash, None)
-
-    def clear(self) -> None:
-        self.generation += 1
-        self._entries.clear()
-        self._hash_of.clear()
+    def store(self, key_hash: str, principal: Principal | None, generation: int | None = None) -> None:
+        self.put(key_hash, principal, principal.key_id if principal is not None else None, generation)
 
 
 class KeyAuthenticator:
@@ -124,35 +79,29 @@ class KeyAuthenticator:
         ping_interval_s: float = 1.0,
     ) -> None:
         self.db = db
-        self.channel = key_events_channel(namespace)
-        self.ttl_s = ttl_s
-        self.fallback_ttl_s = fallback_ttl_s
         self.default_ragflow_version = default_ragflow_version
         self.last_used_interval_s = last_used_interval_s
-        self.ping_interval_s = ping_interval_s
-        self.cache = KeyCache()
+        self.cache = KeyCache(
+            key_events_channel(namespace),
+            ttl_s=ttl_s,
+            fallback_ttl_s=fallback_ttl_s,
+            ping_interval_s=ping_interval_s,
+            max_entries=CACHE_MAX_ENTRIES,
+        )
         self._redis_url = redis_url
         self._redis: Redis | None = None
-        self._listener: asyncio.Task[None] | None = None
-        # Monotonic time until which the channel counts as heard (pushed forward by every
-        # message and every answered ping); 0 while not subscribed.
-        self._heard_until = 0.0
         self._lookups: dict[str, asyncio.Future[Principal | None]] = {}
         self._next_touch: dict[str, float] = {}
         self._touches: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
-        if self._listener is None:
+        if self._redis is None:
             self._redis = Redis.from_url(self._redis_url, socket_connect_timeout=1.0)
-            self._listener = asyncio.create_task(self._listen(), name="auth-key-changes")
+            await self.cache.start(self._redis)
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        await self.cache.close()
         if self._touches:
             await asyncio.gather(*self._touches, return_exceptions=True)
         if self._redis is not None:
@@ -162,7 +111,7 @@ class KeyAuthenticator:
     @property
     def hears_changes(self) -> bool:
         """True while key changes reach this replica at once (the long TTL applies)."""
-        return time.monotonic() < self._heard_until
+        return self.cache.hears_changes
 
     # -- the hot path --------------------------------------------------------------------------
     async def authenticate_bearer(self, authorization: str | None) -> Principal:
@@ -174,8 +123,7 @@ class KeyAuthenticator:
             raise Unauthenticated("Invalid API key.")
         key_hash = domain.hash_key(key)
         now = time.monotonic()
-        max_age = self.ttl_s if now < self._heard_until else self.fallback_ttl_s
-        hit, principal = self.cache.get(key_hash, max_age, now)
+        hit, principal = self.cache.lookup(key_hash, now)
         if not hit:
             # Concurrent requests with a key not in the cache (a new key's first burst) share one
             # lookup; shielded, so a waiter that gives up does not cancel it for the others.
@@ -199,7 +147,7 @@ class KeyAuthenticator:
             principal = await domain.lookup_key(self.db, key, self.default_ragflow_version)
         except Exception as exc:  # Mongo down: the caller may retry, never a 500 or a silent pass
             raise Unavailable("The key store is unavailable; please retry.") from exc
-        self.cache.put(key_hash, principal, generation)
+        self.cache.store(key_hash, principal, generation)
         return principal
 
     # -- last use ------------------------------------------------------------------------------
@@ -223,57 +171,9 @@ class KeyAuthenticator:
     # -- key changes ---------------------------------------------------------------------------
     def forget(self, key_id: str) -> None:
         """Drops one key from this replica's cache (``*``: every key)."""
-        if key_id == "*":
-            self.cache.clear()
-        else:
-            self.cache.invalidate(key_id)
+        self.cache.forget(key_id)
 
     async def announce_change(self, redis: Redis, key_id: str) -> bool:
         """Drops the key here and tells every replica to drop it. False when Redis did not take
         the notice: other replicas then apply the change within their cache time."""
-        self.forget(key_id)
-        try:
-            await redis.publish(self.channel, key_id)
-        except (RedisError, OSError) as exc:
-            log.error("could not announce the change of key %s to the other replicas: %s", key_id, exc)
-            return False
-        return True
-
-    async def _listen(self) -> None:
-        assert self._redis is not None
-        delay = 0.1
-        while True:
-            pubsub: Any = self._redis.pubsub()
-            try:
-                await pubsub.subscribe(self.channel)
-                next_ping = time.monotonic() + self.ping_interval_s
-                while True:
-                    message = await pubsub.get_message(timeout=self.ping_interval_s)
-                    if message is not None:
-                        self._on_message(message)
-                        delay = 0.1
-                    if time.monotonic() >= next_ping:  # a silent connection stops the pongs
-                        await pubsub.ping()
-                        next_ping = time.monotonic() + self.ping_interval_s
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError) as exc:
-                if self._heard_until:
-                    log.warning("key-change channel lost (%s); keys are cached %.1f s", exc, self.fallback_ttl_s)
-                self._heard_until = 0.0
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-
-    def _on_message(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "subscribe":
-            # Whatever was announced while this replica was not subscribed is lost: start afresh.
-            self.cache.clear()
-        elif kind == "message":
-            data = message.get("data")
-            self.forget(data.decode() if isinstance(data, bytes) else str(data))
-        # Any answer (subscribe confirmation, notice, pong) proves the channel is live.
-        self._heard_until = time.monotonic() + 3 * self.ping_interval_s
+        return await self.cache.announce(redis, key_id)

@@ -94,6 +94,8 @@ class _GrpcChats:
     async def get_chat(
         self, tenant_id: str, chat_id: str, llm_overrides: Mapping[str, Any] | None = None
     ) -> chat_pb2.Chat:
+        if chat_id and not llm_overrides:
+            return await self.backends.chats.get(tenant_id, chat_id)
         # A completion needs the dataset ids only, not their current names (a retrieval call).
         request = chat_pb2.GetChatRequest(
             tenant_id=tenant_id, chat_id=chat_id, skip_dataset_names=True, deployment_default=not chat_id

@@ -96,26 +96,20 @@ class ChatAssistants(api_pb2_grpc.ChatAssistantsServicer):
     async def Update(self, request: api.UpdateChatAssistantRequest, context: Ctx) -> api.ChatAssistant:
         principal = await self.edge.admit(context, "ChatAssistants.Update")
         spec = chat_spec(validate(UpdateChat, convert.chat_body(request)))
-        chat = await rpc(
-            self.chat.UpdateChat(
-                chat_pb2.UpdateChatRequest(tenant_id=principal.tenant_id, chat_id=request.chat_id, spec=spec),
-                timeout=self.edge.timeout_s(context),
-            ),
-            CHAT_SERVICE,
+        chat = await self.edge.backends.chats.update(
+            chat_pb2.UpdateChatRequest(tenant_id=principal.tenant_id, chat_id=request.chat_id, spec=spec),
+            self.edge.timeout_s(context),
         )
         return convert.chat_assistant(chat)
 
     async def Delete(self, request: api.DeleteChatAssistantsRequest, context: Ctx) -> api.DeleteResponse:
         principal = await self.edge.admit(context, "ChatAssistants.Delete")
         wanted = validate(DeleteBody, convert.set_fields(request))
-        reply = await rpc(
-            self.chat.DeleteChats(
-                chat_pb2.DeleteChatsRequest(
-                    tenant_id=principal.tenant_id, ids=wanted.id_list(), delete_all=wanted.delete_all
-                ),
-                timeout=self.edge.timeout_s(context),
+        reply = await self.edge.backends.chats.delete(
+            chat_pb2.DeleteChatsRequest(
+                tenant_id=principal.tenant_id, ids=wanted.id_list(), delete_all=wanted.delete_all
             ),
-            CHAT_SERVICE,
+            self.edge.timeout_s(context),
         )
         return api.DeleteResponse(success_count=reply.success_count, errors=list(reply.errors))
 

@@ -83,12 +83,9 @@ async def create_chat(principal: AuthDep, backends: BackendsDep, body: CreateCha
 @router.api_route("/chats/{chat_id}", methods=["PUT", "PATCH"])
 async def update_chat(chat_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateChatBody) -> dict[str, Any]:
     spec = chat_spec(body)
-    chat = await rpc(
-        backends.chat.UpdateChat(
-            chat_pb2.UpdateChatRequest(tenant_id=principal.tenant_id, chat_id=chat_id, spec=spec),
-            timeout=backends.settings.grpc_timeout_s,
-        ),
-        SERVICE,
+    chat = await backends.chats.update(
+        chat_pb2.UpdateChatRequest(tenant_id=principal.tenant_id, chat_id=chat_id, spec=spec),
+        backends.settings.grpc_timeout_s,
     )
     return envelope(render_chat(chat))
 
@@ -130,12 +127,9 @@ async def list_chats(principal: AuthDep, backends: BackendsDep, query: ChatListP
 
 
 async def _delete(backends: BackendsDep, principal: AuthDep, ids: list[str], delete_all: bool) -> dict[str, Any]:
-    reply = await rpc(
-        backends.chat.DeleteChats(
-            chat_pb2.DeleteChatsRequest(tenant_id=principal.tenant_id, ids=ids, delete_all=delete_all),
-            timeout=backends.settings.grpc_timeout_s,
-        ),
-        SERVICE,
+    reply = await backends.chats.delete(
+        chat_pb2.DeleteChatsRequest(tenant_id=principal.tenant_id, ids=ids, delete_all=delete_all),
+        backends.settings.grpc_timeout_s,
     )
     return envelope({"success_count": reply.success_count, "errors": [reword(principal, e) for e in reply.errors]})
 
