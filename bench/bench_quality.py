@@ -121,7 +121,7 @@ def chat_scores(rag: RAGFlow, dataset_id: str, questions: list[dict[str, Any]], 
         if any(int(n) < len(chunks) for n in _CITATION.findall(message.content)):
             cited += 1
         else:
-            uncited.append(item["question"])
+            uncited.append(f"{item['question']} -> {message.content[:120]!r}")
     elapsed = time.perf_counter() - began
     print(
         "chat: unanswerable questions answered with empty_response: "

@@ -79,3 +79,12 @@ def test_a_sentence_cites_its_best_chunks_above_the_floor() -> None:
     ]
     out = place_citations(sentences, chunks, sentence_vectors, chunk_vectors)
     assert out == "Alpha beta gamma. [ID:1] Delta epsilon zeta. [ID:0][ID:2] Eta theta iota."
+
+
+async def test_a_short_answer_is_judged_with_its_question(embedder: MiniLM) -> None:
+    chunks = [chunk(i, c) for i, c in enumerate(CHUNKS)]
+    question = "How many evenings does a full charge of the Orbit lamp last?"
+    assert await cite_answer("Nine.", chunks, embedder, question) == "Nine. [ID:1]"
+    assert await cite_answer("Nine.", chunks, embedder) == "Nine."  # no question: too short to judge
+    unrelated = "Who won the football match on Tuesday?"
+    assert await cite_answer("Nobody.", chunks, embedder, unrelated) == "Nobody."

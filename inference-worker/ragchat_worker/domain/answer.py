@@ -363,7 +363,7 @@ async def _generate(
         generated = "".join(parts)
         answer = generated
         if job.quote and not stop.requested and deps.embedder is not None:
-            answer = await _with_citations(generated, prompt.chunks, deps.embedder)
+            answer = await _with_citations(generated, job.question, prompt.chunks, deps.embedder)
         rewritten = answer != generated
         reference = build_reference(prompt.chunks, answer, job.quote)
         prompt_tokens = usage.prompt_tokens or prompt.prompt_tokens
@@ -403,11 +403,11 @@ async def _generate(
     )
 
 
-async def _with_citations(answer: str, chunks: Sequence[RetrievedChunk], embedder: Embedder) -> str:
+async def _with_citations(answer: str, question: str, chunks: Sequence[RetrievedChunk], embedder: Embedder) -> str:
     """The answer with citations inserted; unchanged when the embedder fails (an uncited answer
     beats no answer)."""
     try:
-        return await cite_answer(answer, chunks, embedder)
+        return await cite_answer(answer, chunks, embedder, question)
     except Exception:
         log.warning("citations could not be inserted", exc_info=True)
         return answer

@@ -202,14 +202,20 @@ def _with_markers(sentence: str, indices: list[int]) -> str:
     return body + " " + "".join(f"[ID:{i}]" for i in indices) + sentence[len(body) :]
 
 
-async def cite_answer(answer: str, chunks: Sequence[RetrievedChunk], embedder: Embedder) -> str:
-    """``answer`` with citations inserted (unchanged when it already cites, or nothing matches)."""
+async def cite_answer(answer: str, chunks: Sequence[RetrievedChunk], embedder: Embedder, question: str = "") -> str:
+    """``answer`` with citations inserted (unchanged when it already cites, or nothing matches).
+
+    An answer too short to be judged alone ("About 3 years.") is judged with the question it
+    answers, as one sentence: its markers go at its end.
+    """
     if not chunks or not answer.strip() or cited_indices(answer):
         return answer
     sentences = split_sentences(answer)
     wanted = [i for i, s in enumerate(sentences) if len(_WORD.findall(s)) >= MIN_SENTENCE_WORDS]
     if not wanted:
-        return answer
+        if not question.strip() or not _WORD.findall(answer):
+            return answer
+        return await _cite_short_answer(answer, question, chunks, embedder)
     # Each chunk as its sentences (the whole chunk when that would be too many texts to embed).
     pieces = [[p for p in split_sentences(c.content) if p.strip()] or [c.content] for c in chunks]
     if len(wanted) + sum(len(p) for p in pieces) > MAX_EMBEDDED_TEXTS:
@@ -225,3 +231,9 @@ async def cite_answer(answer: str, chunks: Sequence[RetrievedChunk], embedder: E
         chunk_vectors.append(vectors[offset : offset + len(chunk_pieces)])
         offset += len(chunk_pieces)
     return place_citations(sentences, chunks, sentence_vectors, chunk_vectors)
+
+
+async def _cite_short_answer(answer: str, question: str, chunks: Sequence[RetrievedChunk], embedder: Embedder) -> str:
+    judged = f"{question.strip()} {answer.strip()}"
+    vectors = await embedder.embed([judged] + [c.content for c in chunks])
+    return place_citations([answer], chunks, [vectors[0]], [[v] for v in vectors[1:]])
