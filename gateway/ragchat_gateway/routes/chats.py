@@ -80,7 +80,8 @@ async def create_chat(principal: AuthDep, backends: BackendsDep, body: CreateCha
     return envelope(render_chat(chat))
 
 
-@router.api_route("/chats/{chat_id}", methods=["PUT", "PATCH"])
+@router.put("/chats/{chat_id}")
+@router.patch("/chats/{chat_id}", operation_id="patch_chat")
 async def update_chat(chat_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateChatBody) -> dict[str, Any]:
     spec = chat_spec(body)
     chat = await backends.chats.update(

@@ -116,7 +116,8 @@ async def create_session(
     return envelope(render_session(session))
 
 
-@router.api_route("/chats/{chat_id}/sessions/{session_id}", methods=["PUT", "PATCH"])
+@router.put("/chats/{chat_id}/sessions/{session_id}")
+@router.patch("/chats/{chat_id}/sessions/{session_id}", operation_id="patch_session")
 async def update_session(
     chat_id: str, session_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateSessionBody
 ) -> dict[str, Any]:
