@@ -303,6 +303,7 @@ def test_three_completion_modes(v027: httpx.Client, fake: FakeLLM) -> None:
     assert all(
         e["data"]["chat_id"] == chat["id"] and e["data"]["session_id"] == first["session_id"] for e in events[:-1]
     )
+    assert all(e["data"]["audio_binary"] is None for e in events[:-1])
     session = ok(v027.get(f"/chats/{chat['id']}/sessions/{first['session_id']}"))
     assert [m["content"] for m in session["messages"]][-2:] == [follow, f"Echo: {follow}"]
     # The question saw the history of its session.
@@ -310,6 +311,7 @@ def test_three_completion_modes(v027: httpx.Client, fake: FakeLLM) -> None:
     assert any(m["content"] == question for m in sent["messages"])
     # The native route carries chat_id too.
     native = ok(v027.post(f"/chats/{chat['id']}/completions", json={"question": "n " + new_id(), "stream": False}))
+    assert native["audio_binary"] is None  # RAGFlow's text-to-speech slot, always there
     assert native["chat_id"] == chat["id"]
 
 

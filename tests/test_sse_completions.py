@@ -100,6 +100,7 @@ def test_stream_framing_byte_for_byte(api: httpx.Client, fake: FakeLLM) -> None:
     expected = ""
     for seq, text in enumerate(deltas):
         data = {"answer": text, "reference": {}, "id": mid, "session_id": sid, "chat_id": chat["id"], "final": False}
+        data["audio_binary"] = None  # RAGFlow's text-to-speech slot
         expected += f"id: {mid}:{seq}\ndata: " + json.dumps(
             {"code": 0, "message": "", "data": data}, ensure_ascii=False
         )
@@ -112,6 +113,7 @@ def test_stream_framing_byte_for_byte(api: httpx.Client, fake: FakeLLM) -> None:
         "chat_id": chat["id"],
         "final": True,
         "created_at": final["created_at"],
+        "audio_binary": None,
         # API.md §9.2: the tokens the model reported (the fake counts prompt words and its tokens).
         "usage": {"prompt_tokens": prompt_words, "completion_tokens": 9, "total_tokens": prompt_words + 9},
     }

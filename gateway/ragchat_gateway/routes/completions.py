@@ -65,6 +65,7 @@ async def _complete(
                 "chat_id": prepared.chat_id,
                 "created_at": answer.created_at,
                 "usage": answer.usage.as_dict(),
+                "audio_binary": None,  # RAGFlow's text-to-speech slot: ragchat has no TTS
             }
         )
     )

@@ -43,6 +43,7 @@ def delta_data(message_id: str, session_id: str, chat_id: str, answer: str, *, r
         "session_id": session_id,
         "chat_id": chat_id,
         "final": False,
+        "audio_binary": None,  # RAGFlow's text-to-speech slot: ragchat has no TTS
     }
     if reset:
         # The text sent so far is void: a worker failed and another one restarted the answer.
@@ -78,6 +79,7 @@ def final_data(
         "chat_id": chat_id,
         "final": True,
         "created_at": created_at,
+        "audio_binary": None,
     }
     if usage is not None:
         data["usage"] = usage
