@@ -353,6 +353,18 @@ def test_a_chat_over_a_parsed_dataset_is_accepted(v027: httpx.Client) -> None:
     assert chat["dataset_ids"] == [dataset["id"]] and chat["kb_names"] == [dataset["name"]]
 
 
+def test_a_tenant_id_in_a_chat_body_is_refused(v027: httpx.Client, v022: httpx.Client) -> None:
+    name = "t-" + new_id()[:10]
+    body = {"name": name, "tenant_id": "someone-else"}
+    error(v027.post("/chats", json=body), 400, 102, "`tenant_id` must not be provided")
+    error(v022.post("/chats", json=body), 400, 102, "`tenant_id` must not be provided.")
+    chat = new_chat(v027)
+    error(v027.put(f"/chats/{chat['id']}", json=body), 400, 102, "`tenant_id` must not be provided")
+    error(v027.patch(f"/chats/{chat['id']}", json=body), 400, 102, "`tenant_id` must not be provided")
+    assert ok(v027.get(f"/chats/{chat['id']}"))["name"] == chat["name"]
+    assert ok(v027.get("/chats", params={"name": name}))["chats"] == []
+
+
 # ---- messages -------------------------------------------------------------------------------
 
 

@@ -83,6 +83,7 @@ _REWORDS_027 = (
     (re.compile(r"^`name` can not be empty\.$"), "`name` can not be empty"),
     (re.compile(r"^You don't own the document (.*)\.$"), r"you don't own the document \1"),
     (re.compile(r"^No properties were modified$"), "no properties were modified"),
+    (re.compile(r"^`tenant_id` must not be provided\.$"), "`tenant_id` must not be provided"),
 )
 
 

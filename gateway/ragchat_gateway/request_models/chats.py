@@ -58,6 +58,14 @@ class ChatFields(RequestModel):
     top_n: JsonValue | None = None
     top_k: JsonValue | None = None
     rerank_id: JsonValue | None = None
+    # A chat belongs to the key's tenant: naming one is refused (as RAGFlow does), not ignored.
+    tenant_id: JsonValue | None = None
+
+    @model_validator(mode="after")
+    def _no_tenant(self) -> ChatFields:
+        if self.tenant_id:
+            raise custom_error("`tenant_id` must not be provided.")
+        return self
 
     def ragflow027_fields(self) -> dict[str, Any]:
         """The v0.27-named fields given (null: not given)."""
