@@ -353,6 +353,21 @@ def test_a_chat_over_a_parsed_dataset_is_accepted(v027: httpx.Client) -> None:
     assert chat["dataset_ids"] == [dataset["id"]] and chat["kb_names"] == [dataset["name"]]
 
 
+def test_empty_parameters_over_datasets_get_the_knowledge_one(v027: httpx.Client) -> None:
+    """As RAGFlow v0.27 saves it: a chat over datasets whose system prompt uses {knowledge} and
+    whose prompt_config.parameters is empty gets the knowledge parameter; without datasets, or
+    under the v0.22 names, the empty list is kept."""
+    dataset = parsed_dataset(v027)
+    over = new_chat(v027, dataset_ids=[dataset["id"]], prompt_config={"parameters": []})
+    assert over["prompt_config"]["parameters"] == [{"key": "knowledge", "optional": False}]
+    assert over["prompt"]["variables"] == [{"key": "knowledge", "optional": False}]
+    custom = new_chat(v027, dataset_ids=[dataset["id"]], prompt_config={"system": "Be brief.", "parameters": []})
+    assert custom["prompt_config"]["parameters"] == []
+    assert new_chat(v027, dataset_ids=[], prompt_config={"parameters": []})["prompt_config"]["parameters"] == []
+    v022_names = new_chat(v027, dataset_ids=[dataset["id"]], prompt={"variables": []})
+    assert v022_names["prompt_config"]["parameters"] == []
+
+
 def test_a_tenant_id_in_a_chat_body_is_refused(v027: httpx.Client, v022: httpx.Client) -> None:
     name = "t-" + new_id()[:10]
     body = {"name": name, "tenant_id": "someone-else"}

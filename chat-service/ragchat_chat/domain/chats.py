@@ -110,6 +110,14 @@ async def _owned_datasets(directory: DatasetDirectory, tenant_id: str, ids: list
     return [by_id[dataset_id] for dataset_id in unique]
 
 
+def _with_knowledge_variable(prompt: dict[str, Any]) -> dict[str, Any]:
+    """RAGFlow v0.27 gives a chat over datasets created with no ``parameters`` the ``knowledge``
+    one when its system prompt uses ``{knowledge}``."""
+    if prompt["variables"] or "{knowledge}" not in prompt["prompt"]:
+        return prompt
+    return {**prompt, "variables": [{"key": "knowledge", "optional": False}]}
+
+
 async def create_chat(
     store: ChatStore, directory: DatasetDirectory, models: ModelCatalog, tenant_id: str, spec: ChatSpec
 ) -> Chat:
@@ -126,6 +134,8 @@ async def create_chat(
     if await store.name_taken(tenant_id, name):
         raise InvalidArgument("Duplicated chat name in creating chat.")
     datasets = await _owned_datasets(directory, tenant_id, spec.dataset_ids or [])
+    if datasets and not settings.check_variables:
+        prompt = _with_knowledge_variable(prompt)
     now = now_ms()
     chat = Chat(
         id=new_id(),
