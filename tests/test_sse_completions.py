@@ -287,6 +287,11 @@ def test_default_empty_response_answers_without_the_llm(api: httpx.Client, fake:
     data = ok(api.post(f"/chats/{chat['id']}/completions", json={"question": question, "stream": False}))
     assert data["answer"] == "Sorry! No relevant content was found in the knowledge base!"
     assert data["reference"]["chunks"] == []
+    assert data["usage"]["prompt_tokens"] > 0 and data["usage"]["completion_tokens"] > 0
+    asked = {"model": "model", "messages": [{"role": "user", "content": question}]}
+    openai = api.post(f"/chats_openai/{chat['id']}/chat/completions", json=asked).json()
+    assert openai["choices"][0]["message"]["content"] == data["answer"]
+    assert openai["usage"]["prompt_tokens"] > 0 and openai["usage"]["completion_tokens"] > 0
     _, raw = raw_stream(api, chat["id"], {"question": question})
     parts = blocks(raw)
     assert "".join(data_of(b)["data"]["answer"] for b in parts[:-3]) == data["answer"]

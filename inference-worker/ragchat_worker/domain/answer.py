@@ -333,7 +333,9 @@ async def _generate(
         answer = fill_placeholders(empty_response, job.variables)
         await stream.send(DeltaEvent(seq=stream.next_seq(), text=answer))
         reference = build_reference([], answer, job.quote)
-        prompt_tokens = 0
+        # No prompt was sent: the question is what the caller gave (OpenAI clients and RAGFlow's
+        # usage count it; the canned answer is counted as the completion below).
+        prompt_tokens = deps.llm.tokens.count(job.question)
     else:
         prompt = assemble_prompt(
             template=str(_setting(prompt_config, "prompt", "")),
