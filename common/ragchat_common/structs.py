@@ -31,3 +31,15 @@ def _normalise(value: Any) -> Any:
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
     result: dict[str, Any] = _normalise(json_format.MessageToDict(struct))
     return result
+
+
+def to_list_value(items: list[Any] | None) -> struct_pb2.ListValue:
+    values = struct_pb2.ListValue()
+    if items:
+        values.extend(items)
+    return values
+
+
+def from_list_value(values: struct_pb2.ListValue) -> list[Any]:
+    result: list[Any] = _normalise(json_format.MessageToDict(values))
+    return result

@@ -10,12 +10,16 @@ import grpc
 import ragchat_retrieval.domain.chunks as chunks
 import ragchat_retrieval.domain.datasets as datasets
 import ragchat_retrieval.domain.documents as documents
+import ragchat_retrieval.domain.embedding_check as embedding_check
 import ragchat_retrieval.domain.ingest as ingest
+import ragchat_retrieval.domain.ingestion_logs as ingestion_logs
+import ragchat_retrieval.domain.metadata as metadata
 import ragchat_retrieval.domain.search as search
+import ragchat_retrieval.domain.tags as tags
 from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat.retrieval.v1 import retrieval_pb2_grpc
 from ragchat_common.errors import InvalidArgument
-from ragchat_common.structs import from_struct, to_struct
+from ragchat_common.structs import from_list_value, from_struct, to_struct
 from ragchat_retrieval.domain.deps import Deps
 from ragchat_retrieval.domain.ports import SparseVector
 
@@ -86,6 +90,26 @@ def chunk_pb(c: dict[str, Any]) -> pb.Chunk:
         create_time=int(c.get("create_time", 0)),
         position=int(c.get("position", 0)),
         image_id=c.get("image_id", ""),
+    )
+
+
+def ingestion_log_pb(log: dict[str, Any]) -> pb.IngestionLog:
+    return pb.IngestionLog(
+        id=log["id"],
+        dataset_id=log["dataset_id"],
+        document_id=log.get("document_id", ""),
+        document_name=log.get("document_name", ""),
+        document_suffix=log.get("document_suffix", ""),
+        document_type=log.get("document_type", ""),
+        parser_id=log.get("parser_id", ""),
+        operation_status=log.get("operation_status", ""),
+        progress=float(log.get("progress", 0.0)),
+        progress_msg=log.get("progress_msg", ""),
+        process_begin_at=int(log.get("process_begin_at", 0)),
+        process_duration=float(log.get("process_duration", 0.0)),
+        create_time=int(log.get("create_time", 0)),
+        update_time=int(log.get("update_time", 0)),
+        chunk_count=int(log.get("chunk_count", 0)),
     )
 
 
@@ -354,6 +378,66 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
     async def Embed(self, request: pb.EmbedRequest, context: grpc.aio.ServicerContext) -> Any:
         vectors = await search.embed_texts(self.deps, list(request.texts))
         return pb.EmbedResponse(vectors=[pb.Embedding(values=v) for v in vectors])
+
+    # -- document metadata, tags, embedding check, ingestion logs (v0.27) ------------------
+    async def FlattenMetadata(self, request: pb.MetadataRequest, context: grpc.aio.ServicerContext) -> Any:
+        flat = await metadata.flattened_metadata(self.deps, request.tenant_id, list(request.dataset_ids))
+        return pb.MetadataView(fields=to_struct(flat))
+
+    async def SummarizeMetadata(self, request: pb.MetadataRequest, context: grpc.aio.ServicerContext) -> Any:
+        dataset_id = request.dataset_ids[0] if request.dataset_ids else ""
+        summary = await metadata.metadata_summary(self.deps, request.tenant_id, dataset_id, list(request.document_ids))
+        return pb.MetadataView(fields=to_struct(summary))
+
+    async def UpdateMetadata(self, request: pb.UpdateMetadataRequest, context: grpc.aio.ServicerContext) -> Any:
+        updated, matched = await metadata.update_metadata(
+            self.deps,
+            request.tenant_id,
+            request.dataset_id,
+            document_ids=list(request.document_ids),
+            condition=from_struct(request.metadata_condition),
+            updates=from_list_value(request.updates),
+            deletes=from_list_value(request.deletes),
+        )
+        return pb.UpdateMetadataResponse(updated=updated, matched_docs=matched)
+
+    async def DeleteTags(self, request: pb.DeleteTagsRequest, context: grpc.aio.ServicerContext) -> Any:
+        changed = await tags.delete_tags(self.deps, request.tenant_id, request.dataset_id, list(request.tags))
+        return pb.EditTagsResponse(chunks_changed=changed)
+
+    async def RenameTag(self, request: pb.RenameTagRequest, context: grpc.aio.ServicerContext) -> Any:
+        changed = await tags.rename_tag(
+            self.deps, request.tenant_id, request.dataset_id, request.from_tag, request.to_tag
+        )
+        return pb.EditTagsResponse(chunks_changed=changed)
+
+    async def CheckEmbedding(self, request: pb.CheckEmbeddingRequest, context: grpc.aio.ServicerContext) -> Any:
+        effective, summary, results = await embedding_check.check_embedding(
+            self.deps, request.tenant_id, request.dataset_id, request.embedding_model, request.check_num
+        )
+        return pb.CheckEmbeddingResponse(
+            summary=to_struct(summary), results=[to_struct(r) for r in results], effective=effective
+        )
+
+    async def ListIngestionLogs(self, request: pb.ListIngestionLogsRequest, context: grpc.aio.ServicerContext) -> Any:
+        rows, total = await ingestion_logs.list_logs(
+            self.deps,
+            request.tenant_id,
+            request.dataset_id,
+            page=request.page,
+            page_size=request.page_size,
+            orderby=request.orderby,
+            desc=request.desc,
+            statuses=list(request.operation_status),
+            create_time_from=request.create_time_from,
+            create_time_to=request.create_time_to,
+            keywords=request.keywords,
+        )
+        return pb.ListIngestionLogsResponse(logs=[ingestion_log_pb(r) for r in rows], total=total)
+
+    async def GetIngestionLog(self, request: pb.IngestionLogRef, context: grpc.aio.ServicerContext) -> Any:
+        log = await ingestion_logs.get_log(self.deps, request.tenant_id, request.dataset_id, request.id)
+        return ingestion_log_pb(log)
 
     # -- internal: ingestion -------------------------------------------------------------
     async def FetchParseJob(

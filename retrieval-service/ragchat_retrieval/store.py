@@ -23,6 +23,7 @@ Doc = dict[str, Any]
 
 DATASETS = "datasets"
 DOCUMENTS = "documents"
+INGESTION_LOGS = "ingestion_logs"
 FILES_BUCKET = "document_files"
 
 
@@ -92,6 +93,8 @@ class Store:
         # GridFS's own indexes, made here because put_files writes the bucket's collections itself.
         await self.db[f"{FILES_BUCKET}.chunks"].create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
         await self.db[f"{FILES_BUCKET}.files"].create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
+        logs = self.db[INGESTION_LOGS]
+        await logs.create_index([("tenant_id", ASCENDING), ("dataset_id", ASCENDING), ("create_time", DESCENDING)])
 
     async def ping(self) -> None:
         try:
@@ -298,6 +301,63 @@ class Store:
     async def delete_document(self, tenant_id: str, document_id: str) -> bool:
         result = await self.db[DOCUMENTS].delete_one({"tenant_id": tenant_id, "_id": document_id})
         return bool(result.deleted_count)
+
+    async def document_metadata(
+        self, tenant_id: str, dataset_ids: Sequence[str], document_ids: Sequence[str] = ()
+    ) -> list[Doc]:
+        """id, dataset_id and meta_fields of the datasets' documents (only `document_ids` if given)."""
+        query: Doc = {"tenant_id": tenant_id, "dataset_id": {"$in": list(dataset_ids)}}
+        if document_ids:
+            query["_id"] = {"$in": list(document_ids)}
+        cursor = self.db[DOCUMENTS].find(query, {"dataset_id": 1, "meta_fields": 1}).sort("_id", ASCENDING)
+        return await _collect(cursor)
+
+    # -- ingestion logs (one per parse run) ----------------------------------------------
+    async def insert_ingestion_log(self, record: Doc) -> None:
+        row = {**record, "_id": record["id"]}
+        row.pop("id")
+        await self.db[INGESTION_LOGS].insert_one(row)
+
+    async def update_ingestion_log(self, tenant_id: str, log_id: str, changes: Doc) -> None:
+        await self.db[INGESTION_LOGS].update_one({"tenant_id": tenant_id, "_id": log_id}, {"$set": changes})
+
+    async def get_ingestion_log(self, tenant_id: str, dataset_id: str, log_id: str) -> Doc | None:
+        query = {"tenant_id": tenant_id, "dataset_id": dataset_id, "_id": log_id}
+        return _public(await self.db[INGESTION_LOGS].find_one(query))
+
+    async def list_ingestion_logs(
+        self,
+        tenant_id: str,
+        dataset_id: str,
+        *,
+        skip: int,
+        limit: int,
+        orderby: str,
+        desc: bool,
+        statuses: Sequence[str] = (),
+        create_time_from: int = 0,
+        create_time_to: int = 0,
+        keywords: str = "",
+    ) -> tuple[list[Doc], int]:
+        query: Doc = {"tenant_id": tenant_id, "dataset_id": dataset_id}
+        if statuses:
+            query["operation_status"] = {"$in": list(statuses)}
+        if keywords:
+            query["document_name"] = {"$regex": re.escape(keywords), "$options": "i"}
+        time_range: Doc = {}
+        if create_time_from:
+            time_range["$gte"] = create_time_from
+        if create_time_to:
+            time_range["$lte"] = create_time_to
+        if time_range:
+            query["create_time"] = time_range
+        rows, total = await find_page(
+            self.db[INGESTION_LOGS], query, sort_key=orderby, desc=desc, skip=skip, limit=limit
+        )
+        return [doc for doc in map(_public, rows) if doc is not None], total
+
+    async def delete_ingestion_logs(self, tenant_id: str, dataset_id: str) -> None:
+        await self.db[INGESTION_LOGS].delete_many({"tenant_id": tenant_id, "dataset_id": dataset_id})
 
     # -- files ---------------------------------------------------------------------------
     async def put_file(self, file_id: str, name: str, data: bytes, tenant_id: str, *, kind: str = "document") -> None:

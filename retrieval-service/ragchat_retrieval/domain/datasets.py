@@ -374,6 +374,7 @@ async def delete_datasets(
         for document_id in await deps.store.document_ids_of(tenant_id, dataset_id):
             await deps.store.delete_file(document_id)
             await deps.store.delete_document(tenant_id, document_id)
+        await deps.store.delete_ingestion_logs(tenant_id, dataset_id)
         if await deps.store.delete_dataset(tenant_id, dataset_id):
             deleted += 1
     return delete_outcome("dataset", wanted, deleted, errors)

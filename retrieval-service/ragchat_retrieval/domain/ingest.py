@@ -17,6 +17,7 @@ from typing import Any
 from ragchat_common.errors import InvalidArgument, NotFound, RagchatError
 from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
+from ragchat_retrieval.domain import ingestion_logs as logs
 from ragchat_retrieval.domain.datasets import get_dataset
 from ragchat_retrieval.domain.deps import Deps, dedupe
 from ragchat_retrieval.domain.documents import Document, is_enabled
@@ -93,6 +94,7 @@ async def start_parsing(
     errors: list[str] = []
     for document_id in wanted:
         run_id = new_id()
+        previous = found[document_id]
         async with deps.locks.of(document_id):
             await deps.store.update_document(
                 tenant_id,
@@ -107,16 +109,20 @@ async def start_parsing(
                     "update_time": now_ms(),
                 },
             )
+        if previous.get("run") == RUNNING and previous.get("run_id"):
+            await logs.close_log(deps, tenant_id, previous["run_id"], logs.CANCELLED, None)  # superseded
+        await logs.open_log(deps, previous, run_id)
         try:
             await deps.enqueue_parse(tenant_id, document_id, run_id)
             started += 1
         except RagchatError as exc:
-            await deps.store.update_document(
+            failed = await deps.store.update_document(
                 tenant_id,
                 document_id,
                 {"run": FAIL, "progress_msg": f"Could not queue the parse task: {exc.message}"},
                 expect={"run_id": run_id},
             )
+            await logs.close_log(deps, tenant_id, run_id, logs.FAILED, failed)
             errors.append(f"Document {document_id}: {exc.message}")
             raise
     return started, errors
@@ -146,6 +152,7 @@ async def stop_parsing(
             # Chunks this run already indexed go; the previous run's chunks stay.
             await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], run_id=doc["run_id"]))
         if updated is not None:
+            await logs.close_log(deps, tenant_id, doc["run_id"], logs.CANCELLED, updated)
             stopped += 1
     if stopped == 0 and errors:
         raise InvalidArgument(errors[0])
@@ -192,6 +199,8 @@ async def report_progress(
         updated = await deps.store.update_document(tenant_id, document_id, changes, expect={"run_id": run_id})
         if failed:
             await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], run_id=run_id))
+    if failed and updated is not None:
+        await logs.close_log(deps, tenant_id, run_id, logs.FAILED, updated)
     return updated is not None and not failed
 
 
@@ -253,5 +262,7 @@ async def index_chunks(
             )
         elif progress:
             changes["progress"] = max(0.0, min(0.99, float(progress)))
-        await deps.store.update_document(tenant_id, document_id, changes, expect={"run_id": run_id})
+        updated = await deps.store.update_document(tenant_id, document_id, changes, expect={"run_id": run_id})
+    if final and updated is not None:
+        await logs.close_log(deps, tenant_id, run_id, logs.DONE, updated)
     return True, len(points)

@@ -644,3 +644,169 @@ class IndexChunksResponse(_message.Message):
     current: bool
     indexed: int
     def __init__(self, current: _Optional[bool] = ..., indexed: _Optional[int] = ...) -> None: ...
+
+class MetadataRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_ids", "document_ids")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_IDS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_ids: _containers.RepeatedScalarFieldContainer[str]
+    document_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_ids: _Optional[_Iterable[str]] = ..., document_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MetadataView(_message.Message):
+    __slots__ = ("fields",)
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    fields: _struct_pb2.Struct
+    def __init__(self, fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateMetadataRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "document_ids", "metadata_condition", "updates", "deletes")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_CONDITION_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_FIELD_NUMBER: _ClassVar[int]
+    DELETES_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    document_ids: _containers.RepeatedScalarFieldContainer[str]
+    metadata_condition: _struct_pb2.Struct
+    updates: _struct_pb2.ListValue
+    deletes: _struct_pb2.ListValue
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_ids: _Optional[_Iterable[str]] = ..., metadata_condition: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., updates: _Optional[_Union[_struct_pb2.ListValue, _Mapping]] = ..., deletes: _Optional[_Union[_struct_pb2.ListValue, _Mapping]] = ...) -> None: ...
+
+class UpdateMetadataResponse(_message.Message):
+    __slots__ = ("updated", "matched_docs")
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_DOCS_FIELD_NUMBER: _ClassVar[int]
+    updated: int
+    matched_docs: int
+    def __init__(self, updated: _Optional[int] = ..., matched_docs: _Optional[int] = ...) -> None: ...
+
+class DeleteTagsRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "tags")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RenameTagRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "from_tag", "to_tag")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_TAG_FIELD_NUMBER: _ClassVar[int]
+    TO_TAG_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    from_tag: str
+    to_tag: str
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., from_tag: _Optional[str] = ..., to_tag: _Optional[str] = ...) -> None: ...
+
+class EditTagsResponse(_message.Message):
+    __slots__ = ("chunks_changed",)
+    CHUNKS_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    chunks_changed: int
+    def __init__(self, chunks_changed: _Optional[int] = ...) -> None: ...
+
+class CheckEmbeddingRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "embedding_model", "check_num")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_MODEL_FIELD_NUMBER: _ClassVar[int]
+    CHECK_NUM_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    embedding_model: str
+    check_num: int
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., embedding_model: _Optional[str] = ..., check_num: _Optional[int] = ...) -> None: ...
+
+class CheckEmbeddingResponse(_message.Message):
+    __slots__ = ("summary", "results", "effective")
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FIELD_NUMBER: _ClassVar[int]
+    summary: _struct_pb2.Struct
+    results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
+    effective: bool
+    def __init__(self, summary: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., results: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., effective: _Optional[bool] = ...) -> None: ...
+
+class ListIngestionLogsRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "page", "page_size", "orderby", "desc", "operation_status", "create_time_from", "create_time_to", "keywords")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ORDERBY_FIELD_NUMBER: _ClassVar[int]
+    DESC_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    page: int
+    page_size: int
+    orderby: str
+    desc: bool
+    operation_status: _containers.RepeatedScalarFieldContainer[str]
+    create_time_from: int
+    create_time_to: int
+    keywords: str
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., operation_status: _Optional[_Iterable[str]] = ..., create_time_from: _Optional[int] = ..., create_time_to: _Optional[int] = ..., keywords: _Optional[str] = ...) -> None: ...
+
+class ListIngestionLogsResponse(_message.Message):
+    __slots__ = ("logs", "total")
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    logs: _containers.RepeatedCompositeFieldContainer[IngestionLog]
+    total: int
+    def __init__(self, logs: _Optional[_Iterable[_Union[IngestionLog, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class IngestionLogRef(_message.Message):
+    __slots__ = ("tenant_id", "dataset_id", "id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_id: str
+    id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class IngestionLog(_message.Message):
+    __slots__ = ("id", "dataset_id", "document_id", "document_name", "document_suffix", "document_type", "parser_id", "operation_status", "progress", "progress_msg", "process_begin_at", "process_duration", "create_time", "update_time", "chunk_count")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_SUFFIX_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PARSER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_STATUS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_MSG_FIELD_NUMBER: _ClassVar[int]
+    PROCESS_BEGIN_AT_FIELD_NUMBER: _ClassVar[int]
+    PROCESS_DURATION_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    dataset_id: str
+    document_id: str
+    document_name: str
+    document_suffix: str
+    document_type: str
+    parser_id: str
+    operation_status: str
+    progress: float
+    progress_msg: str
+    process_begin_at: int
+    process_duration: float
+    create_time: int
+    update_time: int
+    chunk_count: int
+    def __init__(self, id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., document_name: _Optional[str] = ..., document_suffix: _Optional[str] = ..., document_type: _Optional[str] = ..., parser_id: _Optional[str] = ..., operation_status: _Optional[str] = ..., progress: _Optional[float] = ..., progress_msg: _Optional[str] = ..., process_begin_at: _Optional[int] = ..., process_duration: _Optional[float] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., chunk_count: _Optional[int] = ...) -> None: ...

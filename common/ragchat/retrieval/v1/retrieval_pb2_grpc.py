@@ -144,6 +144,46 @@ class RetrievalServiceStub:
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedResponse.FromString,
                 _registered_method=True)
+        self.FlattenMetadata = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/FlattenMetadata',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataView.FromString,
+                _registered_method=True)
+        self.SummarizeMetadata = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/SummarizeMetadata',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataView.FromString,
+                _registered_method=True)
+        self.UpdateMetadata = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/UpdateMetadata',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataResponse.FromString,
+                _registered_method=True)
+        self.DeleteTags = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/DeleteTags',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteTagsRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EditTagsResponse.FromString,
+                _registered_method=True)
+        self.RenameTag = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/RenameTag',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.RenameTagRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EditTagsResponse.FromString,
+                _registered_method=True)
+        self.CheckEmbedding = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/CheckEmbedding',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CheckEmbeddingRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CheckEmbeddingResponse.FromString,
+                _registered_method=True)
+        self.ListIngestionLogs = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/ListIngestionLogs',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListIngestionLogsRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListIngestionLogsResponse.FromString,
+                _registered_method=True)
+        self.GetIngestionLog = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/GetIngestionLog',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IngestionLogRef.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IngestionLog.FromString,
+                _registered_method=True)
         self.FetchParseJob = channel.unary_stream(
                 '/ragchat.retrieval.v1.RetrievalService/FetchParseJob',
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ParseJobRef.SerializeToString,
@@ -334,6 +374,66 @@ class RetrievalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FlattenMetadata(self, request, context):
+        """---- document metadata, tags, embedding check, ingestion logs (RAGFlow v0.27) ----------
+        field → value → ids of the documents having it, over the datasets' documents (list values
+        counted per item). NOT_FOUND for a dataset the tenant does not own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SummarizeMetadata(self, request, context):
+        """field → {"type": string|number|list|time, "values": [[value, documents], ...] (most first)}
+        over one dataset's documents, or only `document_ids` of it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateMetadata(self, request, context):
+        """Sets or removes metadata values of a dataset's documents chosen by ids and/or a condition.
+        INVALID_ARGUMENT naming document ids that are not the dataset's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteTags(self, request, context):
+        """Removes tags from every chunk of a dataset that has them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenameTag(self, request, context):
+        """Renames a tag on every chunk of a dataset that has it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckEmbedding(self, request, context):
+        """Re-embeds a sample of the dataset's chunks with a model and compares with the stored
+        vectors (cosine). INVALID_ARGUMENT for an unknown model or a dataset without chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListIngestionLogs(self, request, context):
+        """What the parse runs of a dataset's documents did (one log per run), paged, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIngestionLog(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def FetchParseJob(self, request, context):
         """---- internal: the ingest worker ------------------------------------------------------
         Everything below is called by the Celery ingest worker only. retrieval-service is the only
@@ -472,6 +572,46 @@ def add_RetrievalServiceServicer_to_server(servicer, server):
                     servicer.Embed,
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedResponse.SerializeToString,
+            ),
+            'FlattenMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.FlattenMetadata,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataView.SerializeToString,
+            ),
+            'SummarizeMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.SummarizeMetadata,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataView.SerializeToString,
+            ),
+            'UpdateMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMetadata,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataResponse.SerializeToString,
+            ),
+            'DeleteTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTags,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteTagsRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EditTagsResponse.SerializeToString,
+            ),
+            'RenameTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameTag,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.RenameTagRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EditTagsResponse.SerializeToString,
+            ),
+            'CheckEmbedding': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckEmbedding,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CheckEmbeddingRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CheckEmbeddingResponse.SerializeToString,
+            ),
+            'ListIngestionLogs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIngestionLogs,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListIngestionLogsRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListIngestionLogsResponse.SerializeToString,
+            ),
+            'GetIngestionLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIngestionLog,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IngestionLogRef.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IngestionLog.SerializeToString,
             ),
             'FetchParseJob': grpc.unary_stream_rpc_method_handler(
                     servicer.FetchParseJob,
@@ -1083,6 +1223,222 @@ class RetrievalService:
             '/ragchat.retrieval.v1.RetrievalService/Embed',
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedRequest.SerializeToString,
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EmbedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FlattenMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/FlattenMetadata',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SummarizeMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/SummarizeMetadata',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.MetadataView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/UpdateMetadata',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/DeleteTags',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteTagsRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EditTagsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenameTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/RenameTag',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.RenameTagRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.EditTagsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckEmbedding(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/CheckEmbedding',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CheckEmbeddingRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CheckEmbeddingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIngestionLogs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/ListIngestionLogs',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListIngestionLogsRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.ListIngestionLogsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIngestionLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/GetIngestionLog',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IngestionLogRef.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.IngestionLog.FromString,
             options,
             channel_credentials,
             insecure,
