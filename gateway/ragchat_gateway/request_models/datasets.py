@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import AfterValidator, Field, StrictBool, model_validator
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX
@@ -25,6 +26,7 @@ from ragchat_gateway.request_models.fields import (
     IdList,
     IdsParam,
     JsonObject,
+    JsonValue,
     LenientBool,
     Name,
     Text,
@@ -78,6 +80,10 @@ class UpdateDataset(DatasetFields):
 
 class DatasetListQuery(ListQuery):
     ids: IdsParam | None = None
+    # v0.27: `type=filter` answers the owners to filter by instead of datasets;
+    # `include_parsing_status` adds each dataset's documents per parse state.
+    type: Literal["filter"] | None = None
+    include_parsing_status: LenientBool = False
 
 
 class DocumentListQuery(ListQuery):
@@ -264,6 +270,189 @@ class SearchDatasets(RequestModel):
         )
 
 
+class DatasetIdsQuery(RequestModel):
+    """``?dataset_ids=a,b`` (v0.27's ``/datasets/metadata/flattened``): at least one."""
+
+    dataset_ids: IdsParam | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> DatasetIdsQuery:
+        if not self.dataset_ids:
+            raise custom_error("Lack of dataset_ids in query parameters")
+        return self
+
+    def ids(self) -> list[str]:
+        return list(self.dataset_ids or [])
+
+
+class MetadataSummaryQuery(RequestModel):
+    """``?doc_ids=a,b``: only these documents (default: all of the dataset's)."""
+
+    doc_ids: IdsParam | None = None
+
+
+class MetadataSelector(RequestModel):
+    document_ids: IdList | None = None
+    metadata_condition: JsonObject | None = None
+
+
+class MetadataChange(OpenRequestModel):
+    """One update ``{"key", "value", "match"?}`` or delete ``{"key", "value"?}``."""
+
+    key: Name | None = None
+
+
+class UpdateMetadata(RequestModel):
+    """``POST /datasets/{id}/metadata/update`` and ``PATCH .../documents/metadatas`` (v0.27):
+    documents chosen by ``selector`` get ``updates`` set and ``deletes`` removed."""
+
+    selector: MetadataSelector | None = None
+    updates: Annotated[list[MetadataChange], Field(max_length=IDS_MAX)] | None = None
+    deletes: Annotated[list[MetadataChange], Field(max_length=IDS_MAX)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shapes(cls, data: object) -> object:
+        # RAGFlow's words for a wrong shape, before pydantic's generic ones.
+        if isinstance(data, dict):
+            selector = data.get("selector")
+            if selector is not None and not isinstance(selector, dict):
+                raise custom_error("selector must be an object.")
+            for name in ("updates", "deletes"):
+                if data.get(name) is not None and not isinstance(data[name], list):
+                    raise custom_error("updates and deletes must be lists.")
+            if isinstance(selector, dict):
+                condition = selector.get("metadata_condition")
+                if condition not in (None, {}) and not isinstance(condition, dict):
+                    raise custom_error("metadata_condition must be an object.")
+                ids = selector.get("document_ids")
+                if ids not in (None, []) and not isinstance(ids, list):
+                    raise custom_error("document_ids must be a list.")
+        return data
+
+    @model_validator(mode="after")
+    def _complete(self) -> UpdateMetadata:
+        for change in self.updates or []:
+            if not change.key or "value" not in change.extras():
+                raise custom_error("Each update requires key and value.")
+        for change in self.deletes or []:
+            if not change.key:
+                raise custom_error("Each delete requires key.")
+        for change in [*(self.updates or []), *(self.deletes or [])]:
+            if (change.key or "").startswith("$"):
+                raise custom_error("A metadata key cannot start with '$'.")
+        return self
+
+    def changes(self, name: str) -> list[dict[str, object]]:
+        return [{"key": c.key, **c.extras()} for c in getattr(self, name) or []]
+
+
+class DocumentMetadataConfig(RequestModel):
+    """``PUT .../documents/{id}/metadata/config`` (v0.27): the document's metadata fields."""
+
+    metadata: JsonValue = None
+
+    @model_validator(mode="after")
+    def _sent(self) -> DocumentMetadataConfig:
+        if "metadata" not in self.model_fields_set:
+            raise custom_error("metadata is required")
+        return self
+
+
+class DeleteTags(RequestModel):
+    tags: Annotated[list[Text], Field(max_length=IDS_MAX)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shapes(cls, data: object) -> object:
+        if isinstance(data, dict) and "tags" in data:
+            tags = data["tags"]
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                raise custom_error("tags must be a list of strings")
+        return data
+
+    @model_validator(mode="after")
+    def _sent(self) -> DeleteTags:
+        if self.tags is None:
+            raise custom_error("Lack of tags in request body")
+        return self
+
+
+class RenameTag(RequestModel):
+    from_tag: Text | None = None
+    to_tag: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shapes(cls, data: object) -> object:
+        if isinstance(data, dict):
+            if "from_tag" not in data or "to_tag" not in data:
+                raise custom_error("Lack of from_tag or to_tag in request body")
+            if not isinstance(data["from_tag"], str) or not isinstance(data["to_tag"], str):
+                raise custom_error("from_tag and to_tag must be strings")
+            if not data["from_tag"].strip() or not data["to_tag"].strip():
+                raise custom_error("from_tag and to_tag must not be empty")
+        return data
+
+
+class CheckEmbedding(RequestModel):
+    embd_id: Text | None = None
+    check_num: Annotated[int, Field(ge=1, le=100)] = 5
+
+    @model_validator(mode="after")
+    def _named(self) -> CheckEmbedding:
+        if not self.embd_id:
+            raise custom_error("`embd_id` is required.")
+        return self
+
+
+def _date_ms(value: str) -> int:
+    """ "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (UTC) → epoch milliseconds."""
+    for layout in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return int(datetime.strptime(value, layout).replace(tzinfo=UTC).timestamp() * 1000)
+        except ValueError:
+            continue
+    raise custom_error("{field} must be a date: YYYY-MM-DD or YYYY-MM-DD HH:MM:SS.")
+
+
+def _check_date(value: str) -> str:
+    _date_ms(value)
+    return value
+
+
+DateParam = Annotated[str, Field(max_length=32), AfterValidator(_check_date)]
+
+
+class IngestionLogQuery(Paging):
+    """v0.27's ``GET /datasets/{id}/ingestions``: ``log_type`` "dataset" (knowledge graph and RAPTOR
+    runs, which ragchat has none of) or "file" (the parse runs of documents). ``operation_status``
+    takes RAGFlow's task states: "1" running, "2" cancelled, "3" done, "4" failed."""
+
+    orderby: Literal["create_time", "update_time"] = "create_time"
+    desc: LenientBool = True
+    operation_status: Annotated[list[Literal["0", "1", "2", "3", "4", "5"]], Field(max_length=6)] = []
+    create_date_from: DateParam | None = None
+    create_date_to: DateParam | None = None
+    log_type: Literal["dataset", "file"] = "dataset"
+    keywords: Text | None = None
+
+    def time_range(self) -> tuple[int, int]:
+        """(from, to) in epoch ms, 0 for no bound; a date alone as an upper bound takes its whole day."""
+        start = _date_ms(self.create_date_from) if self.create_date_from else 0
+        end = 0
+        if self.create_date_to:
+            end = _date_ms(self.create_date_to)
+            if len(self.create_date_to) == 10:
+                end += 24 * 3600 * 1000 - 1
+        return start, end
+
+
+class DeleteIndexQuery(RequestModel):
+    type: Text = ""
+    wipe: Text = "true"
+
+
 CreateDatasetBody = Annotated[CreateDataset, json_body(CreateDataset)]
 UpdateDatasetBody = Annotated[UpdateDataset, json_body(UpdateDataset)]
 DatasetListParams = Annotated[DatasetListQuery, query_params(DatasetListQuery)]
@@ -281,3 +470,12 @@ AutoMetadataConfigBody = Annotated[AutoMetadataConfig, json_body(AutoMetadataCon
 SwitchChunksBody = Annotated[SwitchChunks, json_body(SwitchChunks)]
 SearchDatasetsBody = Annotated[SearchDatasets, json_body(SearchDatasets)]
 BatchUpdateStatusBody = Annotated[BatchUpdateStatus, json_body(BatchUpdateStatus)]
+DatasetIdsParams = Annotated[DatasetIdsQuery, query_params(DatasetIdsQuery)]
+MetadataSummaryParams = Annotated[MetadataSummaryQuery, query_params(MetadataSummaryQuery)]
+UpdateMetadataBody = Annotated[UpdateMetadata, json_body(UpdateMetadata)]
+DocumentMetadataConfigBody = Annotated[DocumentMetadataConfig, json_body(DocumentMetadataConfig)]
+DeleteTagsBody = Annotated[DeleteTags, json_body(DeleteTags)]
+RenameTagBody = Annotated[RenameTag, json_body(RenameTag)]
+CheckEmbeddingBody = Annotated[CheckEmbedding, json_body(CheckEmbedding)]
+IngestionLogParams = Annotated[IngestionLogQuery, query_params(IngestionLogQuery)]
+DeleteIndexParams = Annotated[DeleteIndexQuery, query_params(DeleteIndexQuery)]

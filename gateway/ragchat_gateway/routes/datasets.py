@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import mimetypes
 import re
@@ -178,6 +179,8 @@ async def create_dataset(principal: AuthDep, backends: BackendsDep, body: Create
 
 @router.get("/datasets")
 async def list_datasets(principal: AuthDep, backends: BackendsDep, query: DatasetListParams) -> JSONResponse:
+    if query.type == "filter":
+        return JSONResponse(await _owner_filter(backends, principal.tenant_id))
     reply = await rpc(
         backends.retrieval.ListDatasets(
             pb.ListDatasetsRequest(
@@ -194,7 +197,55 @@ async def list_datasets(principal: AuthDep, backends: BackendsDep, query: Datase
         ),
         SERVICE,
     )
-    return list_response([dataset_json(d) for d in reply.datasets], reply.total)
+    datasets = [dataset_json(d) for d in reply.datasets]
+    if query.include_parsing_status:
+        calls = asyncio.Semaphore(PARALLEL_SUMMARIES)
+
+        async def status_of(dataset_id: str) -> dict[str, int]:
+            async with calls:
+                return await parsing_status(backends, principal.tenant_id, dataset_id)
+
+        statuses = await asyncio.gather(*(status_of(d["id"]) for d in datasets))
+        for dataset, status in zip(datasets, statuses, strict=True):
+            dataset["parsing_status"] = status
+    return list_response(datasets, reply.total)
+
+
+# A page of up to 1,000 datasets asks for their summaries a few at a time.
+PARALLEL_SUMMARIES = 8
+
+
+RUN_STATES = ("UNSTART", "RUNNING", "CANCEL", "DONE", "FAIL")
+
+
+async def dataset_summary(backends: Any, tenant_id: str, dataset_id: str) -> pb.DatasetSummary:
+    summary: pb.DatasetSummary = await rpc(
+        backends.retrieval.GetDatasetSummary(
+            pb.DatasetRef(tenant_id=tenant_id, id=dataset_id), timeout=backends.settings.grpc_timeout_s
+        ),
+        SERVICE,
+    )
+    return summary
+
+
+async def parsing_status(backends: Any, tenant_id: str, dataset_id: str) -> dict[str, int]:
+    """The dataset's documents per parse state, under RAGFlow's names (`done_count`, ...)."""
+    by_run = dict((await dataset_summary(backends, tenant_id, dataset_id)).documents_by_run)
+    return {f"{run.lower()}_count": by_run.get(run, 0) for run in RUN_STATES}
+
+
+async def _owner_filter(backends: Any, tenant_id: str) -> dict[str, Any]:
+    """v0.27's `GET /datasets?type=filter`: the owners whose datasets the caller sees, with counts;
+    a key sees its own tenant's only."""
+    reply = await rpc(
+        backends.retrieval.ListDatasets(
+            pb.ListDatasetsRequest(tenant_id=tenant_id, page=1, page_size=1),
+            timeout=backends.settings.grpc_timeout_s,
+        ),
+        SERVICE,
+    )
+    owners = [{"id": tenant_id, "label": tenant_id, "count": reply.total}] if reply.total else []
+    return envelope({"filter": {"owner": owners}, "total": reply.total})
 
 
 @router.put("/datasets/{dataset_id}")
