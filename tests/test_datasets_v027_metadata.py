@@ -156,10 +156,15 @@ def test_delete_and_rename_tags(api: httpx.Client, other: httpx.Client) -> None:
         return list(ok(api.get(f"{chunks_url}/{chunk['id']}"))["tag_kwd"])
 
     url = f"/datasets/{dataset['id']}/tags"
+    assert ok(api.get(url)) == [["birds", 2], ["night", 1], ["wetland", 1]]
+    aggregation = "/datasets/tags/aggregation"
+    assert ok(api.get(aggregation, params={"dataset_ids": dataset["id"]}))[0] == {"value": "birds", "count": 2}
     assert ok(api.put(url, json={"from_tag": "birds", "to_tag": "avians"})) == {"from": "birds", "to": "avians"}
     assert tags_of(first) == ["avians", "wetland"] and tags_of(second) == ["avians", "night"]
     assert ok(api.request("DELETE", url, json={"tags": ["avians", "night"]})) == {}
     assert tags_of(first) == ["wetland"] and tags_of(second) == []
+    assert ok(api.get(url)) == [["wetland", 1]]
+    error(other.get(url), 404, 105)
 
     assert error(api.request("DELETE", url, json={}), 400, 102) == "Lack of tags in request body"
     assert error(api.request("DELETE", url, json={"tags": "wetland"}), 400, 102) == "tags must be a list of strings"

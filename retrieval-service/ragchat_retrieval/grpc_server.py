@@ -401,6 +401,10 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
         )
         return pb.UpdateMetadataResponse(updated=updated, matched_docs=matched)
 
+    async def CountTags(self, request: pb.CountTagsRequest, context: grpc.aio.ServicerContext) -> Any:
+        counted = await tags.count_tags(self.deps, request.tenant_id, list(request.dataset_ids))
+        return pb.CountTagsResponse(tags=[pb.TagCount(tag=t, count=n) for t, n in counted])
+
     async def DeleteTags(self, request: pb.DeleteTagsRequest, context: grpc.aio.ServicerContext) -> Any:
         changed = await tags.delete_tags(self.deps, request.tenant_id, request.dataset_id, list(request.tags))
         return pb.EditTagsResponse(chunks_changed=changed)

@@ -115,7 +115,7 @@ async def _search(backends: Any, tenant_id: str, body: SearchDatasets, dataset_i
     return {"chunks": found["chunks"], "total": found["total"], "labels": []}
 
 
-# Knowledge graphs, RAPTOR and tags: ragchat builds none, so a dataset has none to show.
+# Knowledge graphs and RAPTOR: ragchat builds none, so a dataset has none to show.
 @router.get("/datasets/{dataset_id}/knowledge_graph")
 @router.get("/datasets/{dataset_id}/graph")
 async def knowledge_graph(dataset_id: str, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
@@ -144,20 +144,28 @@ async def run_index(dataset_id: str, principal: AuthDep, backends: BackendsDep) 
     raise InvalidArgument("Knowledge graphs and RAPTOR summaries are not supported by this server.")
 
 
+async def _count_tags(backends: Any, tenant_id: str, dataset_ids: list[str]) -> list[tuple[str, int]]:
+    reply = await rpc(
+        backends.retrieval.CountTags(
+            pb.CountTagsRequest(tenant_id=tenant_id, dataset_ids=dataset_ids),
+            timeout=backends.settings.grpc_timeout_s * 3,
+        ),
+        SERVICE,
+    )
+    return [(t.tag, t.count) for t in reply.tags]
+
+
 @router.get("/datasets/{dataset_id}/tags")
 async def list_tags(dataset_id: str, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
-    await _dataset(backends, principal.tenant_id, dataset_id)
-    return envelope([])
+    """[[tag, chunks], ...], most used first (RAGFlow's aggregation pairs)."""
+    return envelope([[tag, count] for tag, count in await _count_tags(backends, principal.tenant_id, [dataset_id])])
 
 
 @router.get("/datasets/tags/aggregation")
-async def aggregate_tags(principal: AuthDep, backends: BackendsDep, dataset_ids: str = "") -> dict[str, Any]:
-    ids = [i for i in dataset_ids.split(",") if i]
-    if not ids:
-        raise InvalidArgument("Lack of dataset_ids in query parameters")
-    for dataset_id in dict.fromkeys(ids):
-        await _dataset(backends, principal.tenant_id, dataset_id)
-    return envelope([])
+async def aggregate_tags(principal: AuthDep, backends: BackendsDep, query: DatasetIdsParams) -> dict[str, Any]:
+    """[{"value": tag, "count": chunks}, ...] over the datasets' chunks."""
+    counted = await _count_tags(backends, principal.tenant_id, list(dict.fromkeys(query.ids())))
+    return envelope([{"value": tag, "count": count} for tag, count in counted])
 
 
 @router.delete("/datasets/{dataset_id}/tags")

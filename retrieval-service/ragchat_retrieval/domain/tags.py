@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ragchat_common.errors import InvalidArgument
-from ragchat_retrieval.domain.datasets import dataset_record
+from ragchat_retrieval.domain.datasets import dataset_record, require_datasets
 from ragchat_retrieval.domain.deps import Deps, dedupe
 from ragchat_retrieval.domain.ports import Scope
 
@@ -27,6 +27,18 @@ async def _retag(deps: Deps, tenant_id: str, dataset_id: str, tag: str, edit: Ca
                 )
             changed += 1
     return changed
+
+
+async def count_tags(deps: Deps, tenant_id: str, dataset_ids: Sequence[str]) -> list[tuple[str, int]]:
+    """(tag, chunks carrying it) over the datasets' chunks, most used first."""
+    wanted = dedupe(dataset_ids)
+    await require_datasets(deps, tenant_id, wanted)
+    counts: dict[str, int] = {}
+    scope = Scope(tenant_id=tenant_id, dataset_ids=wanted)
+    for hit in await deps.vectors.scroll(scope, MAX_TAGGED, fields=["tag_kwd"]):
+        for tag in dict.fromkeys(hit.payload.get("tag_kwd") or []):
+            counts[tag] = counts.get(tag, 0) + 1
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 async def delete_tags(deps: Deps, tenant_id: str, dataset_id: str, tags: Sequence[str]) -> int:

@@ -685,6 +685,28 @@ class UpdateMetadataResponse(_message.Message):
     matched_docs: int
     def __init__(self, updated: _Optional[int] = ..., matched_docs: _Optional[int] = ...) -> None: ...
 
+class CountTagsRequest(_message.Message):
+    __slots__ = ("tenant_id", "dataset_ids")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_IDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    dataset_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TagCount(_message.Message):
+    __slots__ = ("tag", "count")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    tag: str
+    count: int
+    def __init__(self, tag: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountTagsResponse(_message.Message):
+    __slots__ = ("tags",)
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedCompositeFieldContainer[TagCount]
+    def __init__(self, tags: _Optional[_Iterable[_Union[TagCount, _Mapping]]] = ...) -> None: ...
+
 class DeleteTagsRequest(_message.Message):
     __slots__ = ("tenant_id", "dataset_id", "tags")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -159,6 +159,11 @@ class RetrievalServiceStub:
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataRequest.SerializeToString,
                 response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataResponse.FromString,
                 _registered_method=True)
+        self.CountTags = channel.unary_unary(
+                '/ragchat.retrieval.v1.RetrievalService/CountTags',
+                request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CountTagsRequest.SerializeToString,
+                response_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CountTagsResponse.FromString,
+                _registered_method=True)
         self.DeleteTags = channel.unary_unary(
                 '/ragchat.retrieval.v1.RetrievalService/DeleteTags',
                 request_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.DeleteTagsRequest.SerializeToString,
@@ -399,6 +404,13 @@ class RetrievalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountTags(self, request, context):
+        """Tags of the datasets' chunks with the number of chunks carrying each, most used first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteTags(self, request, context):
         """Removes tags from every chunk of a dataset that has them.
         """
@@ -587,6 +599,11 @@ def add_RetrievalServiceServicer_to_server(servicer, server):
                     servicer.UpdateMetadata,
                     request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataRequest.FromString,
                     response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataResponse.SerializeToString,
+            ),
+            'CountTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountTags,
+                    request_deserializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CountTagsRequest.FromString,
+                    response_serializer=ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CountTagsResponse.SerializeToString,
             ),
             'DeleteTags': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteTags,
@@ -1304,6 +1321,33 @@ class RetrievalService:
             '/ragchat.retrieval.v1.RetrievalService/UpdateMetadata',
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataRequest.SerializeToString,
             ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.UpdateMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ragchat.retrieval.v1.RetrievalService/CountTags',
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CountTagsRequest.SerializeToString,
+            ragchat_dot_retrieval_dot_v1_dot_retrieval__pb2.CountTagsResponse.FromString,
             options,
             channel_credentials,
             insecure,
