@@ -516,14 +516,15 @@ def test_completion_passing_all_history_and_storing_nothing(v027: httpx.Client, 
 def test_related_questions_and_refused_tools(v027: httpx.Client, fake: FakeLLM) -> None:
     topic = "solar panels " + new_id()
     fake.script(topic, answer="Here you go:\n1. How efficient are solar panels?\n2. What do they cost?\nThanks")
-    for path in ("/chat/recommendation", "/sessions/related_questions"):
-        assert ok(v027.post(path, json={"question": topic})) == [
+    for path in ("/chat/recommendation", "/sessions/related_questions", "/searchbots/related_questions"):
+        assert ok(v027.post(path, json={"question": topic, "industry": "energy"})) == [
             "How efficient are solar panels?",
             "What do they cost?",
         ]
-    [sent, _] = fake.requests_mentioning(topic)
+    [sent, _, _] = fake.requests_mentioning(topic)
     assert "related" in next(m["content"] for m in sent["messages"] if m["role"] == "system").lower()
     error(v027.post("/chat/recommendation", json={}), 400, 102, "`question` is required.")
+    error(v027.post("/searchbots/related_questions", json={}), 400, 102, "`question` is required.")
     error(
         v027.post("/chat/audio/speech", json={"text": "hi"}), 400, 102, "This deployment has no text-to-speech model."
     )

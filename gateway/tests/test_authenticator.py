@@ -151,6 +151,7 @@ def test_required_scopes_of_http_routes() -> None:
         ("POST", "/api/v1/chats/{chat_id}/sessions/{session_id}/messages/{message_id}/stop"): "chat",
         ("POST", "/api/v1/chat/recommendation"): "chat",
         ("POST", "/api/v1/sessions/related_questions"): "chat",
+        ("POST", "/api/v1/searchbots/related_questions"): "chat",
         ("PUT", "/api/v1/chats/{chat_id}/sessions/{session_id}/messages/{message_id}/feedback"): "chat",
         ("POST", "/api/v1/chats"): "full",
         ("PATCH", "/api/v1/chats/{chat_id}"): "full",

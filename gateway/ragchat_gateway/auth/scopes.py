@@ -66,7 +66,8 @@ def required_scope_for_http(method: str, path: str) -> Scope:
         return "chat"
     if len(segments) >= 3 and segments[0] == "chats" and segments[2] == "sessions":
         return "chat"
-    # RAGFlow v0.27's chat tools: related questions (also under their older path), speech, mind maps.
-    if segments[:1] == ["chat"] or segments == ["sessions", "related_questions"]:
+    # RAGFlow v0.27's chat tools: related questions (also under their older and search-app paths),
+    # speech, mind maps.
+    if segments[:1] == ["chat"] or segments in (["sessions", "related_questions"], ["searchbots", "related_questions"]):
         return "chat"
     return "full"

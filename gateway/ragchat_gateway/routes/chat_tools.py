@@ -1,5 +1,6 @@
 """RAGFlow v0.27's chat tools beside completions (API.md §9.1): related questions
-(``POST /chat/recommendation``, and the older ``POST /sessions/related_questions``), and the
+(``POST /chat/recommendation``, the older ``POST /sessions/related_questions`` and the search
+apps' ``POST /searchbots/related_questions``), and the
 speech and mind-map routes, which this deployment answers with a clear refusal (it has no speech
 models, and mind maps are not offered).
 """
@@ -67,6 +68,14 @@ async def recommendation(principal: AuthDep, backends: BackendsDep, body: Recomm
 @router.post("/sessions/related_questions")
 async def related_questions(principal: AuthDep, backends: BackendsDep, body: RecommendationBodyDep) -> dict[str, Any]:
     """The route RAGFlow v0.27 keeps for older clients: ``/chat/recommendation``."""
+    return await _related_questions(principal, backends, body)
+
+
+@router.post("/searchbots/related_questions")
+async def search_related_questions(
+    principal: AuthDep, backends: BackendsDep, body: RecommendationBodyDep
+) -> dict[str, Any]:
+    """RAGFlow v0.27's search-app route for the same list (its ``search_id`` names no app here)."""
     return await _related_questions(principal, backends, body)
 
 
