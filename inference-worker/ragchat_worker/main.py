@@ -91,7 +91,7 @@ async def serve(settings: WorkerSettings) -> None:
             log_ttl_s=settings.stream_log_ttl_s,
         )
     )
-    control = RedisStopControl(redis, settings.namespace, finish_ttl_s=settings.stream_log_ttl_s)
+    control = RedisStopControl(redis, settings.redis_url, settings.namespace, finish_ttl_s=settings.stream_log_ttl_s)
     await control.start()
     deps = AnswerDeps(
         retriever=GrpcRetriever(RetrievalServiceStub(retrieval_channel), settings.grpc_timeout_s),

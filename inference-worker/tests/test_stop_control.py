@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
+import subprocess
+import time
 
 from redis.asyncio import Redis
 
-from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent
-from ragchat_common.stream_control import request_stop
+from ragchat_cli.stack import free_port, tcp_answers
+from ragchat_common.events import (
+    DeltaEvent,
+    DoneEvent,
+    FinalEvent,
+    stream_control_channel,
+    stream_finishing_key,
+    stream_log_key,
+    stream_stop_key,
+)
+from ragchat_common.stream_control import _STOP_SCRIPT, STOP_MESSAGE, request_stop
 from ragchat_worker.control import RedisStopControl
 from ragchat_worker.redis_sink import RedisEventSink
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
 
 async def test_a_stop_reaches_the_job_being_watched_and_only_it() -> None:
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    redis = Redis.from_url(REDIS_URL)
     namespace = "test-stop-" + secrets.token_hex(4)
-    control = RedisStopControl(redis, namespace)
+    control = RedisStopControl(redis, REDIS_URL, namespace)
     await control.start()
     try:
         async with control.watch("a") as a, control.watch("b") as b:
@@ -32,9 +46,9 @@ async def test_a_stop_reaches_the_job_being_watched_and_only_it() -> None:
 
 
 async def test_a_stop_asked_before_the_job_started_is_found_when_it_starts() -> None:
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    redis = Redis.from_url(REDIS_URL)
     namespace = "test-stop-" + secrets.token_hex(4)
-    control = RedisStopControl(redis, namespace)
+    control = RedisStopControl(redis, REDIS_URL, namespace)
     await control.start()
     try:
         assert await request_stop(redis, namespace, "queued", ttl_s=60) is True
@@ -48,7 +62,7 @@ async def test_a_stop_asked_before_the_job_started_is_found_when_it_starts() -> 
 
 
 async def test_stopping_a_finished_answer_says_so_and_leaves_no_stop_behind() -> None:
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    redis = Redis.from_url(REDIS_URL)
     namespace = "test-stop-" + secrets.token_hex(4)
     sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=60)
     try:
@@ -63,9 +77,9 @@ async def test_stopping_a_finished_answer_says_so_and_leaves_no_stop_behind() ->
 
 
 async def test_a_stop_and_the_end_of_an_answer_agree_on_which_came_first() -> None:
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    redis = Redis.from_url(REDIS_URL)
     namespace = "test-stop-" + secrets.token_hex(4)
-    control = RedisStopControl(redis, namespace)
+    control = RedisStopControl(redis, REDIS_URL, namespace)
     await control.start()
     try:
         async with control.watch("late") as late:
@@ -77,3 +91,59 @@ async def test_a_stop_and_the_end_of_an_answer_agree_on_which_came_first() -> No
     finally:
         await control.close()
         await redis.aclose()
+
+
+def _own_redis_server(port: int) -> subprocess.Popen[bytes]:
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed"
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(200):
+        if tcp_answers("127.0.0.1", port):
+            return proc
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("redis-server did not start")
+
+
+async def test_a_stop_published_while_the_listener_was_disconnected_is_heard_after_it_reconnects() -> None:
+    """An own redis-server (the kill below would cut every pub/sub client of a shared one): the
+    listener's connection is killed and the stop published in the same transaction, so the live
+    message reaches nobody and only the re-read of the stop key can tell the job."""
+    port = free_port()
+    proc = _own_redis_server(port)
+    url = f"redis://127.0.0.1:{port}/0"
+    redis = Redis.from_url(url)
+    namespace = "test-stop-" + secrets.token_hex(4)
+    control = RedisStopControl(redis, url, namespace)
+    try:
+        await control.start()
+        async with control.watch("m") as signal:
+            assert not signal.requested
+            woken = asyncio.Event()
+            signal.on_request(woken.set)
+            async with redis.pipeline(transaction=True) as both:
+                both.client_kill_filter(_type="pubsub")
+                both.eval(
+                    _STOP_SCRIPT,
+                    3,
+                    stream_log_key(namespace, "m"),
+                    stream_stop_key(namespace, "m"),
+                    stream_finishing_key(namespace, "m"),
+                    stream_control_channel(namespace, "m"),
+                    "60",
+                    STOP_MESSAGE,
+                )
+                killed, stopped = await both.execute()
+            assert killed == 1 and stopped == 1
+            await asyncio.wait_for(woken.wait(), 30)
+            assert signal.requested
+    finally:
+        await control.close()
+        await redis.aclose()
+        proc.kill()
+        proc.wait(10)

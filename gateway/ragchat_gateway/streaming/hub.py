@@ -1,4 +1,5 @@
-"""One Redis pub/sub connection per gateway process, fanning answer events out to requests.
+"""One Redis pub/sub connection per gateway process (``ChannelListener``), fanning answer events
+out to requests.
 
 A request subscribes to its message's channel and waits for Redis to CONFIRM the subscription
 before the job is published, so no live event can be missed. Live delivery is still best effort
@@ -12,16 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Final
 
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
 from ragchat_common.errors import Unavailable
 from ragchat_common.events import LOG_FIELD, StreamEvent, decode_event, stream_channel, stream_log_key
 from ragchat_common.ids import new_id
+from ragchat_common.pubsub import ChannelListener
 
 log = logging.getLogger(__name__)
 
@@ -97,93 +98,30 @@ class Subscription:
 class StreamHub:
     def __init__(self, redis_url: str, namespace: str) -> None:
         self.namespace = namespace
-        # Its own client: the pub/sub connection is held for the process's lifetime.
-        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2.0, socket_keepalive=True)
-        self._pubsub = self.redis.pubsub()
-        self._subscriptions: dict[str, Subscription] = {}
-        self._confirmations: dict[str, asyncio.Future[None]] = {}
-        self._reader: asyncio.Task[None] | None = None
-        self._control_channel = f"{namespace}:hub:{new_id()}"
-        self._connect_lock = asyncio.Lock()
+        self._listener = ChannelListener(
+            redis_url, f"{namespace}:hub:{new_id()}", subscribe_timeout_s=SUBSCRIBE_TIMEOUT_S
+        )
+        # The listener's client also reads the replay logs.
+        self.redis = self._listener.redis
 
     async def start(self) -> None:
-        """Opens the pub/sub connection (a failure here is retried by the reader, not fatal)."""
-        try:
-            await self._ensure_connection()
-        except Exception as exc:
-            log.warning("Redis not reachable at startup; the stream hub keeps retrying", extra={"error": repr(exc)})
-        self._reader = asyncio.create_task(self._read_forever(), name="stream-hub-reader")
-
-    async def _ensure_connection(self) -> None:
-        """One pub/sub connection, opened once even when many requests arrive together.
-
-        redis-py reads only once something is subscribed, so the hub holds a channel of its own.
-        """
-        if self._pubsub.connection is not None:
-            return
-        async with self._connect_lock:
-            if self._pubsub.connection is None:
-                await self._pubsub.subscribe(self._control_channel)
+        await self._listener.start()
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await self._reader
-        with suppress(Exception):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-        await self.redis.aclose()
-
-    async def _read_forever(self) -> None:
-        backoff = 0.1
-        while True:
-            try:
-                await self._ensure_connection()
-                message = await self._pubsub.get_message(timeout=None)
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("stream hub connection lost; reconnecting", extra={"error": repr(exc)})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-                continue
-            if message is None:
-                continue
-            kind = message["type"]
-            channel = message["channel"]
-            name = channel.decode() if isinstance(channel, bytes) else str(channel)
-            if kind == "message":
-                subscription = self._subscriptions.get(name)
-                if subscription is not None:
-                    subscription.deliver(message["data"])
-            elif kind == "subscribe":
-                confirmation = self._confirmations.pop(name, None)
-                if confirmation is not None and not confirmation.done():
-                    confirmation.set_result(None)
+        await self._listener.close()
 
     @asynccontextmanager
     async def subscribe(self, message_id: str) -> AsyncIterator[Subscription]:
         """Subscribed (confirmed by Redis) on entry; unsubscribed on exit. Unavailable if Redis is down."""
-        channel = stream_channel(self.namespace, message_id)
         subscription = Subscription(self, message_id)
-        confirmation: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._subscriptions[channel] = subscription
-        self._confirmations[channel] = confirmation
-        try:
+        async with AsyncExitStack() as listening:
             try:
-                await self._ensure_connection()
-                await self._pubsub.subscribe(channel)
-                await asyncio.wait_for(asyncio.shield(confirmation), SUBSCRIBE_TIMEOUT_S)
+                channel = stream_channel(self.namespace, message_id)
+                await listening.enter_async_context(self._listener.listen(channel, subscription.deliver))
             except Exception as exc:
                 log.warning("stream subscription failed", extra={"error": repr(exc)})
                 raise Unavailable("The stream broker (Redis) is unavailable; please retry.") from None
             yield subscription
-        finally:
-            self._subscriptions.pop(channel, None)
-            self._confirmations.pop(channel, None)
-            with suppress(Exception):
-                await self._pubsub.unsubscribe(channel)
 
     async def replay(self, message_id: str, from_seq: int, before: int | None = None) -> list[StreamEvent]:
         """Events of the message with ``from_seq <= seq < before``, from the replay log."""
@@ -206,5 +144,4 @@ class StreamHub:
 
     @property
     def connected(self) -> bool:
-        connection = self._pubsub.connection
-        return connection is not None and connection.is_connected
+        return self._listener.connected
