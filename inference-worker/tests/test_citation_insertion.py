@@ -88,3 +88,14 @@ async def test_a_short_answer_is_judged_with_its_question(embedder: MiniLM) -> N
     assert await cite_answer("Nine.", chunks, embedder) == "Nine."  # no question: too short to judge
     unrelated = "Who won the football match on Tuesday?"
     assert await cite_answer("Nobody.", chunks, embedder, unrelated) == "Nobody."
+
+
+async def test_an_answer_whose_sentences_cite_nothing_is_judged_with_its_question(embedder: MiniLM) -> None:
+    chunks = [chunk(i, c) for i, c in enumerate(CHUNKS)]
+    question = "May I clean the Orbit lamp shade with solvents?"
+    assert await cite_answer("No, you should not do that.", chunks, embedder, question) == (
+        "No, you should not do that. [ID:2]"
+    )
+    # Saying the knowledge base lacks the answer is not supported by any chunk.
+    declined = "The answer you are looking for is not found in the knowledge base!"
+    assert await cite_answer(declined, chunks, embedder, question) == declined

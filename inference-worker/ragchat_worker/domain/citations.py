@@ -202,20 +202,39 @@ def _with_markers(sentence: str, indices: list[int]) -> str:
     return body + " " + "".join(f"[ID:{i}]" for i in indices) + sentence[len(body) :]
 
 
+# An answer saying the knowledge base lacks the answer (RAGFlow's default prompt, ours, the
+# empty_response) cites nothing, even when judged with its question.
+_DECLINE = re.compile(
+    r"not (?:be )?found in the knowledge base|knowledge base does not contain|no relevant content", re.IGNORECASE
+)
+
+
 async def cite_answer(answer: str, chunks: Sequence[RetrievedChunk], embedder: Embedder, question: str = "") -> str:
     """``answer`` with citations inserted (unchanged when it already cites, or nothing matches).
 
-    An answer too short to be judged alone ("About 3 years.") is judged with the question it
-    answers, as one sentence: its markers go at its end.
+    Each sentence is matched alone first. When that cites nothing (an answer too short to be
+    judged alone: "About 3 years.", "No, it does not."), the answer is judged together with the
+    question it answers, as one sentence whose markers go at its end; an answer that says the
+    knowledge base lacks the answer stays uncited.
     """
     if not chunks or not answer.strip() or cited_indices(answer):
         return answer
     sentences = split_sentences(answer)
     wanted = [i for i, s in enumerate(sentences) if len(_WORD.findall(s)) >= MIN_SENTENCE_WORDS]
-    if not wanted:
-        if not question.strip() or not _WORD.findall(answer):
-            return answer
-        return await _cite_short_answer(answer, question, chunks, embedder)
+    if wanted:
+        cited = await _cite_sentences(sentences, wanted, chunks, embedder)
+        if cited_indices(cited):
+            return cited
+    if not question.strip() or not _WORD.findall(answer) or _DECLINE.search(answer):
+        return answer
+    judged = f"{question.strip()} {answer.strip()}"
+    vectors = await embedder.embed([judged] + [c.content for c in chunks])
+    return place_citations([answer], chunks, [vectors[0]], [[v] for v in vectors[1:]])
+
+
+async def _cite_sentences(
+    sentences: list[str], wanted: list[int], chunks: Sequence[RetrievedChunk], embedder: Embedder
+) -> str:
     # Each chunk as its sentences (the whole chunk when that would be too many texts to embed).
     pieces = [[p for p in split_sentences(c.content) if p.strip()] or [c.content] for c in chunks]
     if len(wanted) + sum(len(p) for p in pieces) > MAX_EMBEDDED_TEXTS:
@@ -231,9 +250,3 @@ async def cite_answer(answer: str, chunks: Sequence[RetrievedChunk], embedder: E
         chunk_vectors.append(vectors[offset : offset + len(chunk_pieces)])
         offset += len(chunk_pieces)
     return place_citations(sentences, chunks, sentence_vectors, chunk_vectors)
-
-
-async def _cite_short_answer(answer: str, question: str, chunks: Sequence[RetrievedChunk], embedder: Embedder) -> str:
-    judged = f"{question.strip()} {answer.strip()}"
-    vectors = await embedder.embed([judged] + [c.content for c in chunks])
-    return place_citations([answer], chunks, [vectors[0]], [[v] for v in vectors[1:]])
