@@ -123,14 +123,14 @@ def test_a_chat_with_a_rerank_model_gets_the_reranked_chunks(
 
 def test_a_chat_naming_an_unknown_rerank_model_is_refused_when_saved(api: httpx.Client, dataset_id: str) -> None:
     name = "rr-" + new_id()[:8]
-    for body in (
-        {"name": name, "dataset_ids": [dataset_id], "prompt": {"rerank_model": "nope"}},
-        {"name": name, "dataset_ids": [dataset_id], "rerank_id": "nope"},  # RAGFlow v0.27's name
+    for body, field in (
+        ({"name": name, "dataset_ids": [dataset_id], "prompt": {"rerank_model": "nope"}}, "rerank_model"),
+        ({"name": name, "dataset_ids": [dataset_id], "rerank_id": "nope"}, "rerank_id"),  # RAGFlow v0.27's name
     ):
         response = api.post("/chats", json=body)
         assert response.status_code == 400 and response.json()["code"] == 102, response.text
         message = response.json()["message"]
-        assert message.startswith("`rerank_model` nope doesn't exist") and "jina-reranker-v2" in message
+        assert message.startswith(f"`{field}` nope doesn't exist") and "jina-reranker-v2" in message
     chat = ok(api.post("/chats", json={"name": name, "dataset_ids": [dataset_id]}))
     refused = api.put(f"/chats/{chat['id']}", json={"prompt": {"rerank_model": "nope"}})
     assert refused.json()["code"] == 102 and "bge-reranker-v2-m3" in refused.json()["message"]

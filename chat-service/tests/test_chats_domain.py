@@ -99,7 +99,7 @@ async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, da
         ),
         (
             {"name": "r", "ragflow027": {"rerank_id": "nope"}},
-            "`rerank_model` nope doesn't exist; available rerank models: bge-reranker.",
+            "`rerank_id` nope doesn't exist; available rerank models: bge-reranker.",
         ),
         (
             {"name": "t", "ragflow027": {"llm_setting": {"top_p": 3}}},
@@ -128,6 +128,18 @@ async def test_create_validation_messages(
 ) -> None:
     with pytest.raises(InvalidArgument, match=exact(message)):
         await create(store, datasets, models, **spec)
+
+
+async def test_an_unknown_rerank_model_is_named_as_sent_on_update(store: ChatStore, datasets: Any, models: Any) -> None:
+    chat = await create(store, datasets, models, name="Reranked")
+    for spec, field in (
+        (ChatSpec(ragflow027={"rerank_id": "nope"}), "rerank_id"),
+        (ChatSpec(prompt={"rerank_model": "nope"}), "rerank_model"),
+    ):
+        with pytest.raises(
+            InvalidArgument, match=exact(f"`{field}` nope doesn't exist; available rerank models: bge-reranker.")
+        ):
+            await chats.update_chat(store, datasets, models, T1, chat.id, spec)
 
 
 async def test_other_available_model_is_accepted(store: ChatStore, datasets: Any, models: Any) -> None:

@@ -49,6 +49,7 @@ class _Settings:
     llm: dict[str, Any] | None
     prompt: dict[str, Any] | None
     model_field: str
+    rerank_field: str
     # RAGFlow v0.27 does not hold a prompt_config's parameters to its system prompt: a chat set up
     # under those names is not either (the worker adds the knowledge to a prompt without {knowledge}).
     check_variables: bool
@@ -64,6 +65,7 @@ def _settings(spec: ChatSpec) -> _Settings:
         llm=llm,
         prompt=prompt,
         model_field=changes.model_field or "model_name",
+        rerank_field=changes.rerank_field or "rerank_model",
         check_variables="prompt_config" not in (spec.ragflow027 or {}),
     )
 
@@ -82,12 +84,13 @@ def _check_model(settings: _Settings, models: ModelCatalog) -> None:
         raise InvalidArgument(f"`{settings.model_field}` {model} doesn't exist")
 
 
-def _check_rerank_model(prompt: dict[str, Any], models: ModelCatalog) -> None:
-    """Refused when the chat is saved, as RAGFlow does, not at its first completion."""
+def _check_rerank_model(prompt: dict[str, Any], settings: _Settings, models: ModelCatalog) -> None:
+    """Refused when the chat is saved, as RAGFlow does, not at its first completion; the message
+    names the field as it was sent (``rerank_id`` in v0.27)."""
     model = prompt.get("rerank_model") or ""
     if model and model not in models.rerank:
         names = ", ".join(models.rerank) if models.rerank else "none (the deployment has no rerank models configured)"
-        raise InvalidArgument(f"`rerank_model` {model} doesn't exist; available rerank models: {names}.")
+        raise InvalidArgument(f"`{settings.rerank_field}` {model} doesn't exist; available rerank models: {names}.")
 
 
 async def _owned_datasets(directory: DatasetDirectory, tenant_id: str, ids: list[str]) -> list[DatasetRef]:
@@ -128,7 +131,7 @@ async def create_chat(
     llm = build_llm({}, settings.llm, models.default_model)
     _check_model(settings, models)
     prompt = build_prompt({}, settings.prompt)
-    _check_rerank_model(prompt, models)
+    _check_rerank_model(prompt, settings, models)
     if settings.check_variables:
         check_variables_used(prompt)
     if await store.name_taken(tenant_id, name):
@@ -185,7 +188,7 @@ async def update_chat(
     if settings.prompt is not None:
         changes["prompt"] = build_prompt(current.prompt, settings.prompt)
         if changes["prompt"].get("rerank_model") != current.prompt.get("rerank_model"):
-            _check_rerank_model(changes["prompt"], models)
+            _check_rerank_model(changes["prompt"], settings, models)
         if settings.check_variables:
             check_variables_used(changes["prompt"])
     if spec.dataset_ids is not None:

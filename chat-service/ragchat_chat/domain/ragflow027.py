@@ -48,6 +48,7 @@ class Changes:
     llm: dict[str, Any] = field(default_factory=dict)
     prompt: dict[str, Any] = field(default_factory=dict)
     model_field: str | None = None  # "llm_id" when the model was named that way (for messages)
+    rerank_field: str | None = None  # "rerank_id" when the rerank model was named that way
 
 
 def _weight_complement(value: float) -> float:
@@ -104,7 +105,13 @@ def changes_from(fields: dict[str, Any]) -> Changes:
     if weight is not None:
         check_number(VECTOR_WEIGHT, weight, 0, 1)
         prompt["keywords_similarity_weight"] = _weight_complement(weight)
-    return Changes(avatar=avatar, llm=llm, prompt=prompt, model_field="llm_id" if model is not None else None)
+    return Changes(
+        avatar=avatar,
+        llm=llm,
+        prompt=prompt,
+        model_field="llm_id" if model is not None else None,
+        rerank_field="rerank_id" if fields.get("rerank_id") is not None else None,
+    )
 
 
 def view(avatar: str, llm: dict[str, Any], prompt: dict[str, Any]) -> dict[str, Any]:
