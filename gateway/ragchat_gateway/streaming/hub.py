@@ -69,6 +69,8 @@ class Subscription:
                 except TimeoutError:
                     # Quiet channel: maybe live events were lost; the log has them all.
                     for event in await self.hub.replay(self.message_id, next_seq):
+                        if event.seq < next_seq:
+                            continue  # written twice (a retried batch): relayed once
                         yield event
                         next_seq = event.seq + 1
                         if event.type == "done":
@@ -87,6 +89,8 @@ class Subscription:
                 continue  # already relayed (from the log)
             if event.seq > next_seq:
                 for missed in await self.hub.replay(self.message_id, next_seq, before=event.seq):
+                    if missed.seq < next_seq:
+                        continue  # written twice (a retried batch): relayed once
                     yield missed
                     next_seq = missed.seq + 1
             yield event
