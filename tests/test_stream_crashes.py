@@ -207,19 +207,26 @@ def test_a_killed_chat_service_does_not_stop_an_answer_under_way(
     base: Stack, group: Stack, fake: FakeLLM, key: str, chat_id: str
 ) -> None:
     (chat_service,) = base.find("chat-service")
+    uncached_chat = make_chat(group.gateway_urls[0], key)  # never read for an answer: not cached
     with client(group.gateway_urls[0], key) as api:
         question = "crash " + new_id()
         fake.script(question, answer=PACED, delay_s=DELAY_S)
         answer = Answer()
-        with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
-            read(response, answer, deltas=3)
-            base.kill(chat_service, signal.SIGKILL)
-            _finishes(api, chat_id, answer, response)
-        assert answer.error is None and answer.text == PACED
-        # Meanwhile a new question is refused cleanly (503 before any stream), not left hanging.
-        refused = api.post(f"/chats/{chat_id}/completions", json={"question": "q", "stream": True})
-        assert refused.status_code == 503 and refused.json()["code"] == 503
-        base.restart(chat_service)
+        try:
+            with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+                read(response, answer, deltas=3)
+                base.kill(chat_service, signal.SIGKILL)
+                _finishes(api, chat_id, answer, response)
+            assert answer.error is None and answer.text == PACED
+            # Meanwhile the chat this gateway has cached goes on answering (its settings need no
+            # chat-service); another chat is refused cleanly (503 before any stream), not left hanging.
+            cached = api.post(f"/chats/{chat_id}/completions", json={"question": "still here?", "stream": False})
+            assert cached.status_code == 200 and cached.json()["code"] == 0, cached.text
+            refused = api.post(f"/chats/{uncached_chat}/completions", json={"question": "q", "stream": True})
+            assert refused.status_code == 503 and refused.json()["code"] == 503
+        finally:
+            if chat_service.popen.poll() is not None:  # the next tests need it back
+                base.restart(chat_service)
         assert [m["content"] for m in answers_stored(api, chat_id, answer)] == [PACED]
     wait_no_slots(group.config.redis_url, group.config.namespace)
 
