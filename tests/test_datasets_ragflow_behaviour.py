@@ -275,6 +275,20 @@ def test_a_thousand_files_in_one_upload(api: httpx.Client) -> None:
     assert download.content == b"file 999"
 
 
+# RAGFlow's own suite deletes 1,000 datasets in one request; one by one (several writes each) it
+# outran the gateway's deadline (503). Deleted in bulk writes, a few of them hold documents.
+def test_a_thousand_datasets_deleted_in_one_request(api: httpx.Client) -> None:
+    ids = [ok(api.post("/datasets", json={"name": f"bulk-{new_id()[:12]}"}))["id"] for _ in range(1000)]
+    for dataset_id in ids[:3]:
+        upload(api, dataset_id, ("kept.txt", b"gone with its dataset"))
+    document = ok(api.get(f"/datasets/{ids[0]}/documents"))["docs"][0]
+    reply = api.request("DELETE", "/datasets", json={"ids": ids}, timeout=120)
+    assert reply.json() == {"code": 0, "message": "", "data": None}, reply.text
+    for dataset_id in (ids[0], ids[500], ids[999]):
+        assert api.get("/datasets", params={"id": dataset_id}).json()["code"] != 0
+    assert api.get(f"/documents/{document['id']}").status_code == 404
+
+
 def test_a_malformed_multipart_body_gets_a_clear_message(api: httpx.Client) -> None:
     dataset = new_dataset(api)
     url = f"/datasets/{dataset['id']}/documents"

@@ -85,6 +85,9 @@ def test_patch_document_and_download_by_id(api: httpx.Client, other: httpx.Clien
     assert shown.status_code == 200 and shown.content == b"Dates are sweet."
     assert shown.headers["content-type"].startswith("text/plain") and "inline" in shown.headers["content-disposition"]
     error(other.get(f"/documents/{doc['id']}/preview"), 404, 105)
+    legacy = api.get(f"/document/get/{doc['id']}")  # the older path v0.27 still serves
+    assert legacy.status_code == 200 and legacy.content == b"Dates are sweet."
+    error(other.get(f"/document/get/{doc['id']}"), 404, 105)
 
 
 def test_one_chunk_patch_and_switch(api: httpx.Client, other: httpx.Client) -> None:
@@ -187,3 +190,8 @@ def test_chunk_tags_round_trip(api: httpx.Client) -> None:
     assert chunk["tag_kwd"] == ["birds", "wetland"]
     assert ok(api.patch(f"{base}/{chunk['id']}", json={"tag_kwd": ["birds"]}))["tag_kwd"] == ["birds"]
     assert ok(api.get(f"{base}/{chunk['id']}"))["tag_kwd"] == ["birds"]
+    # A blank tag is kept as sent (as important_keywords: [""] is), and one chunk read by its id
+    # carries the stored chunk's own id fields too.
+    blank = ok(api.post(base, json={"content": "Ibises roost.", "tag_kwd": [""]}))["chunk"]
+    shown = ok(api.get(f"{base}/{blank['id']}"))
+    assert shown["tag_kwd"] == [""] and (shown["doc_id"], shown["kb_id"]) == (doc["id"], dataset["id"])

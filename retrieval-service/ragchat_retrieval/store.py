@@ -162,9 +162,20 @@ class Store:
         )
         return [doc for doc in map(_public, rows) if doc is not None], total
 
-    async def delete_dataset(self, tenant_id: str, dataset_id: str) -> bool:
-        result = await self.db[DATASETS].delete_one({"tenant_id": tenant_id, "_id": dataset_id})
-        return bool(result.deleted_count)
+    async def delete_datasets_with_contents(self, tenant_id: str, dataset_ids: Sequence[str]) -> int:
+        """The datasets, their documents, the documents' files and the ingestion logs, in a few
+        bulk writes (the datasets last: one that is still listed still owns its documents)."""
+        ids = list(dataset_ids)
+        document_ids = [
+            row["_id"]
+            async for row in self.db[DOCUMENTS].find({"tenant_id": tenant_id, "dataset_id": {"$in": ids}}, {"_id": 1})
+        ]
+        for start in range(0, len(document_ids), BULK_WRITE_DOCS):
+            await self.delete_files(document_ids[start : start + BULK_WRITE_DOCS])
+        await self.db[DOCUMENTS].delete_many({"tenant_id": tenant_id, "dataset_id": {"$in": ids}})
+        await self.db[INGESTION_LOGS].delete_many({"tenant_id": tenant_id, "dataset_id": {"$in": ids}})
+        result = await self.db[DATASETS].delete_many({"tenant_id": tenant_id, "_id": {"$in": ids}})
+        return int(result.deleted_count)
 
     async def dataset_counts(self, tenant_id: str, dataset_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """dataset id → (document_count, chunk_count), computed so they are never stale."""
@@ -356,9 +367,6 @@ class Store:
         )
         return [doc for doc in map(_public, rows) if doc is not None], total
 
-    async def delete_ingestion_logs(self, tenant_id: str, dataset_id: str) -> None:
-        await self.db[INGESTION_LOGS].delete_many({"tenant_id": tenant_id, "dataset_id": dataset_id})
-
     # -- files ---------------------------------------------------------------------------
     async def put_file(self, file_id: str, name: str, data: bytes, tenant_id: str, *, kind: str = "document") -> None:
         """`kind`: "document" (a dataset's document), "file" (the tenant's file store) or
@@ -406,3 +414,10 @@ class Store:
             await self.files.delete(file_id)
         except Exception:  # already gone: deleting is idempotent
             return
+
+    async def delete_files(self, file_ids: Sequence[str]) -> None:
+        """Many files in two writes (GridFS's own delete is two round trips per file); the file
+        entries first, so no file is ever listed without its content."""
+        ids = list(file_ids)
+        await self.db[f"{FILES_BUCKET}.files"].delete_many({"_id": {"$in": ids}})
+        await self.db[f"{FILES_BUCKET}.chunks"].delete_many({"files_id": {"$in": ids}})

@@ -511,6 +511,7 @@ async def download_by_id(document_id: str, principal: AuthDep, backends: Backend
     return await v022.stream_document(backends, principal.tenant_id, "", document_id)
 
 
+@router.get("/document/get/{document_id}", response_model=None, deprecated=True)  # v0.27's older path
 @router.get("/documents/{document_id}/preview", response_model=None)
 async def preview(document_id: str, principal: AuthDep, backends: BackendsDep) -> Any:
     return await v022.stream_document(backends, principal.tenant_id, "", document_id, inline=True)
@@ -532,7 +533,9 @@ async def get_chunk(
         ),
         SERVICE,
     )
-    return envelope(chunk_json(reply.chunks[0]))
+    chunk = reply.chunks[0]
+    # v0.27 answers this one with the stored chunk's own field names beside ours.
+    return envelope({**chunk_json(chunk), "doc_id": chunk.document_id, "kb_id": chunk.dataset_id})
 
 
 @router.patch("/datasets/{dataset_id}/documents/{document_id}/chunks/{chunk_id}")

@@ -94,7 +94,7 @@ async def add_chunk(
         raise InvalidArgument("`content` is required and cannot be empty.")
     keywords = _check_strings("important_keywords", list(important_keywords), keep_blank=True)
     asked = _check_strings("questions", list(questions))
-    tags = _check_strings("tag_kwd", list(tag_kwd))
+    tags = _check_strings("tag_kwd", list(tag_kwd), keep_blank=True)
     async with deps.locks.of(document_id):
         doc = await get_document(deps, tenant_id, dataset_id, document_id)
         indexed = _indexed_text(content, keywords, asked)
@@ -157,7 +157,7 @@ async def update_chunk(
         if "questions" in fields:
             payload["questions"] = _check_strings("questions", fields["questions"])
         if "tag_kwd" in fields:
-            payload["tag_kwd"] = _check_strings("tag_kwd", fields["tag_kwd"])
+            payload["tag_kwd"] = _check_strings("tag_kwd", fields["tag_kwd"], keep_blank=True)
         if fields.get("available") is not None:
             if not isinstance(fields["available"], bool | int):
                 raise InvalidArgument("`available` must be a boolean.")

@@ -354,6 +354,10 @@ async def update_dataset(deps: Deps, tenant_id: str, dataset_id: str, fields: di
     return await get_dataset(deps, tenant_id, dataset_id)
 
 
+# Datasets deleted per round of bulk writes.
+DELETE_SLICE = 200
+
+
 async def delete_datasets(
     deps: Deps, tenant_id: str, ids: Sequence[str], delete_all: bool = False
 ) -> tuple[int, list[str]]:
@@ -367,14 +371,13 @@ async def delete_datasets(
             return 0, []
     found = {d["id"] for d in await deps.store.get_datasets(tenant_id, wanted)}
     errors = [f"Dataset {i} not found." for i in wanted if i not in found] + repeated
+    doomed = list(dict.fromkeys(i for i in wanted if i in found))
     deleted = 0
-    for dataset_id in (i for i in wanted if i in found):
-        deps.known_datasets.forget(tenant_id, dataset_id)
-        await deps.vectors.delete(Scope(tenant_id=tenant_id, dataset_ids=[dataset_id]))
-        for document_id in await deps.store.document_ids_of(tenant_id, dataset_id):
-            await deps.store.delete_file(document_id)
-            await deps.store.delete_document(tenant_id, document_id)
-        await deps.store.delete_ingestion_logs(tenant_id, dataset_id)
-        if await deps.store.delete_dataset(tenant_id, dataset_id):
-            deleted += 1
+    # In slices: one request may name thousands (RAGFlow's clients delete 1,000 at once).
+    for start in range(0, len(doomed), DELETE_SLICE):
+        ids = doomed[start : start + DELETE_SLICE]
+        for dataset_id in ids:
+            deps.known_datasets.forget(tenant_id, dataset_id)
+        await deps.vectors.delete(Scope(tenant_id=tenant_id, dataset_ids=ids))
+        deleted += await deps.store.delete_datasets_with_contents(tenant_id, ids)
     return delete_outcome("dataset", wanted, deleted, errors)

@@ -37,7 +37,8 @@ async def count_tags(deps: Deps, tenant_id: str, dataset_ids: Sequence[str]) -> 
     scope = Scope(tenant_id=tenant_id, dataset_ids=wanted)
     for hit in await deps.vectors.scroll(scope, MAX_TAGGED, fields=["tag_kwd"]):
         for tag in dict.fromkeys(hit.payload.get("tag_kwd") or []):
-            counts[tag] = counts.get(tag, 0) + 1
+            if tag.strip():  # a blank tag is kept as sent (RAGFlow does) but names nothing
+                counts[tag] = counts.get(tag, 0) + 1
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
