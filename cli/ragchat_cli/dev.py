@@ -456,7 +456,9 @@ def _demo_chat(api: httpx.Client, dataset_id: str | None) -> str:
         "prompt": {
             "prompt": DEMO_PROMPT,
             "opener": "Hi! Ask me anything about the Lumio desk lamp.",
-            "show_quote": False,  # citation marks are beyond the small model
+            # Quoting on: the answer cites its chunks ([ID:n]; inserted after generation when the
+            # small local model writes none).
+            "show_quote": True,
         },
         "llm": {"frequency_penalty": 0.0, "presence_penalty": 0.0},
     }
