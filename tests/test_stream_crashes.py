@@ -250,6 +250,12 @@ def test_a_killed_session_service_mid_answer_ends_in_the_answer_or_an_error_even
         else:  # the contract's error event, and nothing half-stored
             assert answer.error["code"] == 500 and answer.error["data"]["answer"].startswith("**ERROR**")
             assert stored == []
+        # Answers right after the restart are stored, on both workers (each waits for its channel
+        # to session-service to reconnect instead of failing while it does).
+        for _ in range(4):
+            after, _question = ask(api, fake, chat_id)
+            assert after.finished and after.error is None, after.error
+            assert [m["content"] for m in answers_stored(api, chat_id, after)] == [PACED]
     assert restarted.popen.poll() is None
     wait_no_slots(group.config.redis_url, group.config.namespace)
 

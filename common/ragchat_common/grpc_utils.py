@@ -146,6 +146,9 @@ def insecure_channel(addr: str, *, service_token: str, retry: RetryPolicy = Retr
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.keepalive_time_ms", 30_000),
+            # A restarted pod is found again within ~2 s (gRPC's default backoff grows to 120 s).
+            ("grpc.initial_reconnect_backoff_ms", 200),
+            ("grpc.max_reconnect_backoff_ms", 2_000),
         ],
         interceptors=[*service_token_interceptors(service_token), *telemetry.grpc_client_interceptors()],
     )

@@ -87,6 +87,10 @@ class GrpcEmbedder:
 
 
 class GrpcAnswerStore:
+    """Stores answers in session-service. Its calls wait for the channel to be ready (within
+    their deadline) instead of failing at once while it reconnects: a session-service pod that
+    was just restarted (a rolling deploy) must not cost the answers finishing meanwhile."""
+
     def __init__(self, stub: SessionServiceStub, timeout_s: float) -> None:
         self.stub, self.timeout_s = stub, timeout_s
 
@@ -106,7 +110,9 @@ class GrpcAnswerStore:
             ),
         )
         try:
-            reply = await rpc(self.stub.StoreAnswer(request, timeout=self.timeout_s), "session-service")
+            reply = await rpc(
+                self.stub.StoreAnswer(request, timeout=self.timeout_s, wait_for_ready=True), "session-service"
+            )
         except RagchatError as exc:
             raise StorageFailed(f"The answer could not be stored: {exc.message}") from None
         return bool(reply.stored)
@@ -114,7 +120,9 @@ class GrpcAnswerStore:
     async def find(self, *, tenant_id: str, chat_id: str, session_id: str, answer_id: str) -> StoredAnswer | None:
         request = session_pb2.GetSessionRequest(tenant_id=tenant_id, chat_id=chat_id, session_id=session_id)
         try:
-            session = await rpc(self.stub.GetSession(request, timeout=self.timeout_s), "session-service")
+            session = await rpc(
+                self.stub.GetSession(request, timeout=self.timeout_s, wait_for_ready=True), "session-service"
+            )
         except NotFound:
             return None
         except RagchatError as exc:
