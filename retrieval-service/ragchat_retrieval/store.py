@@ -36,6 +36,17 @@ async def _collect(cursor: Any) -> list[Doc]:
     return out
 
 
+def _created_between(query: Doc, start_ms: int, end_ms: int) -> None:
+    """Narrows ``query`` to ``start_ms <= create_time <= end_ms`` (0: that side open)."""
+    bounds: Doc = {}
+    if start_ms:
+        bounds["$gte"] = start_ms
+    if end_ms:
+        bounds["$lte"] = end_ms
+    if bounds:
+        query["create_time"] = bounds
+
+
 class NameTaken(InvalidArgument):
     """A dataset name already used by the tenant (names are unique ignoring case)."""
 
@@ -282,13 +293,7 @@ class Store:
             query["name"] = name
         if keywords:
             query["name"] = {"$regex": re.escape(keywords), "$options": "i"}
-        time_range: Doc = {}
-        if create_time_from:
-            time_range["$gte"] = create_time_from
-        if create_time_to:
-            time_range["$lte"] = create_time_to
-        if time_range:
-            query["create_time"] = time_range
+        _created_between(query, create_time_from, create_time_to)
         rows, total = await find_page(self.db[DOCUMENTS], query, sort_key=orderby, desc=desc, skip=skip, limit=limit)
         return [doc for doc in map(_public, rows) if doc is not None], total
 
@@ -355,13 +360,7 @@ class Store:
             query["operation_status"] = {"$in": list(statuses)}
         if keywords:
             query["document_name"] = {"$regex": re.escape(keywords), "$options": "i"}
-        time_range: Doc = {}
-        if create_time_from:
-            time_range["$gte"] = create_time_from
-        if create_time_to:
-            time_range["$lte"] = create_time_to
-        if time_range:
-            query["create_time"] = time_range
+        _created_between(query, create_time_from, create_time_to)
         rows, total = await find_page(
             self.db[INGESTION_LOGS], query, sort_key=orderby, desc=desc, skip=skip, limit=limit
         )
