@@ -23,6 +23,7 @@ from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge, en
 from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
+from ragchat_gateway.backends import Backends
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.dialect import deletes_nothing
 from ragchat_gateway.request_models.datasets import (
@@ -473,16 +474,24 @@ async def list_documents(
 async def update_document(
     dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: UpdateDocumentBody
 ) -> dict[str, Any]:
-    reply = await rpc(
+    reply = await update_document_fields(backends, principal.tenant_id, dataset_id, document_id, _sent(body))
+    return envelope(document_json(reply))
+
+
+async def update_document_fields(
+    backends: Backends, tenant_id: str, dataset_id: str, document_id: str, fields: dict[str, Any]
+) -> pb.Document:
+    """UpdateDocument with ``fields`` (RAGFlow's names); the document as stored after it."""
+    document: pb.Document = await rpc(
         backends.retrieval.UpdateDocument(
             pb.UpdateDocumentRequest(
-                tenant_id=principal.tenant_id, dataset_id=dataset_id, id=document_id, fields=to_struct(_sent(body))
+                tenant_id=tenant_id, dataset_id=dataset_id, id=document_id, fields=to_struct(fields)
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
         SERVICE,
     )
-    return envelope(document_json(reply))
+    return document
 
 
 @router.get("/datasets/{dataset_id}/documents/{document_id}", response_model=None)

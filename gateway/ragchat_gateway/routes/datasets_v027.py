@@ -267,18 +267,8 @@ async def update_document_metadata_config(
     dataset_id: str, document_id: str, principal: AuthDep, backends: BackendsDep, body: DocumentMetadataConfigBody
 ) -> dict[str, Any]:
     """The document's own metadata fields to extract (its parser_config's `metadata`)."""
-    reply = await rpc(
-        backends.retrieval.UpdateDocument(
-            pb.UpdateDocumentRequest(
-                tenant_id=principal.tenant_id,
-                dataset_id=dataset_id,
-                id=document_id,
-                fields=to_struct({"parser_config": {"metadata": body.metadata}}),
-            ),
-            timeout=backends.settings.grpc_timeout_s,
-        ),
-        SERVICE,
-    )
+    fields = {"parser_config": {"metadata": body.metadata}}
+    reply = await v022.update_document_fields(backends, principal.tenant_id, dataset_id, document_id, fields)
     return envelope(document_json(reply))
 
 
@@ -485,17 +475,8 @@ async def batch_update_status(
     unknown: list[str] = []
     for document_id in dict.fromkeys(body.doc_ids or []):
         try:
-            reply = await rpc(
-                backends.retrieval.UpdateDocument(
-                    pb.UpdateDocumentRequest(
-                        tenant_id=principal.tenant_id,
-                        dataset_id=dataset_id,
-                        id=document_id,
-                        fields=to_struct({"enabled": body.enabled()}),
-                    ),
-                    timeout=backends.settings.grpc_timeout_s,
-                ),
-                SERVICE,
+            reply = await v022.update_document_fields(
+                backends, principal.tenant_id, dataset_id, document_id, {"enabled": body.enabled()}
             )
         except NotFound:
             unknown.append(document_id)
