@@ -53,3 +53,14 @@ def parse_and_wait(api: httpx.Client, dataset_id: str, ids: list[str], timeout_s
             return state
         assert time.monotonic() < deadline, f"parsing did not finish: {state}"
         time.sleep(0.3)
+
+
+def wait_done(api: httpx.Client, dataset_id: str, ids: list[str], timeout_s: float = 90) -> list[dict]:
+    """The documents once their parse ended (DONE, FAIL or CANCEL)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        docs = ok(api.get(f"/datasets/{dataset_id}/documents", params={"ids": ids}))["docs"]
+        if all(d["run"] in ("DONE", "FAIL", "CANCEL") for d in docs):
+            return list(docs)
+        assert time.monotonic() < deadline, docs
+        time.sleep(0.3)

@@ -3,12 +3,11 @@ index deletion and the dataset list's `type=filter` / `include_parsing_status` (
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from dataset_http import client, error, new_dataset, ok, upload
+from dataset_http import client, error, new_dataset, ok, upload, wait_done
 
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
@@ -28,16 +27,6 @@ def api(stack: Stack) -> Iterator[httpx.Client]:
 def other(stack: Stack) -> Iterator[httpx.Client]:
     with client(stack.gateway_url, mint_key(stack.mongo_url, "v027meta-other-" + new_id(), LIMITS)) as http:
         yield http
-
-
-def wait_done(api: httpx.Client, dataset_id: str, ids: list[str], timeout_s: float = 120) -> list[dict]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        docs = ok(api.get(f"/datasets/{dataset_id}/documents", params={"ids": ids}))["docs"]
-        if all(d["run"] in ("DONE", "FAIL", "CANCEL") for d in docs):
-            return list(docs)
-        assert time.monotonic() < deadline, docs
-        time.sleep(0.3)
 
 
 def with_metadata(api: httpx.Client, dataset_id: str, *metas: dict) -> list[str]:
@@ -225,7 +214,7 @@ def test_ingestion_logs_record_parse_runs(api: httpx.Client, other: httpx.Client
     docs = upload(api, dataset["id"], ("log1.txt", b"Lemons are sour."), ("log2.txt", b"Limes are green."))
     ids = [d["id"] for d in docs]
     ok(api.post(f"/datasets/{dataset['id']}/documents/parse", json={"document_ids": ids}))
-    wait_done(api, dataset["id"], ids)
+    wait_done(api, dataset["id"], ids, timeout_s=120)
     url = f"/datasets/{dataset['id']}/ingestions"
     assert ok(api.get(url)) == {"total": 0, "logs": []}  # dataset-wide runs (graph, RAPTOR): none
     files = ok(api.get(url, params={"log_type": "file"}))
@@ -246,7 +235,7 @@ def test_ingestion_logs_record_parse_runs(api: httpx.Client, other: httpx.Client
     assert len(ok(api.get(url, params={"log_type": "file", "page_size": 1}))["logs"]) == 1
     # a second run of a document is a second log
     ok(api.post(f"/datasets/{dataset['id']}/documents/parse", json={"document_ids": ids[:1]}))
-    wait_done(api, dataset["id"], ids[:1])
+    wait_done(api, dataset["id"], ids[:1], timeout_s=120)
     assert ok(api.get(url, params={"log_type": "file"}))["total"] == 3
 
     assert "log_type" in error(api.get(url, params={"log_type": "pipeline"}), 400, 102)

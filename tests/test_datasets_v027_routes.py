@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from dataset_http import client, error, new_dataset, ok, unique, upload
+from dataset_http import client, error, new_dataset, ok, unique, upload, wait_done
 
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
@@ -27,16 +26,6 @@ def api(stack: Stack) -> Iterator[httpx.Client]:
 def other(stack: Stack) -> Iterator[httpx.Client]:
     with client(stack.gateway_url, mint_key(stack.mongo_url, "v027-other-" + new_id(), LIMITS)) as http:
         yield http
-
-
-def wait_done(api: httpx.Client, dataset_id: str, ids: list[str], timeout_s: float = 90) -> list[dict]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        docs = ok(api.get(f"/datasets/{dataset_id}/documents", params={"ids": ids}))["docs"]
-        if all(d["run"] in ("DONE", "FAIL", "CANCEL") for d in docs):
-            return list(docs)
-        assert time.monotonic() < deadline, docs
-        time.sleep(0.3)
 
 
 def test_get_one_dataset_and_its_summary(api: httpx.Client, other: httpx.Client) -> None:
