@@ -212,10 +212,10 @@ class Profile:
 
 
 def start_profiles(py_spy: str, stack: Any, title: str) -> list[Profile]:
-    """``py-spy record`` (raw collapsed stacks) on the gateway and the worker while a run lasts."""
+    """``py-spy record`` (raw collapsed stacks) on the stack's busy processes while a run lasts."""
     out_dir = Path(tempfile.mkdtemp(prefix="ragchat-py-spy-"))
     profiles = []
-    for name in ("gateway", "inference-worker", "session-service"):
+    for name in ("gateway", "inference-worker", "session-service", "secantusdb"):
         pid = stack.find(name)[0].popen.pid
         output = out_dir / f"{name}.txt"
         command = [

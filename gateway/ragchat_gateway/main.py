@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ragchat_common.logging import configure_logging
+from ragchat_common.runtime import settle_heap
 from ragchat_common.telemetry import instrument_fastapi, setup_telemetry
 from ragchat_gateway.backends import open_backends
 from ragchat_gateway.body_limit import BodyLimitMiddleware
@@ -95,8 +96,10 @@ def run() -> None:
     settings = GatewaySettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_telemetry(settings.service_name)
+    app = create_app(settings)
+    settle_heap(settings.gc_young_threshold)
     serve(
-        create_app(settings),
+        app,
         host=settings.gateway_host,
         port=settings.gateway_port,
         drain_s=settings.shutdown_drain_s,

@@ -147,7 +147,7 @@ def run() -> None:
     settings = WorkerSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_telemetry(settings.service_name)
-    run_service(serve(settings))
+    run_service(serve(settings), gc_young_threshold=settings.gc_young_threshold)
 
 
 if __name__ == "__main__":
