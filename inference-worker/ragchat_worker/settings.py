@@ -33,8 +33,11 @@ class WorkerSettings(ServiceSettings):
     # Answer length when the chat's llm.max_tokens is not set.
     default_max_tokens: int = 512
 
-    # Token batching: a batch goes out when it holds this many tokens or is this old (ms).
-    stream_flush_tokens: int = 64
+    # Token batching: a batch goes out when it holds this many tokens or is this old (ms). A model
+    # slower than one token per flush interval sends each token alone anyway; the cap only bounds
+    # a backlog (a fast model, a busy worker), where fewer, bigger events save every process on
+    # the path a Redis write, a relay and an SSE write each.
+    stream_flush_tokens: int = 256
     stream_flush_ms: float = 5.0
     # The replay log of a message: at most this many events, kept this long after the last one.
     stream_log_max_events: int = 10_000

@@ -79,7 +79,7 @@ class AnswerDeps:
     llm: LLMBackend
     sink: EventSink
     store: AnswerStore
-    flush_pieces: int = 32
+    flush_pieces: int = 256
     flush_delay_s: float = 0.005
     default_max_tokens: int = 512
     control: StopControl = field(default_factory=NoStopControl)
