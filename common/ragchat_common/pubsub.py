@@ -3,7 +3,9 @@
 The gateway listens to answers' event channels (its stream hub), the worker to answers' control
 channels (stops). Either way a listener subscribes on demand and waits for Redis to CONFIRM the
 subscription, so nothing published afterwards is missed; one reader task hands each message to
-the callback of its channel. A lost connection is reopened by redis-py, which subscribes again
+the callback of its channel. Patterns given at construction are subscribed with the connection
+itself and stay subscribed (``wait_patterns`` tells when Redis confirmed them): a listener that
+hears many short-lived channels of one family pays no SUBSCRIBE per channel. A lost connection is reopened by redis-py, which subscribes again
 to every channel in one command; ``on_resubscribed`` then runs, so a caller can re-read what was
 published while the connection was down (Redis does not keep it).
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 
 from redis.asyncio import Redis
@@ -20,6 +22,13 @@ from redis.asyncio import Redis
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[bytes], None]
+# Called with the channel a pattern matched and the message.
+PatternDeliver = Callable[[str, bytes], None]
+
+
+def glob_escape(text: str) -> str:
+    """``text`` matched literally inside a Redis glob pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 class ChannelListener:
@@ -30,6 +39,7 @@ class ChannelListener:
         *,
         subscribe_timeout_s: float,
         on_resubscribed: Callable[[], Awaitable[None]] | None = None,
+        patterns: Mapping[str, PatternDeliver] | None = None,
     ) -> None:
         # Its own client: the connection is held for the process's lifetime and blocks in reads
         # (no socket timeout; keepalive notices a dead peer).
@@ -44,6 +54,8 @@ class ChannelListener:
         self._own_channel = own_channel
         self._connect_lock = asyncio.Lock()
         self._own_confirmed = False
+        self._patterns = dict(patterns or {})
+        self._patterns_confirmed = asyncio.Event()
 
     async def start(self) -> None:
         """Opens the connection (a failure here is retried by the reader, not fatal)."""
@@ -73,6 +85,8 @@ class ChannelListener:
             return
         async with self._connect_lock:
             if self._pubsub.connection is None:
+                if self._patterns:
+                    await self._pubsub.psubscribe(*self._patterns)
                 await self._pubsub.subscribe(self._own_channel)
 
     async def _read_forever(self) -> None:
@@ -98,6 +112,14 @@ class ChannelListener:
                 deliver = self._deliveries.get(name)
                 if deliver is not None:
                     deliver(message["data"])
+            elif kind == "pmessage":
+                pattern = message["pattern"]
+                matched = self._patterns.get(pattern.decode() if isinstance(pattern, bytes) else str(pattern))
+                if matched is not None:
+                    matched(name, message["data"])
+            elif kind == "psubscribe":
+                # In order on one connection: the patterns come before the own channel's confirmation.
+                self._patterns_confirmed.set()
             elif kind == "subscribe":
                 confirmation = self._confirmations.pop(name, None)
                 if confirmation is not None and not confirmation.done():
@@ -112,6 +134,12 @@ class ChannelListener:
                             await self._on_resubscribed()
                         except Exception as exc:
                             log.warning("re-reading after a reconnect failed", extra={"error": repr(exc)})
+
+    async def wait_patterns(self) -> None:
+        """Until Redis has confirmed the patterns (once; a reconnect re-subscribes them by itself).
+        Raises TimeoutError after the subscribe timeout."""
+        if not self._patterns_confirmed.is_set():
+            await asyncio.wait_for(self._patterns_confirmed.wait(), self._subscribe_timeout_s)
 
     @asynccontextmanager
     async def listen(self, channel: str, deliver: Deliver) -> AsyncIterator[None]:

@@ -1,23 +1,24 @@
 """Hearing stops for the answers this worker generates (API.md §9.2), over Redis.
 
-One pub/sub connection per process (``ChannelListener``). While a job runs, the worker is
-subscribed to that message's control channel only; a stop asked before the subscription took
-effect (a queued job, or one just starting) is found through the message's stop key, read once the
-subscription is confirmed. Once a lost connection is subscribed again, the stop keys of every
-running job are re-read, so a stop published meanwhile is not missed."""
+One pub/sub connection per process (``ChannelListener``), subscribed for the process's lifetime
+to the pattern of every answer's control channel: a job costs no SUBSCRIBE/UNSUBSCRIBE, and the
+stops of answers held elsewhere (rare: a user pressed stop) are dropped here. A stop asked before
+a job started (a queued job) is found through the message's stop key, read when the job starts.
+Once a lost connection is subscribed again, the stop keys of every running job are re-read, so a
+stop published meanwhile is not missed."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Final
 
 from redis.asyncio import Redis
 
 from ragchat_common.events import stream_control_channel, stream_stop_key
 from ragchat_common.ids import new_id
-from ragchat_common.pubsub import ChannelListener
+from ragchat_common.pubsub import ChannelListener, glob_escape
 from ragchat_common.stream_control import claim_finish
 from ragchat_worker.domain.types import StopSignal
 
@@ -32,11 +33,14 @@ class RedisStopControl:
         self.namespace = namespace
         self.finish_ttl_s = finish_ttl_s
         self._signals: dict[str, StopSignal] = {}  # message id → the running job's signal
+        # Every control channel is this prefix + a message id.
+        self._channel_prefix = stream_control_channel(namespace, "")
         self._listener = ChannelListener(
             redis_url,
             f"{namespace}:control-listener:{new_id()}",
             subscribe_timeout_s=SUBSCRIBE_TIMEOUT_S,
             on_resubscribed=self._recheck,
+            patterns={glob_escape(self._channel_prefix) + "*": self._heard},
         )
 
     async def start(self) -> None:
@@ -44,6 +48,11 @@ class RedisStopControl:
 
     async def close(self) -> None:
         await self._listener.close()
+
+    def _heard(self, channel: str, _: bytes) -> None:
+        signal = self._signals.get(channel.removeprefix(self._channel_prefix))
+        if signal is not None:
+            signal.request()
 
     async def _recheck(self) -> None:
         """Stops published while the connection was down reached nobody: their keys tell."""
@@ -59,17 +68,15 @@ class RedisStopControl:
     async def watch(self, message_id: str) -> AsyncIterator[StopSignal]:
         """A signal set when a stop for this message is asked (before or during the job)."""
         signal = StopSignal(message_id)
-        self._signals[message_id] = signal
+        self._signals[message_id] = signal  # heard from now on, once the pattern is confirmed
         try:
-            async with AsyncExitStack() as listening:
-                try:
-                    channel = stream_control_channel(self.namespace, message_id)
-                    await listening.enter_async_context(self._listener.listen(channel, lambda _: signal.request()))
-                    if await self.redis.exists(stream_stop_key(self.namespace, message_id)):
-                        signal.request()
-                except Exception as exc:  # the answer goes on; a reconnect re-reads the stop key
-                    log.warning("could not watch for a stop", extra={"message_id": message_id, "error": repr(exc)})
-                yield signal
+            try:
+                await self._listener.wait_patterns()  # at once, but for the first jobs after a start
+                if await self.redis.exists(stream_stop_key(self.namespace, message_id)):
+                    signal.request()
+            except Exception as exc:  # the answer goes on; a reconnect re-reads the stop key
+                log.warning("could not watch for a stop", extra={"message_id": message_id, "error": repr(exc)})
+            yield signal
         finally:
             self._signals.pop(message_id, None)
 

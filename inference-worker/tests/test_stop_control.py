@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import shutil
 import subprocess
@@ -147,3 +148,40 @@ async def test_a_stop_published_while_the_listener_was_disconnected_is_heard_aft
         await redis.aclose()
         proc.kill()
         proc.wait(10)
+
+
+async def test_glob_characters_in_the_namespace_do_not_let_another_namespace_stop_a_job() -> None:
+    redis = Redis.from_url(REDIS_URL)
+    suffix = secrets.token_hex(4)
+    namespace = f"test-stop-[ab]*{suffix}"  # unescaped, its pattern would match "test-stop-a..."
+    lookalike = f"test-stop-a-{suffix}"
+    control = RedisStopControl(redis, REDIS_URL, namespace)
+    await control.start()
+    try:
+        async with control.watch("m") as signal:
+            woken = asyncio.Event()
+            signal.on_request(woken.set)
+            await redis.publish(f"{lookalike}:control:m", STOP_MESSAGE)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), 0.3)
+            assert not signal.requested
+            assert await request_stop(redis, namespace, "m", ttl_s=60) is True
+            await asyncio.wait_for(woken.wait(), 2)
+    finally:
+        await control.close()
+        await redis.aclose()
+
+
+async def test_watching_a_job_subscribes_nothing_per_job() -> None:
+    redis = Redis.from_url(REDIS_URL)
+    namespace = "test-stop-" + secrets.token_hex(4)
+    control = RedisStopControl(redis, REDIS_URL, namespace)
+    await control.start()
+    try:
+        async with control.watch("m"):
+            channel = stream_control_channel(namespace, "m")
+            assert await redis.pubsub_numsub(channel) == [(channel.encode(), 0)]
+            assert await redis.publish(channel, STOP_MESSAGE) >= 1  # heard through the pattern
+    finally:
+        await control.close()
+        await redis.aclose()
