@@ -1,13 +1,13 @@
 """One Redis pub/sub connection per process, multiplexing the channels its requests listen to.
 
-The gateway listens to answers' event channels (its stream hub), the worker to answers' control
-channels (stops). Either way a listener subscribes on demand and waits for Redis to CONFIRM the
-subscription, so nothing published afterwards is missed; one reader task hands each message to
-the callback of its channel. Patterns given at construction are subscribed with the connection
-itself and stay subscribed (``wait_patterns`` tells when Redis confirmed them): a listener that
-hears many short-lived channels of one family pays no SUBSCRIBE per channel. A lost connection is reopened by redis-py, which subscribes again
-to every channel in one command; ``on_resubscribed`` then runs, so a caller can re-read what was
-published while the connection was down (Redis does not keep it).
+The gateway listens to answers' event channels (its stream hub): it subscribes on demand and waits
+for Redis to CONFIRM the subscription, so nothing published afterwards is missed. The worker
+listens to answers' control channels (stops) through a pattern given at construction, subscribed
+with the connection itself for its lifetime (``wait_patterns`` tells when Redis confirmed it), so
+a job costs no SUBSCRIBE. One reader task hands each message to the callback of its channel or
+pattern. A lost connection is reopened by redis-py, which subscribes again to every channel and
+pattern; ``on_resubscribed`` then runs, so a caller can re-read what was published while the
+connection was down (Redis does not keep it).
 """
 
 from __future__ import annotations
