@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -299,7 +299,7 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
 
 
 SECTIONS = ("cost", "steps", "scale", "latency")
-COST_ANSWER = " ".join(f"c{i}" for i in range(200))  # 200 tokens (tests/fake_llm.py tokenize)
+COST_ANSWER = " ".join(f"c{i}" for i in range(200))  # 200 tokens (tests/fake_llm.py tokenize): steps
 
 
 async def _stream_answer(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> bytes:
@@ -342,37 +342,54 @@ def _watched(stack: Stack, fake: subprocess.Popen[str], redis: subprocess.Popen[
 
 
 async def bench_cost(args: argparse.Namespace, stack: Stack, fake_url: str, rows: list[costs.Watched]) -> None:
-    """Sequential 200-token answers, native route then OpenAI route: CPU per answer per process."""
+    """Sequential answers of each length in ``--cost-tokens``, native route then OpenAI route: CPU
+    per answer per process; with two lengths or more, also what an answer costs before its first
+    token (fixed) and per token."""
     key = mint_key(stack.mongo_url, "bench-cost")
+    lengths = [int(n) for n in args.cost_tokens.split(",") if n.strip()]
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=300) as client:
         chat = (await client.post(f"{stack.gateway_url}/api/v1/chats", json={"name": "cost"})).json()["data"]
         control = fake_url.rsplit("/v1", 1)[0] + "/_fake/script"
-        (await client.post(control, json={"match": "cost", "answer": COST_ANSWER})).raise_for_status()
+        for tokens in lengths:
+            answer = " ".join(f"c{i}" for i in range(tokens))  # tests/fake_llm.py: one token per word
+            (await client.post(control, json={"match": _cost_mark(tokens), "answer": answer})).raise_for_status()
         native = f"{stack.gateway_url}/api/v1/chats/{chat['id']}/completions"
         openai = f"{stack.gateway_url}/api/v1/chats_openai/{chat['id']}/chat/completions"
-        routes = {
+        routes: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
             "native route (POST /chats/{id}/completions, stream)": (
                 native,
-                lambda i: {"question": f"cost {i}", "stream": True},
+                lambda question: {"question": question, "stream": True},
             ),
             "OpenAI route (POST /chats_openai/{id}/chat/completions, stream)": (
                 openai,
-                lambda i: {"model": "m", "stream": True, "messages": [{"role": "user", "content": f"cost {i}"}]},
+                lambda question: {"model": "m", "stream": True, "messages": [{"role": "user", "content": question}]},
             ),
         }
         for title, (url, body) in routes.items():
-            for i in range(10):  # warm up
-                await _stream_answer(client, url, body(i))
-            profilers = costs.start_profiles(args.py_spy, stack, title) if args.py_spy else []
-            before = costs.cpu_seconds(rows)
-            started = time.perf_counter()
-            for i in range(args.cost_answers):
-                await _stream_answer(client, url, body(i))
-            elapsed = time.perf_counter() - started
-            after = costs.cpu_seconds(rows)
-            costs.stop_profiles(profilers)
-            costs.print_cpu_table(title, rows, before, after, args.cost_answers)
-            print(f"  (1 client, sequential; {elapsed / args.cost_answers * 1000:.1f} ms wall per answer)")
+            per_length: dict[int, dict[str, float]] = {}
+            for tokens in lengths:
+                mark = _cost_mark(tokens)
+                for i in range(10):  # warm up
+                    await _stream_answer(client, url, body(f"{mark} {i}"))
+                profilers = costs.start_profiles(args.py_spy, stack, title) if args.py_spy else []
+                before = costs.cpu_seconds(rows)
+                started = time.perf_counter()
+                for i in range(args.cost_answers):
+                    await _stream_answer(client, url, body(f"{mark} {i}"))
+                elapsed = time.perf_counter() - started
+                after = costs.cpu_seconds(rows)
+                costs.stop_profiles(profilers)
+                per_length[tokens] = costs.print_cpu_table(
+                    f"{title}, {tokens}-token answers", rows, before, after, args.cost_answers
+                )
+                print(f"  (1 client, sequential; {elapsed / args.cost_answers * 1000:.1f} ms wall per answer)")
+            if len(per_length) > 1:
+                costs.print_fixed_and_per_token(title, rows, per_length)
+
+
+def _cost_mark(tokens: int) -> str:
+    """The words in a question that make the fake LLM answer with ``tokens`` tokens."""
+    return f"[cost {tokens} tokens]"
 
 
 async def bench_steps(args: argparse.Namespace, stack: Stack, fake_url: str, trace_file: Path) -> None:
@@ -434,7 +451,12 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=32, help="concurrent streams of the throughput run")
     parser.add_argument("--answer-words", type=int, default=8000, help="words per answer in the throughput run")
     parser.add_argument("--control-samples", type=int, default=100, help="stops and resumes timed")
-    parser.add_argument("--cost-answers", type=int, default=200, help="answers measured per route (cost)")
+    parser.add_argument("--cost-answers", type=int, default=200, help="answers measured per route and length (cost)")
+    parser.add_argument(
+        "--cost-tokens",
+        default="200",
+        help="answer lengths in tokens (cost), comma-separated; two or more split fixed/per-token",
+    )
     parser.add_argument("--step-answers", type=int, default=50, help="traced answers (steps)")
     parser.add_argument("--scale-answers", type=int, default=96, help="paced answers per scale-out run")
     parser.add_argument("--scale-clients", type=int, default=16)

@@ -77,14 +77,38 @@ def cpu_seconds(watched: Iterable[Watched]) -> dict[str, float]:
 
 def print_cpu_table(
     title: str, watched: list[Watched], before: dict[str, float], after: dict[str, float], answers: int
-) -> None:
+) -> dict[str, float]:
+    """Prints, and returns, the CPU ms per answer of every row (and ``WHOLE_STACK``)."""
     print(f"\n{title}: CPU per answer ({answers} answers; utime+stime from /proc)")
-    total = 0.0
+    per_answer: dict[str, float] = {}
     for row in watched:
-        per = (after[row.name] - before[row.name]) / answers * 1000
-        total += per if not row.note.startswith("not the stack") else 0.0
-        print(f"  {row.name:<28} {per:7.2f} ms  {row.note}")
-    print(f"  {'=> whole stack':<28} {total:7.2f} ms per answer")
+        per_answer[row.name] = (after[row.name] - before[row.name]) / answers * 1000
+        print(f"  {row.name:<28} {per_answer[row.name]:7.2f} ms  {row.note}")
+    per_answer[WHOLE_STACK] = sum(per_answer[row.name] for row in watched if _in_stack(row))
+    print(f"  {'=> whole stack':<28} {per_answer[WHOLE_STACK]:7.2f} ms per answer")
+    return per_answer
+
+
+WHOLE_STACK = "whole stack"
+
+
+def _in_stack(row: Watched) -> bool:
+    return not row.note.startswith("not the stack")
+
+
+def print_fixed_and_per_token(title: str, watched: list[Watched], by_length: dict[int, dict[str, float]]) -> None:
+    """A least-squares line through (tokens, CPU per answer) of every row: what an answer costs
+    before its first token (fixed) and what each token adds."""
+    lengths = sorted(by_length)
+    mean_n = sum(lengths) / len(lengths)
+    spread = sum((n - mean_n) ** 2 for n in lengths)
+    print(f"\n{title}: fixed cost per answer and cost per token ({', '.join(map(str, lengths))} tokens)")
+    for name in [row.name for row in watched] + [WHOLE_STACK]:
+        values = [by_length[n][name] for n in lengths]
+        mean_v = sum(values) / len(values)
+        slope = sum((n - mean_n) * (v - mean_v) for n, v in zip(lengths, values, strict=True)) / spread
+        label = "=> whole stack" if name == WHOLE_STACK else name
+        print(f"  {label:<28} fixed {mean_v - slope * mean_n:7.2f} ms   per token {slope * 1000:7.2f} us")
 
 
 # -- the step waterfall --------------------------------------------------------------------
