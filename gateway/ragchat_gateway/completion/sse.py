@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 from ragchat_gateway.completion.prepare import PreparedCompletion
 from ragchat_gateway.completion.relay import Delta, Failed, Finished, Ping, RelayItem, Reset, relay
@@ -12,10 +13,27 @@ from ragchat_gateway.streaming import sse
 async def ragflow_sse(prepared: PreparedCompletion) -> AsyncIterator[bytes]:
     items = relay(prepared)
     try:
-        async for item in items:
-            yield ragflow_frame(item, prepared.message_id, prepared.session_id, prepared.chat_id)
+        frame = partial(ragflow_frame, mid=prepared.message_id, sid=prepared.session_id, cid=prepared.chat_id)
+        async for data in writes(items, frame):
+            yield data
     finally:
         await items.aclose()
+
+
+async def writes(items: AsyncIterator[RelayItem], frame: Callable[[RelayItem], bytes]) -> AsyncIterator[bytes]:
+    """The frames of the items, one write each, except that the final event waits for the item
+    after it (the end, which the worker sends in the same batch) and leaves in one write with it:
+    one socket write and one wake-up of the client fewer per answer."""
+    held = b""
+    async for item in items:
+        data = frame(item)
+        if isinstance(item, Finished):
+            held += data
+            continue
+        yield held + data
+        held = b""
+    if held:
+        yield held
 
 
 def ragflow_frame(item: RelayItem, mid: str, sid: str, cid: str) -> bytes:

@@ -26,8 +26,9 @@ from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.completion.durable import abandon_answer
 from ragchat_gateway.completion.ports import CompletionPorts, backend_ports
 from ragchat_gateway.completion.prepare import PreparedCompletion, prepare_stateless_completion
-from ragchat_gateway.completion.relay import Delta, Done, Failed, Finished, Ping, Reset, aggregate, relay
+from ragchat_gateway.completion.relay import Delta, Failed, Finished, Ping, RelayItem, Reset, aggregate, relay
 from ragchat_gateway.completion.request import StatelessRequest
+from ragchat_gateway.completion.sse import writes
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.openai_errors import openai_error_body
 from ragchat_gateway.ratelimit import acquire_stream_lease
@@ -87,37 +88,38 @@ async def openai_sse(
     created = int(time.time())
     items = relay(prepared)
     finished = False
+
+    def frame(item: RelayItem) -> bytes:
+        nonlocal finished
+        if isinstance(item, Ping):
+            return sse.PING
+        if isinstance(item, Delta):
+            return sse.event(_chunk(completion_id, created, model, {"content": item.text}, None))
+        if isinstance(item, Reset):
+            return sse.event(_chunk(completion_id, created, model, {"content": "", "reset": True}, None))
+        if isinstance(item, Finished):
+            final = item.final
+            delta: dict[str, Any] = {}
+            if with_reference:
+                delta["reference"] = final.reference
+            chunk = _chunk(completion_id, created, final.model or model, delta, "stop")
+            usage = final.usage.as_dict()
+            chunk["usage"] = usage
+            data = sse.event(chunk)
+            if usage_chunk:
+                data += sse.event(
+                    {**_chunk(completion_id, created, final.model or model, {}, None), "choices": [], "usage": usage}
+                )
+            return data
+        if isinstance(item, Failed):
+            return sse.event(openai_error_body(ErrorCode.SERVER, item.message))
+        finished = True  # Done
+        return sse.DONE
+
     try:
         yield sse.event(_chunk(completion_id, created, model, {"role": "assistant", "content": ""}, None))
-        async for item in items:
-            if isinstance(item, Ping):
-                yield sse.PING
-            elif isinstance(item, Delta):
-                yield sse.event(_chunk(completion_id, created, model, {"content": item.text}, None))
-            elif isinstance(item, Reset):
-                yield sse.event(_chunk(completion_id, created, model, {"content": "", "reset": True}, None))
-            elif isinstance(item, Finished):
-                final = item.final
-                delta: dict[str, Any] = {}
-                if with_reference:
-                    delta["reference"] = final.reference
-                chunk = _chunk(completion_id, created, final.model or model, delta, "stop")
-                usage = final.usage.as_dict()
-                chunk["usage"] = usage
-                yield sse.event(chunk)
-                if usage_chunk:
-                    yield sse.event(
-                        {
-                            **_chunk(completion_id, created, final.model or model, {}, None),
-                            "choices": [],
-                            "usage": usage,
-                        }
-                    )
-            elif isinstance(item, Failed):
-                yield sse.event(openai_error_body(ErrorCode.SERVER, item.message))
-            elif isinstance(item, Done):
-                finished = True
-                yield sse.DONE
+        async for data in writes(items, frame):
+            yield data
     finally:
         if not finished:
             abandon_answer(ports, prepared.message_id)
