@@ -27,8 +27,7 @@ from ragchat_worker.domain.answer import Outcome
 
 log = logging.getLogger(__name__)
 
-# Called with the job and whether the broker hands it out for the first time.
-JobHandler = Callable[[CompletionJob, bool], Awaitable[Outcome]]
+JobHandler = Callable[[CompletionJob], Awaitable[Outcome]]
 
 
 class JobConsumer:
@@ -76,8 +75,7 @@ class JobConsumer:
             await message.reject(requeue=False)
             return
         try:
-            # redelivered is False only for a job never handed out before (None: unknown).
-            outcome = await self.handle(job, message.redelivered is False)
+            outcome = await self.handle(job)
         except asyncio.CancelledError:
             # Stopping with the job unfinished: hand it back to the queue for another worker.
             await asyncio.shield(self._settle(message, requeue=True))

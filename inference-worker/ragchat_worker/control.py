@@ -3,7 +3,8 @@
 One pub/sub connection per process (``ChannelListener``), subscribed for the process's lifetime
 to the pattern of every answer's control channel: a job costs no SUBSCRIBE/UNSUBSCRIBE, and the
 stops of answers held elsewhere (rare: a user pressed stop) are dropped here. A stop asked before
-a job started (a queued job) is found through the message's stop key, read when the job starts.
+a job started (a queued job) is found through the message's stop key, which the job reads with its
+stream log once it is watched (answer.py, redis_sink.first_look).
 Once a lost connection is subscribed again, the stop keys of every running job are re-read, so a
 stop published meanwhile is not missed."""
 
@@ -72,8 +73,6 @@ class RedisStopControl:
         try:
             try:
                 await self._listener.wait_patterns()  # at once, but for the first jobs after a start
-                if await self.redis.exists(stream_stop_key(self.namespace, message_id)):
-                    signal.request()
             except Exception as exc:  # the answer goes on; a reconnect re-reads the stop key
                 log.warning("could not watch for a stop", extra={"message_id": message_id, "error": repr(exc)})
             yield signal

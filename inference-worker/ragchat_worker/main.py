@@ -105,11 +105,11 @@ async def serve(settings: WorkerSettings) -> None:
         control=control,
     )
 
-    async def handle(job: CompletionJob, first_delivery: bool) -> Outcome:
+    async def handle(job: CompletionJob) -> Outcome:
         sink.begin(job.message_id, job.created_at or None)
         outcome = "failed"
         try:
-            result = await answer_job(job, deps, first_delivery=first_delivery)
+            result = await answer_job(job, deps)
             outcome = "failed" if result is Outcome.FAILED else "completed"
             return result
         except asyncio.CancelledError:

@@ -17,6 +17,7 @@ from typing import Any
 from ragchat_common import metrics
 from ragchat_common.events import DeltaEvent, ErrorEvent, FinalEvent, StreamEvent
 from ragchat_common.telemetry import current_traceparent
+from ragchat_worker.domain.types import Prior
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,9 @@ class MeteredSink:
             elif isinstance(event, ErrorEvent):
                 self.end(message_id, "failed")
 
-    async def last_event(self, message_id: str) -> StreamEvent | None:
-        event: StreamEvent | None = await self.inner.last_event(message_id)
-        return event
+    async def first_look(self, message_id: str) -> Prior:
+        prior: Prior = await self.inner.first_look(message_id)
+        return prior
 
     async def history(self, message_id: str) -> list[StreamEvent]:
         events: list[StreamEvent] = await self.inner.history(message_id)

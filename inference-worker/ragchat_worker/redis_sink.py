@@ -9,7 +9,16 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
-from ragchat_common.events import LOG_FIELD, StreamEvent, decode_event, encode_event, stream_channel, stream_log_key
+from ragchat_common.events import (
+    LOG_FIELD,
+    StreamEvent,
+    decode_event,
+    encode_event,
+    stream_channel,
+    stream_log_key,
+    stream_stop_key,
+)
+from ragchat_worker.domain.types import Prior
 
 
 def connect_redis(url: str) -> Redis:
@@ -49,9 +58,13 @@ class RedisEventSink:
         entries = await self.redis.xrange(stream_log_key(self.namespace, message_id))
         return [decode_event(fields[LOG_FIELD]) for _, fields in entries or [] if fields and LOG_FIELD in fields]
 
-    async def last_event(self, message_id: str) -> StreamEvent | None:
-        entries = await self.redis.xrevrange(stream_log_key(self.namespace, message_id), count=1)
-        if not entries:
-            return None
-        _, fields = entries[0]
-        return decode_event(fields[LOG_FIELD]) if fields else None
+    async def first_look(self, message_id: str) -> Prior:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xrevrange(stream_log_key(self.namespace, message_id), count=1)
+        pipe.exists(stream_stop_key(self.namespace, message_id))
+        entries, stop_asked = await pipe.execute()
+        last = None
+        if entries:
+            _, fields = entries[0]
+            last = decode_event(fields[LOG_FIELD]) if fields else None
+        return Prior(last, bool(stop_asked))

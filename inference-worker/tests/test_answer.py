@@ -19,6 +19,7 @@ from ragchat_worker.domain.types import (
     GenerationParams,
     LLMError,
     LLMUsage,
+    Prior,
     PromptMessage,
     RetrievalFailed,
     RetrievedChunk,
@@ -32,13 +33,14 @@ class MemorySink:
     def __init__(self) -> None:
         self.events: list[StreamEvent] = []
         self.round_trips = 0
+        self.stop_asked = False  # a stop key set while the job waited
 
     async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
         self.round_trips += 1
         self.events.extend(events)
 
-    async def last_event(self, message_id: str) -> StreamEvent | None:
-        return self.events[-1] if self.events else None
+    async def first_look(self, message_id: str) -> Prior:
+        return Prior(self.events[-1] if self.events else None, self.stop_asked)
 
     async def history(self, message_id: str) -> list[StreamEvent]:
         return list(self.events)
@@ -218,10 +220,10 @@ async def test_retrieval_runs_while_the_stream_log_is_read() -> None:
             return await super().search(query)
 
     class LogAfterSearch(MemorySink):
-        async def last_event(self, message_id: str) -> StreamEvent | None:
+        async def first_look(self, message_id: str) -> Prior:
             # Answers only once the search has started: one after the other would never get here.
             await asyncio.wait_for(searched.wait(), 5)
-            return await super().last_event(message_id)
+            return await super().first_look(message_id)
 
     sink, store = LogAfterSearch(), Store()
     llm = ScriptedLLM(["It is", " in Paris."])
@@ -231,46 +233,6 @@ async def test_retrieval_runs_while_the_stream_log_is_read() -> None:
     count, again = len(sink.events), ScriptedLLM(["again"])
     assert await answer_job(job(), deps(again, SearchFirst(CHUNKS), sink, store)) is Outcome.ALREADY_DONE
     assert len(sink.events) == count and again.calls == []
-
-
-async def test_a_first_delivery_reads_the_stream_log_while_the_answer_starts() -> None:
-    llm = ScriptedLLM(["It is", " in Paris."])
-
-    class LogAfterLLM(MemorySink):
-        async def last_event(self, message_id: str) -> StreamEvent | None:
-            # Answers only once the model was asked: one after the other would never get here.
-            for _ in range(1000):
-                if llm.calls:
-                    return await super().last_event(message_id)
-                await asyncio.sleep(0.001)
-            raise AssertionError("the stream log was read before the answer started")
-
-    sink, store = LogAfterLLM(), Store()
-    assert await answer_job(job(), deps(llm, Retriever(CHUNKS), sink, store), first_delivery=True) is Outcome.ANSWERED
-    assert [e.type for e in sink.events][-2:] == ["final", "done"]
-    assert [e.seq for e in sink.events] == list(range(len(sink.events)))
-    assert "".join(e.text for e in sink.events if e.type == "delta") == store.answers["m1"].content == "It is in Paris."
-
-
-@pytest.mark.parametrize("finished", [False, True])
-async def test_a_first_delivery_that_ran_before_after_all_is_answered_as_a_redelivery(finished: bool) -> None:
-    # The broker's flag said "first delivery", but the stream log has an earlier run.
-    sink, store = MemorySink(), Store()
-    first = ScriptedLLM(["one ", "two ", "three"], fail_after=None if finished else 2)
-    await answer_job(job(), deps(first, Retriever(CHUNKS), sink, store))
-    if not finished:
-        sink.events = [e for e in sink.events if e.type == "delta"]
-    before = list(sink.events)
-    again = ScriptedLLM(["fresh ", "answer"])
-    outcome = await answer_job(job(), deps(again, Retriever(CHUNKS), sink, store), first_delivery=True)
-    if finished:
-        assert outcome is Outcome.ALREADY_DONE and sink.events == before  # nothing sent twice
-        return
-    assert outcome is Outcome.ANSWERED
-    assert sink.events[: len(before)] == before and sink.events[len(before)].type == "reset"
-    assert [e.seq for e in sink.events] == list(range(len(sink.events)))
-    after = "".join(e.text for e in sink.events[len(before) :] if e.type == "delta")
-    assert after == sink.events[-2].answer == store.answers["m1"].content == "fresh answer"  # type: ignore[union-attr]
 
 
 class SlowLLM(ScriptedLLM):
@@ -340,11 +302,26 @@ async def test_a_job_stopped_while_queued_is_never_started() -> None:
     sink, store = MemorySink(), Store()
     answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
     answer_deps.control = Control(stop_now=True)
-    assert await answer_job(job(), answer_deps, first_delivery=True) is Outcome.ANSWERED
+    assert await answer_job(job(), answer_deps) is Outcome.ANSWERED
     assert llm.calls == []
     assert [e.type for e in sink.events] == ["final", "done"]
     assert sink.events[0].stopped and sink.events[0].answer == ""  # type: ignore[union-attr]
     assert store.answers["m1"].stopped and store.answers["m1"].content == ""
+
+
+async def test_a_stop_key_set_while_the_job_waited_ends_it_unstarted() -> None:
+    # The stop was asked while the job sat in the queue: only its key tells (nobody heard it).
+    llm = SlowLLM([f"w{i} " for i in range(50)])
+    sink, store = MemorySink(), Store()
+    sink.stop_asked = True
+    answer_deps, control = deps(llm, Retriever(CHUNKS), sink, store), Control()
+    answer_deps.control = control
+    assert await answer_job(job(), answer_deps) is Outcome.ANSWERED
+    assert llm.calls == []  # the model was never asked
+    assert [e.type for e in sink.events] == ["final", "done"]
+    assert sink.events[0].stopped and sink.events[0].answer == ""  # type: ignore[union-attr]
+    assert store.answers["m1"].stopped and store.answers["m1"].content == ""
+    assert control.signals["m1"].requested
 
 
 async def test_a_redelivered_job_stopped_meanwhile_keeps_the_streamed_text() -> None:

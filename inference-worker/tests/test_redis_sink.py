@@ -8,6 +8,7 @@ import secrets
 from redis.asyncio import Redis
 
 from ragchat_common.events import DeltaEvent, DoneEvent, decode_event, stream_channel, stream_log_key
+from ragchat_worker.domain.types import Prior
 from ragchat_worker.redis_sink import RedisEventSink
 
 
@@ -19,7 +20,7 @@ async def test_each_batch_is_published_live_and_logged_with_expiry() -> None:
     try:
         await pubsub.subscribe(stream_channel(namespace, "m"))
         assert (await pubsub.get_message(timeout=1))["type"] == "subscribe"  # type: ignore[index]
-        assert await sink.last_event("m") is None
+        assert await sink.first_look("m") == Prior(None, stop_asked=False)
 
         await sink.emit("m", [DeltaEvent(seq=0, text="Hello")])
         await sink.emit("m", [DeltaEvent(seq=1, text=" world"), DoneEvent(seq=2)])
@@ -33,7 +34,7 @@ async def test_each_batch_is_published_live_and_logged_with_expiry() -> None:
         logged = [decode_event(f[b"e"]) for _, f in await redis.xrange(stream_log_key(namespace, "m"))]
         assert logged == live
         assert 590 <= await redis.ttl(stream_log_key(namespace, "m")) <= 600
-        assert await sink.last_event("m") == DoneEvent(seq=2)
+        assert await sink.first_look("m") == Prior(DoneEvent(seq=2), stop_asked=False)
     finally:
         await pubsub.aclose()
         await redis.delete(stream_log_key(namespace, "m"))

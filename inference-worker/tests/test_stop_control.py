@@ -23,6 +23,7 @@ from ragchat_common.events import (
 )
 from ragchat_common.stream_control import _STOP_SCRIPT, STOP_MESSAGE, request_stop
 from ragchat_worker.control import RedisStopControl
+from ragchat_worker.domain.types import Prior
 from ragchat_worker.redis_sink import RedisEventSink
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -47,18 +48,15 @@ async def test_a_stop_reaches_the_job_being_watched_and_only_it() -> None:
 
 
 async def test_a_stop_asked_before_the_job_started_is_found_when_it_starts() -> None:
+    # Nobody watched when it was asked: the job's first look (stream log and stop key) finds it.
     redis = Redis.from_url(REDIS_URL)
     namespace = "test-stop-" + secrets.token_hex(4)
-    control = RedisStopControl(redis, REDIS_URL, namespace)
-    await control.start()
+    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=60)
     try:
         assert await request_stop(redis, namespace, "queued", ttl_s=60) is True
-        async with control.watch("queued") as signal:
-            assert signal.requested
-        async with control.watch("other") as signal:
-            assert not signal.requested
+        assert await sink.first_look("queued") == Prior(None, stop_asked=True)
+        assert await sink.first_look("other") == Prior(None, stop_asked=False)
     finally:
-        await control.close()
         await redis.aclose()
 
 

@@ -5,7 +5,7 @@ A job seen before (its replay log is not empty) is a redelivery: it says ``reset
 re-finishes when the answer was already stored, or does nothing when the stream already ended.
 
 A stop (API.md §9.2) ends the LLM request; the partial answer is stored with ``stopped`` and the
-final event says so. A job stopped before it started is never started: it ends at once with the
+final event says so. A job stopped before it started streams nothing new: it ends at once with the
 text it had streamed (none for a job that waited in the queue).
 """
 
@@ -43,6 +43,7 @@ from ragchat_worker.domain.types import (
     LLMError,
     LLMUsage,
     NoStopControl,
+    Prior,
     RetrievalFailed,
     RetrievedChunk,
     Retriever,
@@ -60,7 +61,9 @@ class EventSink(Protocol):
         """Publishes the events live and appends them to the replay log, in one round trip."""
         ...
 
-    async def last_event(self, message_id: str) -> StreamEvent | None: ...
+    async def first_look(self, message_id: str) -> Prior:
+        """The message's last event and its stop key, in one round trip."""
+        ...
 
     async def history(self, message_id: str) -> list[StreamEvent]:
         """Every event of the message still in the replay log, in order."""
@@ -91,26 +94,11 @@ class StorageFailed(Exception):
     """The answer could not be stored (session-service unavailable)."""
 
 
-class _SeenBefore(Exception):
-    """The stream log already had events of this job, found only after its answer started."""
-
-    def __init__(self, previous: StreamEvent) -> None:
-        super().__init__(previous.type)
-        self.previous = previous
-
-
 class _Stream:
-    """Numbers the events of one message and sends them.
+    """Numbers the events of one message and sends them."""
 
-    With ``seen`` (the pending read of the message's stream log), nothing is sent before that read
-    says the log was empty; otherwise every send raises ``_SeenBefore``.
-    """
-
-    def __init__(
-        self, sink: EventSink, message_id: str, first_seq: int, seen: asyncio.Future[StreamEvent | None] | None = None
-    ) -> None:
+    def __init__(self, sink: EventSink, message_id: str, first_seq: int) -> None:
         self.sink, self.message_id, self.seq = sink, message_id, first_seq
-        self.seen = seen
 
     def next_seq(self) -> int:
         seq = self.seq
@@ -118,11 +106,6 @@ class _Stream:
         return seq
 
     async def send(self, *events: StreamEvent) -> None:
-        if self.seen is not None:
-            previous = await self.seen
-            if previous is not None:
-                raise _SeenBefore(previous)
-            self.seen = None
         await self.sink.emit(self.message_id, events)
 
 
@@ -169,47 +152,35 @@ async def retrieve(job: CompletionJob, retriever: Retriever) -> list[RetrievedCh
     )
 
 
-async def answer_job(job: CompletionJob, deps: AnswerDeps, *, first_delivery: bool = False) -> Outcome:
+async def answer_job(job: CompletionJob, deps: AnswerDeps) -> Outcome:
     """Answers the job; every outcome leaves a finished stream (unless Redis itself is down).
 
-    The stream log tells whether the job ran before. Usually it is read first; on a
-    ``first_delivery`` (the broker never handed the job out before) it is read while the answer
-    starts instead, and nothing is sent until it is known: should it show an earlier run after
-    all, that start is dropped and the job is answered as a redelivery.
+    One read first, once stops are heard: the stream log tells whether the job ran before, the
+    stop key whether it was stopped while it waited (then the model is never asked).
     """
-    # Retrieval (a read) runs while the stream log is read.
+    # Retrieval (a read) runs meanwhile.
     searching = asyncio.ensure_future(retrieve(job, deps.retriever))
-    seen = asyncio.ensure_future(deps.sink.last_event(job.message_id)) if first_delivery else None
     try:
         async with deps.control.watch(job.message_id) as stop:
-            if seen is not None and not stop.requested:
-                try:
-                    return await _answer(job, deps, searching, seen, stop)
-                except _SeenBefore:
-                    log.warning("a first delivery had run before; answering it as a redelivery")
-            return await _answer(job, deps, searching, None, stop)
+            return await _answer(job, deps, searching, stop)
     finally:
-        for task in (searching, seen):
-            if task is not None and not task.done():  # not needed after all
-                task.cancel()
-            if task is not None:
-                with suppress(BaseException):
-                    await task
+        if not searching.done():  # not needed after all
+            searching.cancel()
+        with suppress(BaseException):
+            await searching
 
 
 async def _answer(
     job: CompletionJob,
     deps: AnswerDeps,
     searching: asyncio.Future[list[RetrievedChunk]],
-    seen: asyncio.Future[StreamEvent | None] | None,
     stop: StopSignal,
 ) -> Outcome:
-    if seen is not None:
-        stream = _Stream(deps.sink, job.message_id, 0, seen)
-        previous = None
-    else:
-        stream = _Stream(deps.sink, job.message_id, 0)
-        previous = await deps.sink.last_event(job.message_id)
+    stream = _Stream(deps.sink, job.message_id, 0)
+    prior = await deps.sink.first_look(job.message_id)
+    if prior.stop_asked:
+        stop.request()
+    previous = prior.last
     if previous is not None:
         if previous.type == "done":
             return Outcome.ALREADY_DONE
@@ -223,8 +194,6 @@ async def _answer(
             if await _finish_stored(job, deps, stream):
                 return Outcome.ANSWERED
         await _generate(job, deps, stream, searching, stop)
-    except _SeenBefore:
-        raise
     except (LLMError, RetrievalFailed, StorageFailed) as exc:
         message = str(exc.args[0]) if exc.args else "The answer could not be generated."
         log.warning("completion failed", extra={"message_id": job.message_id, "reason": message})

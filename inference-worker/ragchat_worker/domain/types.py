@@ -7,6 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ragchat_common.events import StreamEvent
+
 
 @dataclass(frozen=True)
 class RetrievedChunk:
@@ -143,6 +145,15 @@ class StopSignal:
 
     def on_request(self, wake: Callable[[], None]) -> None:
         self._wakers.append(wake)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What Redis holds about a message when its job starts: the last event of its stream log
+    (None: it never ran) and whether a stop was asked while it waited."""
+
+    last: StreamEvent | None
+    stop_asked: bool = False
 
 
 class StopControl(Protocol):
