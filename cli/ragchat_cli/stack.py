@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,19 +42,28 @@ def _bindable(port: int) -> bool:
         return True
 
 
+# Ports this process handed out: a stack asks for a dozen before its services bind any, and a
+# random pick repeated among them (a few in a thousand per stack) failed a service's bind.
+_handed_out: set[int] = set()
+_handing_out = threading.Lock()
+
+
 def free_port() -> int:
     """A loopback port that is free now and stays likely free until a service binds it.
 
     Chosen at random outside the ephemeral range: a port from that range (what binding port 0
     gives) can be taken meanwhile as the local port of any outgoing connection on the machine,
     and a random pick makes stacks started at the same time unlikely to choose the same one.
+    Never one this process handed out before.
     """
     ephemeral = _ephemeral_ports()
     outside = range(10000, ephemeral.start) if ephemeral.start > 11000 else range(ephemeral.stop, 65536)
-    for _ in range(100):
-        port = secrets.choice(outside)
-        if _bindable(port):
-            return port
+    with _handing_out:
+        for _ in range(100):
+            port = secrets.choice(outside)
+            if port not in _handed_out and _bindable(port):
+                _handed_out.add(port)
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # everything tried was busy
         sock.bind(("127.0.0.1", 0))
         found: int = sock.getsockname()[1]
