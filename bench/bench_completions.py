@@ -106,14 +106,16 @@ async def ttft_llm(client: httpx.AsyncClient, url: str, question: str) -> float:
     return first
 
 
-async def run_ttft(call: object, client: httpx.AsyncClient, url: str, total: int, concurrency: int) -> list[float]:
+async def run_ttft(
+    call: object, client: httpx.AsyncClient, url: str, total: int, concurrency: int, mark: str = ""
+) -> list[float]:
     samples: list[float] = []
     queue = list(range(total))
 
     async def one_client() -> None:
         while queue:
             index = queue.pop()
-            samples.append(await call(client, url, f"bench question {index}"))  # type: ignore[operator]
+            samples.append(await call(client, url, f"{mark} bench question {index}".strip()))  # type: ignore[operator]
 
     await asyncio.gather(*(one_client() for _ in range(concurrency)))
     return samples
@@ -254,11 +256,20 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
         gw_n = await run_ttft(ttft_gateway, client, url, max(args.requests, args.concurrency * 3), args.concurrency)
         headers_n = list(HEADERS_AT)
 
+        # Issue 15's measure: N streams of 200-token answers at once, each client asking again when
+        # its answer ends; TTFT of every answer and the tokens/s of all of them.
+        control = fake_url.rsplit("/v1", 1)[0] + "/_fake/script"
+        (await client.post(control, json={"match": "[streams 200]", "answer": COST_ANSWER})).raise_for_status()
+        await run_ttft(ttft_gateway, client, url, args.streams, args.streams, "[streams 200]")  # warm up
+        streamed = max(args.requests, args.streams * 4)
+        started = time.perf_counter()
+        concurrent_200 = await run_ttft(ttft_gateway, client, url, streamed, args.streams, "[streams 200]")
+        tokens_per_s_200 = streamed * 200 / (time.perf_counter() - started)
+
         calls = await internal_calls(stack, key, chat["id"], min(args.requests, 100))
 
         answer = " ".join(f"tok{i}" for i in range(args.answer_words))
         tokens_per_answer = len(tokenize(answer))
-        control = fake_url.rsplit("/v1", 1)[0] + "/_fake/script"
         (await client.post(control, json={"match": "throughput", "answer": answer})).raise_for_status()
         await run_throughput(client, url, 4, "throughput warmup")
         elapsed, streams = await run_throughput(client, url, args.streams, "throughput run")
@@ -288,6 +299,11 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
     print(describe("  of which: POST to response headers", headers_n))
     overhead_n = percentile(gw_n, 50) - percentile(llm_n, 50)
     print(f"{f'=> TTFT overhead p50, {args.concurrency} concurrent':<44} {overhead_n * 1000:.2f} ms")
+    print(
+        describe(f"{args.streams} streams of 200-token answers, TTFT", concurrent_200)
+        + f"  (target p99 <= 120 ms)\n{'  tokens/s of those streams':<44} {tokens_per_s_200:,.0f} tokens/s"
+        + " (target >= 40,000)"
+    )
     total_tokens = streams * tokens_per_answer
     print(
         f"{'streamed tokens/s through one gateway':<44} {total_tokens / elapsed:,.0f} tokens/s "
@@ -299,7 +315,7 @@ async def bench(args: argparse.Namespace, stack: Stack, fake_url: str) -> None:
 
 
 SECTIONS = ("cost", "steps", "scale", "latency")
-COST_ANSWER = " ".join(f"c{i}" for i in range(200))  # 200 tokens (tests/fake_llm.py tokenize): steps
+COST_ANSWER = " ".join(f"c{i}" for i in range(200))  # 200 tokens (tests/fake_llm.py tokenize)
 
 
 async def _stream_answer(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> bytes:
