@@ -1,19 +1,24 @@
-"""One Redis pub/sub connection per process, multiplexing the channels its requests listen to.
+"""One Redis pub/sub connection per process, multiplexing the channels its parts listen to.
 
-The gateway listens to answers' event channels (its stream hub): it subscribes on demand and waits
-for Redis to CONFIRM the subscription, so nothing published afterwards is missed. The worker
-listens to answers' control channels (stops) through a pattern given at construction, subscribed
-with the connection itself for its lifetime (``wait_patterns`` tells when Redis confirmed it), so
-a job costs no SUBSCRIBE. One reader task hands each message to the callback of its channel or
-pattern. A lost connection is reopened by redis-py, which subscribes again to every channel and
-pattern; ``on_resubscribed`` then runs, so a caller can re-read what was published while the
-connection was down (Redis does not keep it).
+The gateway's stream hub subscribes to answers' event channels on demand and waits for Redis to
+CONFIRM each subscription, so nothing published afterwards is missed; its replicated caches
+``follow`` their change channels for the process's lifetime, subscribed with the connection
+itself. The worker listens to answers' control channels (stops) through a pattern given at
+construction, also subscribed with the connection (``wait_patterns`` tells when Redis confirmed
+it), so a job costs no SUBSCRIBE. One reader task hands each message to its channel's or pattern's
+callback. A lost connection is reopened by redis-py, which subscribes again to every channel and
+pattern. A PING every ``ping_interval_s`` on a quiet connection proves it live: ``heard`` is true
+while the connection answered within ``3 * ping_interval_s``. Whenever hearing resumes after a
+gap (a reconnect, or a silence past that deadline) the ``follow`` hooks and ``on_resubscribed``
+run, so callers can re-read or drop what a message published meanwhile would have changed (Redis
+does not keep it); the ``follow`` hooks also run when hearing first starts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 
@@ -40,9 +45,10 @@ class ChannelListener:
         subscribe_timeout_s: float,
         on_resubscribed: Callable[[], Awaitable[None]] | None = None,
         patterns: Mapping[str, PatternDeliver] | None = None,
+        ping_interval_s: float = 1.0,
     ) -> None:
         # Its own client: the connection is held for the process's lifetime and blocks in reads
-        # (no socket timeout; keepalive notices a dead peer).
+        # (no socket timeout; keepalive notices a dead peer, the pings a silent one).
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2.0, socket_keepalive=True)
         self._pubsub = self.redis.pubsub()
         self._subscribe_timeout_s = subscribe_timeout_s
@@ -50,12 +56,37 @@ class ChannelListener:
         self._deliveries: dict[str, Deliver] = {}
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
+        self._pinger: asyncio.Task[None] | None = None
         # redis-py reads only while something is subscribed: a channel of the listener's own.
         self._own_channel = own_channel
         self._connect_lock = asyncio.Lock()
         self._own_confirmed = False
         self._patterns = dict(patterns or {})
         self._patterns_confirmed = asyncio.Event()
+        # Channels listened to for the listener's lifetime, and what runs when hearing (re)starts.
+        self._followed: list[str] = []
+        self._on_heard: list[Callable[[], None]] = []
+        self._ping_interval_s = ping_interval_s
+        self._deadline_s = 3 * ping_interval_s
+        # Monotonic time of the last message (any: pongs too), and whether everything published
+        # since hearing last (re)started has been heard.
+        self._heard_at = 0.0
+        self._hearing = False
+        self._resumes = 0
+        # Checked by both loops: on Python 3.11, a cancel that lands as redis-py's write (in
+        # asyncio.wait_for) completes is swallowed, so cancelling alone may not end them.
+        self._closing = False
+
+    def follow(self, channel: str, deliver: Deliver, on_heard: Callable[[], None] | None = None) -> None:
+        """``deliver`` gets each message of ``channel`` for the listener's lifetime; subscribed with
+        the connection itself, so called before ``start()``. ``on_heard`` runs when hearing starts
+        and whenever it resumes after a gap: whatever was published before may have been missed."""
+        if self._reader is not None:
+            raise RuntimeError("follow() a channel before the listener starts")
+        self._deliveries[channel] = deliver
+        self._followed.append(channel)
+        if on_heard is not None:
+            self._on_heard.append(on_heard)
 
     async def start(self) -> None:
         """Opens the connection (a failure here is retried by the reader, not fatal)."""
@@ -64,12 +95,15 @@ class ChannelListener:
         except Exception as exc:
             log.warning("Redis pub/sub not reachable at startup; retrying", extra={"error": repr(exc)})
         self._reader = asyncio.create_task(self._read_forever(), name="redis-channel-listener")
+        self._pinger = asyncio.create_task(self._ping_forever(), name="redis-channel-pinger")
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await self._reader
+        self._closing = True
+        for task in (self._pinger, self._reader):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await task
         with suppress(Exception):
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self.redis.aclose()
@@ -79,6 +113,13 @@ class ChannelListener:
         connection = self._pubsub.connection
         return connection is not None and connection.is_connected
 
+    @property
+    def heard(self) -> bool:
+        """True while whatever is published on the subscribed channels reaches this listener: the
+        connection is subscribed and answered within the deadline, without a gap since hearing
+        last (re)started (the hooks have run)."""
+        return self._hearing and self.connected and time.monotonic() - self._heard_at < self._deadline_s
+
     async def _ensure_connection(self) -> None:
         """One connection, opened once even when many requests arrive together."""
         if self._pubsub.connection is not None:
@@ -87,11 +128,27 @@ class ChannelListener:
             if self._pubsub.connection is None:
                 if self._patterns:
                     await self._pubsub.psubscribe(*self._patterns)
-                await self._pubsub.subscribe(self._own_channel)
+                # One command: once the own channel is confirmed, the followed ones are subscribed.
+                await self._pubsub.subscribe(self._own_channel, *self._followed)
+
+    async def _ping_forever(self) -> None:
+        """A PING every interval unless messages are flowing: its pong (like any message) keeps
+        ``heard`` true. Sent without redis-py's retry: only the reader reconnects."""
+        while not self._closing:
+            await asyncio.sleep(self._ping_interval_s)
+            connection = self._pubsub.connection
+            if connection is None or not connection.is_connected or not self._own_confirmed:
+                continue
+            if time.monotonic() - self._heard_at < self._ping_interval_s / 2:
+                continue  # busy: messages arrive anyway
+            try:
+                await connection.send_command("PING", check_health=False)
+            except Exception as exc:  # the reader sees the connection fail too
+                log.debug("Redis pub/sub ping failed", extra={"error": repr(exc)})
 
     async def _read_forever(self) -> None:
         backoff = 0.1
-        while True:
+        while not self._closing:
             try:
                 await self._ensure_connection()
                 message = await self._pubsub.get_message(timeout=None)
@@ -99,28 +156,35 @@ class ChannelListener:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self._hearing = False
                 log.warning("Redis pub/sub connection lost; reconnecting", extra={"error": repr(exc)})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue
             if message is None:
                 continue
-            channel = message["channel"]
-            name = channel.decode() if isinstance(channel, bytes) else str(channel)
+            now = time.monotonic()
+            if now - self._heard_at >= self._deadline_s:
+                self._hearing = False  # silent past the deadline: a message may have been lost
+            self._heard_at = now
             kind = message["type"]
             if kind == "message":
-                deliver = self._deliveries.get(name)
+                channel = message["channel"]
+                deliver = self._deliveries.get(channel.decode() if isinstance(channel, bytes) else str(channel))
                 if deliver is not None:
                     deliver(message["data"])
             elif kind == "pmessage":
                 pattern = message["pattern"]
                 matched = self._patterns.get(pattern.decode() if isinstance(pattern, bytes) else str(pattern))
                 if matched is not None:
-                    matched(name, message["data"])
+                    channel = message["channel"]
+                    matched(channel.decode() if isinstance(channel, bytes) else str(channel), message["data"])
             elif kind == "psubscribe":
                 # In order on one connection: the patterns come before the own channel's confirmation.
                 self._patterns_confirmed.set()
             elif kind == "subscribe":
+                channel = message["channel"]
+                name = channel.decode() if isinstance(channel, bytes) else str(channel)
                 confirmation = self._confirmations.pop(name, None)
                 if confirmation is not None and not confirmation.done():
                     confirmation.set_result(None)
@@ -128,12 +192,25 @@ class ChannelListener:
                     # A second confirmation: redis-py reconnected (within its own retries or after
                     # an error seen here) and subscribed again to every channel in that one
                     # command; what was published meanwhile reached nobody.
-                    resubscribed, self._own_confirmed = self._own_confirmed, True
-                    if resubscribed and self._on_resubscribed is not None:
-                        try:
-                            await self._on_resubscribed()
-                        except Exception as exc:
-                            log.warning("re-reading after a reconnect failed", extra={"error": repr(exc)})
+                    if self._own_confirmed:
+                        self._hearing = False
+                    self._own_confirmed = True
+            if not self._hearing and self._own_confirmed:
+                await self._hearing_resumed()
+
+    async def _hearing_resumed(self) -> None:
+        self._hearing = True
+        for hook in self._on_heard:
+            try:
+                hook()
+            except Exception as exc:
+                log.warning("a pub/sub listener's hook failed", extra={"error": repr(exc)})
+        self._resumes += 1
+        if self._resumes > 1 and self._on_resubscribed is not None:
+            try:
+                await self._on_resubscribed()
+            except Exception as exc:
+                log.warning("re-reading after a reconnect failed", extra={"error": repr(exc)})
 
     async def wait_patterns(self) -> None:
         """Until Redis has confirmed the patterns (once; a reconnect re-subscribes them by itself).

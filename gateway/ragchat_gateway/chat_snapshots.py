@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from ragchat.chat.v1 import chat_pb2
 from ragchat.chat.v1.chat_pb2_grpc import ChatServiceStub
 from ragchat_common.grpc_utils import rpc
+from ragchat_common.pubsub import ChannelListener
 from ragchat_gateway.replicated_cache import EVERYTHING, ReplicatedCache
 
 
@@ -30,21 +31,27 @@ class ChatSnapshots:
     """Cached reads for completions, and the chat writes that announce themselves."""
 
     def __init__(
-        self, stub: ChatServiceStub, namespace: str, *, ttl_s: float, fallback_ttl_s: float, timeout_s: float
+        self,
+        stub: ChatServiceStub,
+        namespace: str,
+        *,
+        ttl_s: float,
+        fallback_ttl_s: float,
+        timeout_s: float,
+        listener: ChannelListener | None = None,
+        redis: Redis | None = None,
     ) -> None:
+        """Changes are heard through ``listener`` (the process's pub/sub listener, started by its
+        owner) and announced through ``redis``; without a listener only the fallback TTL applies,
+        without ``redis`` changes are dropped here only."""
         self._stub = stub
         self._timeout_s = timeout_s
-        self._redis: Redis | None = None
+        self._redis = redis
         self.cache: ReplicatedCache[chat_pb2.Chat] = ReplicatedCache(
             chat_events_channel(namespace), ttl_s=ttl_s, fallback_ttl_s=fallback_ttl_s
         )
-
-    async def start(self, redis: Redis) -> None:
-        self._redis = redis
-        await self.cache.start(redis)
-
-    async def close(self) -> None:
-        await self.cache.close()
+        if listener is not None:
+            self.cache.listen_through(listener)
 
     async def get(self, tenant_id: str, chat_id: str) -> chat_pb2.Chat:
         """The tenant's chat, without dataset names (NotFound otherwise). Shared: never mutate it."""

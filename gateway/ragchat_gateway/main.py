@@ -46,8 +46,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = open_backends(settings)
         app.state.backends = backends
-        await backends.auth.start()
-        await backends.start_streaming()
+        await backends.start()
         public_grpc = build_public_server(backends)
         await public_grpc.start()
         app.state.public_grpc = public_grpc

@@ -2,10 +2,11 @@
 
 Whoever changes the source of an entry publishes the entry's *tag* (an API key's id, a chat's
 ``tenant/chat_id``; ``*`` for everything) on a Redis channel; every replica listening drops the
-entries with that tag within milliseconds. While a replica does not hear the channel (Redis
+entries with that tag within milliseconds. Each replica listens through its process's one pub/sub
+connection (``ragchat_common.pubsub.ChannelListener``). While the listener does not hear (Redis
 down, connection lost, no answer to its pings) entries count only ``fallback_ttl_s`` instead of
-``ttl_s``, and everything is dropped when it hears the channel again, since a notice may have
-been missed meanwhile.
+``ttl_s``, and everything is dropped when it hears again, since a notice may have been missed
+meanwhile.
 
 ``generation`` changes on every drop: a look-up that began before one does not store its
 (maybe stale) answer, so a notice that overtakes a look-up in flight is never undone.
@@ -13,15 +14,15 @@ been missed meanwhile.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Hashable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from ragchat_common.pubsub import ChannelListener
 
 log = logging.getLogger(__name__)
 
@@ -79,46 +80,30 @@ class TaggedCache(Generic[V]):
 class ReplicatedCache(TaggedCache[V]):
     """A TaggedCache that listens to a change channel; see the module docstring.
 
-    ``start(redis)`` begins listening, ``close()`` stops. Without ``start()`` (tools, tests) it
-    works with the fallback TTL only.
+    ``listen_through(listener)`` (before the listener starts) follows the channel on the
+    process's one pub/sub connection. Without it (tools, tests) the fallback TTL applies.
     """
 
-    def __init__(
-        self,
-        channel: str,
-        *,
-        ttl_s: float,
-        fallback_ttl_s: float,
-        ping_interval_s: float = 1.0,
-        max_entries: int = 10_000,
-    ) -> None:
+    def __init__(self, channel: str, *, ttl_s: float, fallback_ttl_s: float, max_entries: int = 10_000) -> None:
         super().__init__(max_entries)
         self.channel = channel
         self.ttl_s = ttl_s
         self.fallback_ttl_s = fallback_ttl_s
-        self.ping_interval_s = ping_interval_s
-        self._redis: Redis | None = None
-        self._listener: asyncio.Task[None] | None = None
-        # Monotonic time until which the channel counts as heard (pushed forward by every message
-        # and every answered ping); 0 while not subscribed.
-        self._heard_until = 0.0
+        self._listener: ChannelListener | None = None
 
-    async def start(self, redis: Redis) -> None:
-        if self._listener is None:
-            self._redis = redis
-            self._listener = asyncio.create_task(self._listen(), name=f"changes:{self.channel}")
+    def listen_through(self, listener: ChannelListener) -> None:
+        # Whatever was announced before hearing (re)started may be lost: start afresh each time.
+        listener.follow(self.channel, self._heard, on_heard=self.clear)
+        self._listener = listener
 
-    async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+    @property
+    def hears_through(self) -> ChannelListener | None:
+        return self._listener
 
     @property
     def hears_changes(self) -> bool:
         """True while changes reach this replica at once (the long TTL applies)."""
-        return time.monotonic() < self._heard_until
+        return self._listener is not None and self._listener.heard
 
     def lookup(self, key: Hashable, now: float | None = None) -> tuple[bool, V | None]:
         """The entry if it is still valid by the TTL that applies right now."""
@@ -137,46 +122,8 @@ class ReplicatedCache(TaggedCache[V]):
         self.forget(tag)
         return await publish_change(redis, self.channel, tag)
 
-    async def _listen(self) -> None:
-        assert self._redis is not None
-        delay = 0.1
-        while True:
-            pubsub: Any = self._redis.pubsub()
-            try:
-                await pubsub.subscribe(self.channel)
-                next_ping = time.monotonic() + self.ping_interval_s
-                while True:
-                    message = await pubsub.get_message(timeout=self.ping_interval_s)
-                    if message is not None:
-                        self._on_message(message)
-                        delay = 0.1
-                    if time.monotonic() >= next_ping:  # a silent connection stops the pongs
-                        await pubsub.ping()
-                        next_ping = time.monotonic() + self.ping_interval_s
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError) as exc:
-                if self._heard_until:
-                    log.warning(
-                        "change channel %s lost (%s); entries are cached %.1f s", self.channel, exc, self.fallback_ttl_s
-                    )
-                self._heard_until = 0.0
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-
-    def _on_message(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "subscribe":
-            # Whatever was announced while this replica was not subscribed is lost: start afresh.
-            self.clear()
-        elif kind == "message":
-            data = message.get("data")
-            self.forget(data.decode() if isinstance(data, bytes) else str(data))
-        # Any answer (subscribe confirmation, notice, pong) proves the channel is live.
-        self._heard_until = time.monotonic() + 3 * self.ping_interval_s
+    def _heard(self, data: bytes) -> None:
+        self.forget(data.decode() if isinstance(data, bytes) else str(data))
 
 
 async def publish_change(redis: Redis, channel: str, tag: str) -> bool:

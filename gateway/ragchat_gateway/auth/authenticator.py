@@ -23,6 +23,8 @@ import time
 from redis.asyncio import Redis
 
 from ragchat_common.errors import Unauthenticated, Unavailable
+from ragchat_common.ids import new_id
+from ragchat_common.pubsub import ChannelListener
 from ragchat_gateway.auth import domain
 from ragchat_gateway.auth.principal import DEFAULT_RAGFLOW_VERSION, Principal, RagflowVersion
 from ragchat_gateway.replicated_cache import ReplicatedCache
@@ -34,6 +36,7 @@ CACHE_MAX_ENTRIES = 10_000
 # Fire-and-forget `last_used_at` writes in flight at once; more are skipped (it is coarse anyway).
 MAX_PENDING_TOUCHES = 64
 EXPIRED_MESSAGE = "API key has expired."
+OWN_LISTENER_SUBSCRIBE_TIMEOUT_S = 3.0
 
 
 def key_events_channel(namespace: str) -> str:
@@ -62,8 +65,9 @@ class KeyCache(ReplicatedCache[Principal | None]):
 class KeyAuthenticator:
     """Resolves API keys for one gateway process; see the module docstring.
 
-    ``start()`` begins listening for key changes, ``close()`` stops. Without ``start()`` (tools,
-    tests) it works with the fallback TTL only.
+    Key changes are heard through ``listener`` (the process's pub/sub listener, started and
+    closed by its owner); without one, ``start()`` opens a listener of its own on ``redis_url``
+    and ``close()`` closes it. Without either (tools, tests) the fallback TTL applies.
     """
 
     def __init__(
@@ -77,36 +81,41 @@ class KeyAuthenticator:
         default_ragflow_version: RagflowVersion = DEFAULT_RAGFLOW_VERSION,
         last_used_interval_s: float = 60.0,
         ping_interval_s: float = 1.0,
+        listener: ChannelListener | None = None,
     ) -> None:
         self.db = db
         self.default_ragflow_version = default_ragflow_version
         self.last_used_interval_s = last_used_interval_s
         self.cache = KeyCache(
-            key_events_channel(namespace),
-            ttl_s=ttl_s,
-            fallback_ttl_s=fallback_ttl_s,
-            ping_interval_s=ping_interval_s,
-            max_entries=CACHE_MAX_ENTRIES,
+            key_events_channel(namespace), ttl_s=ttl_s, fallback_ttl_s=fallback_ttl_s, max_entries=CACHE_MAX_ENTRIES
         )
         self._redis_url = redis_url
-        self._redis: Redis | None = None
+        self._namespace = namespace
+        self._ping_interval_s = ping_interval_s
+        self._own_listener: ChannelListener | None = None
+        if listener is not None:
+            self.cache.listen_through(listener)
         self._lookups: dict[str, asyncio.Future[Principal | None]] = {}
         self._next_touch: dict[str, float] = {}
         self._touches: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
-        if self._redis is None:
-            self._redis = Redis.from_url(self._redis_url, socket_connect_timeout=1.0)
-            await self.cache.start(self._redis)
+        if self.cache.hears_through is None:
+            self._own_listener = ChannelListener(
+                self._redis_url,
+                f"{self._namespace}:auth-listener:{new_id()}",
+                subscribe_timeout_s=OWN_LISTENER_SUBSCRIBE_TIMEOUT_S,
+                ping_interval_s=self._ping_interval_s,
+            )
+            self.cache.listen_through(self._own_listener)
+            await self._own_listener.start()
 
     async def close(self) -> None:
-        await self.cache.close()
         if self._touches:
             await asyncio.gather(*self._touches, return_exceptions=True)
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
+        if self._own_listener is not None:
+            await self._own_listener.close()
 
     @property
     def hears_changes(self) -> bool:

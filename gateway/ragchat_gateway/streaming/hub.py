@@ -1,5 +1,5 @@
-"""One Redis pub/sub connection per gateway process (``ChannelListener``), fanning answer events
-out to requests.
+"""One Redis pub/sub connection per gateway process (``ChannelListener``, shared with the
+replicated caches), fanning answer events out to requests.
 
 A request subscribes to its message's channel and waits for Redis to CONFIRM the subscription
 before the job is published, so no live event can be missed. Live delivery is still best effort
@@ -27,6 +27,11 @@ from ragchat_common.pubsub import ChannelListener
 log = logging.getLogger(__name__)
 
 SUBSCRIBE_TIMEOUT_S: Final = 3.0
+
+
+def open_listener(redis_url: str, namespace: str) -> ChannelListener:
+    """The gateway process's one pub/sub listener (not started yet)."""
+    return ChannelListener(redis_url, f"{namespace}:gateway:{new_id()}", subscribe_timeout_s=SUBSCRIBE_TIMEOUT_S)
 
 
 @dataclass(frozen=True)
@@ -100,19 +105,24 @@ class Subscription:
 
 
 class StreamHub:
-    def __init__(self, redis_url: str, namespace: str) -> None:
+    """Listens through ``listener`` (the process's pub/sub listener, started and closed by its
+    owner: ``open_listener``); without one, ``start()`` and ``close()`` run a listener of its own
+    on ``redis_url``."""
+
+    def __init__(self, redis_url: str, namespace: str, *, listener: ChannelListener | None = None) -> None:
         self.namespace = namespace
-        self._listener = ChannelListener(
-            redis_url, f"{namespace}:hub:{new_id()}", subscribe_timeout_s=SUBSCRIBE_TIMEOUT_S
-        )
+        self._owns_listener = listener is None
+        self._listener = listener or open_listener(redis_url, namespace)
         # The listener's client also reads the replay logs.
         self.redis = self._listener.redis
 
     async def start(self) -> None:
-        await self._listener.start()
+        if self._owns_listener:
+            await self._listener.start()
 
     async def close(self) -> None:
-        await self._listener.close()
+        if self._owns_listener:
+            await self._listener.close()
 
     @asynccontextmanager
     async def subscribe(self, message_id: str) -> AsyncIterator[Subscription]:
