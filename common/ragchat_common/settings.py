@@ -45,8 +45,8 @@ class ServiceSettings(BaseSettings):
     # Port of the Prometheus /metrics endpoint of a non-HTTP process; 0 turns it off.
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
-    # Container allocations between two young-generation collections (ragchat_common.runtime.
-    # settle_heap); 0 keeps Python's default (700).
+    # Container allocations between two young-generation collections (see settle_heap in
+    # ragchat_common.runtime); 0 keeps Python's default (700).
     gc_young_threshold: int = 20_000
 
 

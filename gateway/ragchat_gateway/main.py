@@ -103,6 +103,7 @@ def run() -> None:
         port=settings.gateway_port,
         drain_s=settings.shutdown_drain_s,
         grace_s=settings.shutdown_grace_s,
+        keepalive_s=settings.http_keepalive_s,
     )
 
 

@@ -179,7 +179,7 @@ def _background(work: Coroutine[Any, Any, None]) -> None:
     task.add_done_callback(_background_tasks.discard)
 
 
-def serve(app: FastAPI, *, host: str, port: int, drain_s: float, grace_s: float) -> None:
+def serve(app: FastAPI, *, host: str, port: int, drain_s: float, grace_s: float, keepalive_s: int) -> None:
     def mark_draining() -> None:
         backends: Any = getattr(app.state, "backends", None)
         if backends is not None:
@@ -198,6 +198,7 @@ def serve(app: FastAPI, *, host: str, port: int, drain_s: float, grace_s: float)
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=max(1, int(grace_s)),
+        timeout_keep_alive=keepalive_s,
         http=EnvelopeHttpProtocol,
     )
     DrainingServer(config, on_drain=mark_draining, drain_s=drain_s).run()

@@ -9,6 +9,11 @@ class GatewaySettings(ServiceSettings):
     gateway_port: int = 9380
     # JSON bodies larger than this are refused with 413 / code 102.
     max_body_bytes: int = 1024 * 1024
+    # Seconds an idle client connection stays open. Longer than the idle timeout of what sits in
+    # front (ingress-nginx's upstream keep-alive and cloud load balancers: 60 s), so that side
+    # closes first and never sends a request on a connection the gateway is closing (a reset, a
+    # 502). uvicorn's own default is 5 s.
+    http_keepalive_s: int = 75
     # Per uploaded file (multipart), refused with 413 / code 102 when larger.
     max_upload_bytes: int = 50 * 1024 * 1024
     # Files in one upload request (multipart); more are refused with 102.
