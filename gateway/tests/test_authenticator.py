@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from waiting import until
 
 from ragchat_common.errors import PermissionDenied, Unauthenticated
 from ragchat_common.ids import new_id
@@ -38,13 +39,6 @@ async def replicas(db: Any) -> AsyncIterator[Replicas]:
     yield start
     for auth in started:
         await auth.close()
-
-
-async def until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def refused_within(auth: KeyAuthenticator, key: str, timeout_s: float) -> tuple[float, str]:

@@ -13,10 +13,11 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from redis.asyncio import Redis
+from waiting import until
 
 from ragchat_cli.stack import free_port, tcp_answers
 from ragchat_common.ids import new_id
@@ -67,18 +68,11 @@ async def listening(
     await listener.start()
     redis = Redis.from_url(url, socket_timeout=2.0)
     try:
-        await until(lambda: all(c.hears_changes for c in caches))
+        await until(lambda: all(c.hears_changes for c in caches), timeout_s=15.0)
         yield listener, caches, redis
     finally:
         await listener.close()
         await redis.aclose()
-
-
-async def until(condition: Callable[[], bool], timeout_s: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def pubsub_clients(redis: Redis) -> list[dict[str, str]]:
@@ -112,10 +106,10 @@ async def test_notices_reach_each_cache_through_the_shared_listener(
     for cache in (first, second):
         cache.put("k", "v", tag="t")
     assert await first.announce(redis, "t")
-    await until(lambda: not first.lookup("k")[0])
+    await until(lambda: not first.lookup("k")[0], timeout_s=15.0)
     assert second.lookup("k") == (True, "v")  # another channel: untouched
     await redis.publish(second.channel, "t")
-    await until(lambda: not second.lookup("k")[0])
+    await until(lambda: not second.lookup("k")[0], timeout_s=15.0)
 
 
 async def test_a_listener_that_stops_hearing_makes_the_caches_fall_back_to_the_short_ttl(
@@ -131,7 +125,7 @@ async def test_a_listener_that_stops_hearing_makes_the_caches_fall_back_to_the_s
 
     os.kill(proc.pid, signal.SIGSTOP)  # the connection stays open; only the pongs stop
     try:
-        await until(lambda: not listener.heard)
+        await until(lambda: not listener.heard, timeout_s=15.0)
         assert listener.connected
         for cache in caches:
             assert not cache.hears_changes
@@ -141,7 +135,7 @@ async def test_a_listener_that_stops_hearing_makes_the_caches_fall_back_to_the_s
         os.kill(proc.pid, signal.SIGCONT)
 
     # Heard again: a notice may have been missed meanwhile, so everything is dropped.
-    await until(lambda: all(c.hears_changes for c in caches))
+    await until(lambda: all(c.hears_changes for c in caches), timeout_s=15.0)
     assert all(len(cache) == 0 for cache in caches)
 
 
@@ -158,11 +152,11 @@ async def test_a_notice_published_while_the_connection_was_cut_is_not_missed(
         both.publish(caches[0].channel, "t")
         killed, receivers = await both.execute()
     assert (killed, receivers) == (1, 0)
-    await until(lambda: all(c.generation != g for c, g in zip(caches, generations, strict=True)))
-    await until(lambda: all(c.hears_changes for c in caches))
+    await until(lambda: all(c.generation != g for c, g in zip(caches, generations, strict=True)), timeout_s=15.0)
+    await until(lambda: all(c.hears_changes for c in caches), timeout_s=15.0)
     assert all(cache.lookup("k") == (False, None) for cache in caches)
     assert len(await pubsub_clients(redis)) == 1  # reconnected as one connection again
     caches[1].put("k", "v", tag="t")
     await redis.publish(caches[1].channel, "t")  # and notices reach it again
-    await until(lambda: not caches[1].lookup("k")[0])
+    await until(lambda: not caches[1].lookup("k")[0], timeout_s=15.0)
     assert listener.heard

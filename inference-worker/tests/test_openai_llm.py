@@ -225,14 +225,7 @@ async def test_silence_and_a_refused_connection_are_llm_errors() -> None:
     server, url = await serving(handle)
     try:
         for base_url in (url, url + "/mid"):
-            llm = backend(base_url, read_timeout_s=0.3)
-            started = time.monotonic()
-            try:
-                with pytest.raises(LLMError, match="did not answer in time"):
-                    await answer(llm, "q")
-            finally:
-                await llm.close()
-            assert time.monotonic() - started < 2
+            await _times_out(backend(base_url, read_timeout_s=0.3))
     finally:
         server.close()
     refused, url = await serving(handle)
@@ -287,14 +280,18 @@ async def test_a_connection_never_accepted_is_an_llm_error_after_the_connect_tim
                 with contextlib.suppress(BlockingIOError):
                     filler.connect(("127.0.0.1", port))
             await asyncio.sleep(0.1)
-            llm = backend(f"http://127.0.0.1:{port}/v1", connect_timeout_s=0.3)
-            started = time.monotonic()
-            try:
-                with pytest.raises(LLMError, match="did not answer in time"):
-                    await answer(llm, "q")
-            finally:
-                await llm.close()
-            assert time.monotonic() - started < 2
+            await _times_out(backend(f"http://127.0.0.1:{port}/v1", connect_timeout_s=0.3))
         finally:
             for filler in fillers:
                 filler.close()
+
+
+async def _times_out(llm: OpenAICompatibleLLM) -> None:
+    """The answer fails with the timeout's LLMError, well within 2 s; the backend is closed."""
+    started = time.monotonic()
+    try:
+        with pytest.raises(LLMError, match="did not answer in time"):
+            await answer(llm, "q")
+    finally:
+        await llm.close()
+    assert time.monotonic() - started < 2

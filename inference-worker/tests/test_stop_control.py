@@ -8,6 +8,8 @@ import secrets
 import shutil
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
 
@@ -29,12 +31,22 @@ from ragchat_worker.redis_sink import RedisEventSink
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-async def test_a_stop_reaches_the_job_being_watched_and_only_it() -> None:
+@asynccontextmanager
+async def stop_control(namespace: str = "") -> AsyncIterator[tuple[Redis, str, RedisStopControl]]:
+    """A started stop control on the machine's Redis, in a namespace of its own."""
     redis = Redis.from_url(REDIS_URL)
-    namespace = "test-stop-" + secrets.token_hex(4)
+    namespace = namespace or "test-stop-" + secrets.token_hex(4)
     control = RedisStopControl(redis, REDIS_URL, namespace)
     await control.start()
     try:
+        yield redis, namespace, control
+    finally:
+        await control.close()
+        await redis.aclose()
+
+
+async def test_a_stop_reaches_the_job_being_watched_and_only_it() -> None:
+    async with stop_control() as (redis, namespace, control):
         async with control.watch("a") as a, control.watch("b") as b:
             assert not a.requested and not b.requested
             woken = asyncio.Event()
@@ -42,9 +54,6 @@ async def test_a_stop_reaches_the_job_being_watched_and_only_it() -> None:
             assert await request_stop(redis, namespace, "a", ttl_s=60) is True
             await asyncio.wait_for(woken.wait(), 2)
             assert a.requested and not b.requested
-    finally:
-        await control.close()
-        await redis.aclose()
 
 
 async def test_a_stop_asked_before_the_job_started_is_found_when_it_starts() -> None:
@@ -76,20 +85,13 @@ async def test_stopping_a_finished_answer_says_so_and_leaves_no_stop_behind() ->
 
 
 async def test_a_stop_and_the_end_of_an_answer_agree_on_which_came_first() -> None:
-    redis = Redis.from_url(REDIS_URL)
-    namespace = "test-stop-" + secrets.token_hex(4)
-    control = RedisStopControl(redis, REDIS_URL, namespace)
-    await control.start()
-    try:
+    async with stop_control() as (redis, namespace, control):
         async with control.watch("late") as late:
             assert await control.finish(late) is False  # complete: a stop now is too late
             assert await request_stop(redis, namespace, "late", ttl_s=60) is False
         async with control.watch("early") as early:
             assert await request_stop(redis, namespace, "early", ttl_s=60) is True
             assert await control.finish(early) is True and early.requested
-    finally:
-        await control.close()
-        await redis.aclose()
 
 
 def _own_redis_server(port: int) -> subprocess.Popen[bytes]:
@@ -149,13 +151,10 @@ async def test_a_stop_published_while_the_listener_was_disconnected_is_heard_aft
 
 
 async def test_glob_characters_in_the_namespace_do_not_let_another_namespace_stop_a_job() -> None:
-    redis = Redis.from_url(REDIS_URL)
     suffix = secrets.token_hex(4)
-    namespace = f"test-stop-[ab]*{suffix}"  # unescaped, its pattern would match "test-stop-a..."
     lookalike = f"test-stop-a-{suffix}"
-    control = RedisStopControl(redis, REDIS_URL, namespace)
-    await control.start()
-    try:
+    # Unescaped, its pattern would match "test-stop-a-...".
+    async with stop_control(f"test-stop-[ab]*{suffix}") as (redis, namespace, control):
         async with control.watch("m") as signal:
             woken = asyncio.Event()
             signal.on_request(woken.set)
@@ -165,21 +164,11 @@ async def test_glob_characters_in_the_namespace_do_not_let_another_namespace_sto
             assert not signal.requested
             assert await request_stop(redis, namespace, "m", ttl_s=60) is True
             await asyncio.wait_for(woken.wait(), 2)
-    finally:
-        await control.close()
-        await redis.aclose()
 
 
 async def test_watching_a_job_subscribes_nothing_per_job() -> None:
-    redis = Redis.from_url(REDIS_URL)
-    namespace = "test-stop-" + secrets.token_hex(4)
-    control = RedisStopControl(redis, REDIS_URL, namespace)
-    await control.start()
-    try:
+    async with stop_control() as (redis, namespace, control):
         async with control.watch("m"):
             channel = stream_control_channel(namespace, "m")
             assert await redis.pubsub_numsub(channel) == [(channel.encode(), 0)]
             assert await redis.publish(channel, STOP_MESSAGE) >= 1  # heard through the pattern
-    finally:
-        await control.close()
-        await redis.aclose()
