@@ -73,6 +73,33 @@ def test_history_is_trimmed_oldest_first_to_the_budget() -> None:
     assert total == prompt.prompt_tokens <= 120
 
 
+def test_turns_older_than_the_budget_are_never_counted() -> None:
+    class CountingWords(WordCounter):
+        def __init__(self) -> None:
+            self.counted: list[str] = []
+
+        def count(self, text: str) -> int:
+            self.counted.append(text)
+            return super().count(text)
+
+    history = [ChatTurn(role=("user", "assistant")[i % 2], content=f"turn {i} " + "w " * 50) for i in range(100)]
+    counter = CountingWords()
+    prompt = assemble_prompt(
+        template="sys",
+        question="q",
+        history=history,
+        variables={},
+        chunks=[],
+        quote=False,
+        counter=counter,
+        budget_tokens=400,
+    )
+    kept = prompt.messages[1:-1]
+    assert kept and kept[-1].content.startswith("turn 99 ")
+    counted_turns = [text for text in counter.counted if text.startswith("turn ")]
+    assert len(counted_turns) <= len(kept) + 2  # the kept ones and the first that did not fit
+
+
 def test_chunks_are_dropped_when_the_system_prompt_alone_is_too_long() -> None:
     chunks = [RetrievedChunk(f"c{i}", "word " * 50, "d", "doc.txt", "ds", 0.9, 0.9, 0.9) for i in range(5)]
     prompt = assemble_prompt(

@@ -101,20 +101,27 @@ def assemble_prompt(
         kept_chunks.pop()
 
     turns = [PromptMessage(t.role, t.content) for t in history if t.content]
-    costs = [_cost(counter, m) for m in turns]
-    total = fixed + sum(costs)
-    dropped = 0
-    while turns and total > budget_tokens:
-        total -= costs[dropped]
-        dropped += 1
-        if dropped == len(turns):
+    # The newest turns that fit, counted newest first: the older turns of a long conversation
+    # (a session keeps up to 100 messages) are never tokenized once the budget is spent.
+    room = budget_tokens - fixed
+    kept_turns: list[PromptMessage] = []
+    kept_costs: list[int] = []
+    for message in reversed(turns):
+        cost = _cost(counter, message)
+        if cost > room:
             break
-    kept_turns = turns[dropped:]
+        room -= cost
+        kept_turns.append(message)
+        kept_costs.append(cost)
+    kept_turns.reverse()
+    kept_costs.reverse()
+    dropped = len(turns) - len(kept_turns)
     # A conversation the model sees should start with the user, not a leftover answer.
     while kept_turns and kept_turns[0].role == "assistant" and dropped:
-        total -= costs[dropped]
+        kept_turns.pop(0)
+        kept_costs.pop(0)
         dropped += 1
-        kept_turns = kept_turns[1:]
+    total = fixed + sum(kept_costs)
     return AssembledPrompt(
         messages=[system, *kept_turns, question_message],
         chunks=kept_chunks,
