@@ -3,15 +3,15 @@
 The gateway's stream hub subscribes to answers' event channels on demand and waits for Redis to
 CONFIRM each subscription, so nothing published afterwards is missed; its replicated caches
 ``follow`` their change channels for the process's lifetime, subscribed with the connection
-itself. The worker listens to answers' control channels (stops) through a pattern given at
-construction, also subscribed with the connection (``wait_patterns`` tells when Redis confirmed
-it), so a job costs no SUBSCRIBE. One reader task hands each message to its channel's or pattern's
-callback. A lost connection is reopened by redis-py, which subscribes again to every channel and
-pattern. A PING every ``ping_interval_s`` on a quiet connection proves it live: ``heard`` is true
-while the connection answered within ``3 * ping_interval_s``. Whenever hearing resumes after a
-gap (a reconnect, or a silence past that deadline) the ``follow`` hooks and ``on_resubscribed``
-run, so callers can re-read or drop what a message published meanwhile would have changed (Redis
-does not keep it); the ``follow`` hooks also run when hearing first starts.
+itself. The worker listens to answers' control channels (stops) through a pattern it follows the
+same way (``wait_subscribed`` tells when Redis confirmed them), so a job costs no SUBSCRIBE. One
+reader task hands each message to its channel's or pattern's callback. A lost connection is
+reopened by redis-py, which subscribes again to every channel and pattern. A PING every
+``ping_interval_s`` on a quiet connection proves it live: ``heard`` is true while the connection
+answered within ``3 * ping_interval_s``. Whenever hearing resumes after a gap (a reconnect, or a
+silence past that deadline) the ``follow`` hooks and ``on_resubscribed`` run, so callers can
+re-read or drop what a message published meanwhile would have changed (Redis does not keep it);
+the ``follow`` hooks also run when hearing first starts.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
 from redis.asyncio import Redis
@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[bytes], None]
 # Called with the channel a pattern matched and the message.
 PatternDeliver = Callable[[str, bytes], None]
+
+
+def _text(value: bytes | str) -> str:
+    """A channel or pattern name as redis-py hands it over (bytes unless decoding is on)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def glob_escape(text: str) -> str:
@@ -44,7 +49,6 @@ class ChannelListener:
         *,
         subscribe_timeout_s: float,
         on_resubscribed: Callable[[], Awaitable[None]] | None = None,
-        patterns: Mapping[str, PatternDeliver] | None = None,
         ping_interval_s: float = 1.0,
     ) -> None:
         # Its own client: the connection is held for the process's lifetime and blocks in reads
@@ -60,11 +64,13 @@ class ChannelListener:
         # redis-py reads only while something is subscribed: a channel of the listener's own.
         self._own_channel = own_channel
         self._connect_lock = asyncio.Lock()
-        self._own_confirmed = False
-        self._patterns = dict(patterns or {})
-        self._patterns_confirmed = asyncio.Event()
-        # Channels listened to for the listener's lifetime, and what runs when hearing (re)starts.
+        # Set once Redis confirmed the own channel: the patterns and the followed channels,
+        # subscribed before it or in the same command, are confirmed with it.
+        self._subscribed = asyncio.Event()
+        # Channels and patterns listened to for the listener's lifetime, and what runs when
+        # hearing (re)starts.
         self._followed: list[str] = []
+        self._patterns: dict[str, PatternDeliver] = {}
         self._on_heard: list[Callable[[], None]] = []
         self._ping_interval_s = ping_interval_s
         self._deadline_s = 3 * ping_interval_s
@@ -81,12 +87,21 @@ class ChannelListener:
         """``deliver`` gets each message of ``channel`` for the listener's lifetime; subscribed with
         the connection itself, so called before ``start()``. ``on_heard`` runs when hearing starts
         and whenever it resumes after a gap: whatever was published before may have been missed."""
-        if self._reader is not None:
-            raise RuntimeError("follow() a channel before the listener starts")
+        self._before_start("follow() a channel")
         self._deliveries[channel] = deliver
         self._followed.append(channel)
         if on_heard is not None:
             self._on_heard.append(on_heard)
+
+    def follow_pattern(self, pattern: str, deliver: PatternDeliver) -> None:
+        """``deliver`` gets the channel and the message of every channel matching ``pattern`` (a
+        Redis glob) for the listener's lifetime; subscribed with the connection, before ``start()``."""
+        self._before_start("follow_pattern()")
+        self._patterns[pattern] = deliver
+
+    def _before_start(self, what: str) -> None:
+        if self._reader is not None:
+            raise RuntimeError(f"{what} before the listener starts")
 
     async def start(self) -> None:
         """Opens the connection (a failure here is retried by the reader, not fatal)."""
@@ -137,7 +152,7 @@ class ChannelListener:
         while not self._closing:
             await asyncio.sleep(self._ping_interval_s)
             connection = self._pubsub.connection
-            if connection is None or not connection.is_connected or not self._own_confirmed:
+            if connection is None or not connection.is_connected or not self._subscribed.is_set():
                 continue
             if time.monotonic() - self._heard_at < self._ping_interval_s / 2:
                 continue  # busy: messages arrive anyway
@@ -169,22 +184,15 @@ class ChannelListener:
             self._heard_at = now
             kind = message["type"]
             if kind == "message":
-                channel = message["channel"]
-                deliver = self._deliveries.get(channel.decode() if isinstance(channel, bytes) else str(channel))
+                deliver = self._deliveries.get(_text(message["channel"]))
                 if deliver is not None:
                     deliver(message["data"])
             elif kind == "pmessage":
-                pattern = message["pattern"]
-                matched = self._patterns.get(pattern.decode() if isinstance(pattern, bytes) else str(pattern))
+                matched = self._patterns.get(_text(message["pattern"]))
                 if matched is not None:
-                    channel = message["channel"]
-                    matched(channel.decode() if isinstance(channel, bytes) else str(channel), message["data"])
-            elif kind == "psubscribe":
-                # In order on one connection: the patterns come before the own channel's confirmation.
-                self._patterns_confirmed.set()
+                    matched(_text(message["channel"]), message["data"])
             elif kind == "subscribe":
-                channel = message["channel"]
-                name = channel.decode() if isinstance(channel, bytes) else str(channel)
+                name = _text(message["channel"])
                 confirmation = self._confirmations.pop(name, None)
                 if confirmation is not None and not confirmation.done():
                     confirmation.set_result(None)
@@ -192,10 +200,10 @@ class ChannelListener:
                     # A second confirmation: redis-py reconnected (within its own retries or after
                     # an error seen here) and subscribed again to every channel in that one
                     # command; what was published meanwhile reached nobody.
-                    if self._own_confirmed:
+                    if self._subscribed.is_set():
                         self._hearing = False
-                    self._own_confirmed = True
-            if not self._hearing and self._own_confirmed:
+                    self._subscribed.set()
+            if not self._hearing and self._subscribed.is_set():
                 await self._hearing_resumed()
 
     async def _hearing_resumed(self) -> None:
@@ -212,11 +220,11 @@ class ChannelListener:
             except Exception as exc:
                 log.warning("re-reading after a reconnect failed", extra={"error": repr(exc)})
 
-    async def wait_patterns(self) -> None:
-        """Until Redis has confirmed the patterns (once; a reconnect re-subscribes them by itself).
-        Raises TimeoutError after the subscribe timeout."""
-        if not self._patterns_confirmed.is_set():
-            await asyncio.wait_for(self._patterns_confirmed.wait(), self._subscribe_timeout_s)
+    async def wait_subscribed(self) -> None:
+        """Until Redis has confirmed the followed channels and patterns (once; a reconnect
+        re-subscribes them by itself). Raises TimeoutError after the subscribe timeout."""
+        if not self._subscribed.is_set():
+            await asyncio.wait_for(self._subscribed.wait(), self._subscribe_timeout_s)
 
     @asynccontextmanager
     async def listen(self, channel: str, deliver: Deliver) -> AsyncIterator[None]:

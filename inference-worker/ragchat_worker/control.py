@@ -41,8 +41,8 @@ class RedisStopControl:
             f"{namespace}:control-listener:{new_id()}",
             subscribe_timeout_s=SUBSCRIBE_TIMEOUT_S,
             on_resubscribed=self._recheck,
-            patterns={glob_escape(self._channel_prefix) + "*": self._heard},
         )
+        self._listener.follow_pattern(glob_escape(self._channel_prefix) + "*", self._heard)
 
     async def start(self) -> None:
         await self._listener.start()
@@ -72,7 +72,7 @@ class RedisStopControl:
         self._signals[message_id] = signal  # heard from now on, once the pattern is confirmed
         try:
             try:
-                await self._listener.wait_patterns()  # at once, but for the first jobs after a start
+                await self._listener.wait_subscribed()  # at once, but for the first jobs after a start
             except Exception as exc:  # the answer goes on; a reconnect re-reads the stop key
                 log.warning("could not watch for a stop", extra={"message_id": message_id, "error": repr(exc)})
             yield signal
