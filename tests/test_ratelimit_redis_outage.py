@@ -4,16 +4,16 @@ by themselves when Redis comes back. The gateways here use a redis-server of thi
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from redis_server import start_redis_server
 
 from ragchat_cli.keys import mint_key
-from ragchat_cli.stack import Stack, free_port, tcp_answers
+from ragchat_cli.stack import Stack, free_port
 from ragchat_common.ids import new_id
 
 ROUTE = "/api/v1/chats"
@@ -26,18 +26,7 @@ class OwnRedis:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is not installed"
-        self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 20
-        while not tcp_answers("127.0.0.1", self.port):
-            assert self.proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+        self.proc = start_redis_server(self.port, timeout_s=20)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from redis.asyncio import Redis
+from redis_server import start_redis_server
 from waiting import until
 
-from ragchat_cli.stack import free_port, tcp_answers
+from ragchat_cli.stack import free_port
 from ragchat_common.ids import new_id
 from ragchat_common.pubsub import ChannelListener
 from ragchat_gateway.replicated_cache import ReplicatedCache
@@ -30,22 +29,9 @@ PING_S = 0.2  # heard while answered within 3 * PING_S
 
 @pytest.fixture
 def own_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed"
     port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = start_redis_server(port)
     try:
-        for _ in range(200):
-            if tcp_answers("127.0.0.1", port):
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("redis-server did not start")
         yield proc, f"redis://127.0.0.1:{port}/0"
     finally:
         os.kill(proc.pid, signal.SIGCONT)  # in case a test left it frozen

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
-import subprocess
-import time
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
+from redis_server import start_redis_server
 
-from ragchat_cli.stack import free_port, tcp_answers
+from ragchat_cli.stack import free_port
 from ragchat_common.errors import Unavailable
 from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, encode_event, stream_channel, stream_log_key
 from ragchat_gateway.streaming.hub import Keepalive, StreamHub, TimedOut
@@ -123,23 +121,7 @@ async def test_the_hub_survives_a_redis_restart() -> None:
     """An own redis-server (never the machine's shared one) is stopped and started again."""
 
     port = free_port()
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed"
-
-    def start() -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for _ in range(200):
-            if tcp_answers("127.0.0.1", port):
-                return proc
-            time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    proc = start()
+    proc = start_redis_server(port)
     url = f"redis://127.0.0.1:{port}/0"
     hub = StreamHub(url, "test-hub-restart")
     await hub.start()
@@ -156,7 +138,7 @@ async def test_the_hub_survives_a_redis_restart() -> None:
             async with hub.subscribe("down"):
                 pass
 
-        proc = start()
+        proc = start_redis_server(port)
         for _ in range(100):  # the reader reconnects with a short backoff
             try:
                 async with hub.subscribe("after") as subscription:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import shutil
-import subprocess
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
+from redis_server import start_redis_server
 
-from ragchat_cli.stack import free_port, tcp_answers
+from ragchat_cli.stack import free_port
 from ragchat_common.events import (
     DeltaEvent,
     DoneEvent,
@@ -94,29 +92,12 @@ async def test_a_stop_and_the_end_of_an_answer_agree_on_which_came_first() -> No
             assert await control.finish(early) is True and early.requested
 
 
-def _own_redis_server(port: int) -> subprocess.Popen[bytes]:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed"
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(200):
-        if tcp_answers("127.0.0.1", port):
-            return proc
-        time.sleep(0.05)
-    proc.kill()
-    raise AssertionError("redis-server did not start")
-
-
 async def test_a_stop_published_while_the_listener_was_disconnected_is_heard_after_it_reconnects() -> None:
     """An own redis-server (the kill below would cut every pub/sub client of a shared one): the
     listener's connection is killed and the stop published in the same transaction, so the live
     message reaches nobody and only the re-read of the stop key can tell the job."""
     port = free_port()
-    proc = _own_redis_server(port)
+    proc = start_redis_server(port)
     url = f"redis://127.0.0.1:{port}/0"
     redis = Redis.from_url(url)
     namespace = "test-stop-" + secrets.token_hex(4)
