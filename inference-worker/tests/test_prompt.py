@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ragchat_common.jobs import ChatTurn
-from ragchat_worker.domain.prompt import CITATION_RULES, assemble_prompt
+from ragchat_worker.domain.prompt import CITATION_RULES, AssembledPrompt, assemble_prompt
 from ragchat_worker.domain.types import RetrievedChunk
 
 
@@ -48,22 +48,29 @@ def test_no_citation_rules_without_quote() -> None:
     assert CITATION_RULES not in prompt.messages[0].content
 
 
+def _with_history(
+    history: list[ChatTurn], question: str, counter: WordCounter, *, budget_tokens: int
+) -> AssembledPrompt:
+    """A prompt of a bare system prompt, ``history`` and ``question``: only the history's trimming varies."""
+    return assemble_prompt(
+        template="sys",
+        question=question,
+        history=history,
+        variables={},
+        chunks=[],
+        quote=False,
+        counter=counter,
+        budget_tokens=budget_tokens,
+    )
+
+
 def test_history_is_trimmed_oldest_first_to_the_budget() -> None:
     history = []
     for i in range(10):
         history.append(ChatTurn(role="user", content=f"question {i} " + "w " * 20))
         history.append(ChatTurn(role="assistant", content=f"answer {i} " + "w " * 20))
     counter = WordCounter()
-    prompt = assemble_prompt(
-        template="sys",
-        question="final question",
-        history=history,
-        variables={},
-        chunks=[],
-        quote=False,
-        counter=counter,
-        budget_tokens=120,
-    )
+    prompt = _with_history(history, "final question", counter, budget_tokens=120)
     kept = prompt.messages[1:-1]
     assert 0 < len(kept) < 20
     assert kept[0].role == "user"
@@ -84,16 +91,7 @@ def test_turns_older_than_the_budget_are_never_counted() -> None:
 
     history = [ChatTurn(role=("user", "assistant")[i % 2], content=f"turn {i} " + "w " * 50) for i in range(100)]
     counter = CountingWords()
-    prompt = assemble_prompt(
-        template="sys",
-        question="q",
-        history=history,
-        variables={},
-        chunks=[],
-        quote=False,
-        counter=counter,
-        budget_tokens=400,
-    )
+    prompt = _with_history(history, "q", counter, budget_tokens=400)
     kept = prompt.messages[1:-1]
     assert kept and kept[-1].content.startswith("turn 99 ")
     counted_turns = [text for text in counter.counted if text.startswith("turn ")]
