@@ -57,7 +57,8 @@ class ChannelListener:
         self._pubsub = self.redis.pubsub()
         self._subscribe_timeout_s = subscribe_timeout_s
         self._on_resubscribed = on_resubscribed
-        self._deliveries: dict[str, Deliver] = {}
+        # Each channel's listeners (a followed channel has one, for the listener's lifetime).
+        self._deliveries: dict[str, tuple[Deliver, ...]] = {}
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._pinger: asyncio.Task[None] | None = None
@@ -88,7 +89,7 @@ class ChannelListener:
         the connection itself, so called before ``start()``. ``on_heard`` runs when hearing starts
         and whenever it resumes after a gap: whatever was published before may have been missed."""
         self._before_start("follow() a channel")
-        self._deliveries[channel] = deliver
+        self._deliveries[channel] = (*self._deliveries.get(channel, ()), deliver)
         self._followed.append(channel)
         if on_heard is not None:
             self._on_heard.append(on_heard)
@@ -184,8 +185,7 @@ class ChannelListener:
             self._heard_at = now
             kind = message["type"]
             if kind == "message":
-                deliver = self._deliveries.get(_text(message["channel"]))
-                if deliver is not None:
+                for deliver in self._deliveries.get(_text(message["channel"]), ()):
                     deliver(message["data"])
             elif kind == "pmessage":
                 matched = self._patterns.get(_text(message["pattern"]))
@@ -229,17 +229,34 @@ class ChannelListener:
     @asynccontextmanager
     async def listen(self, channel: str, deliver: Deliver) -> AsyncIterator[None]:
         """Subscribed (confirmed by Redis) on entry, ``deliver`` called with each message of the
-        channel until exit. Raises when Redis does not confirm in time."""
-        confirmation: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._deliveries[channel] = deliver
-        self._confirmations[channel] = confirmation
+        channel until exit. Raises when Redis does not confirm in time.
+
+        A channel may have several listeners (two clients on one answer; a client back before its
+        old connection was closed): the first one subscribes, later ones share its confirmation,
+        and only the last one out unsubscribes."""
+        others = self._deliveries.get(channel, ())
+        self._deliveries[channel] = (*others, deliver)
         try:
-            await self._ensure_connection()
-            await self._pubsub.subscribe(channel)
-            await asyncio.wait_for(asyncio.shield(confirmation), self._subscribe_timeout_s)
+            if not others:
+                confirmation = asyncio.get_running_loop().create_future()
+                self._confirmations[channel] = confirmation
+                await self._ensure_connection()
+                await self._pubsub.subscribe(channel)
+            pending = self._confirmations.get(channel)
+            if pending is not None:
+                await asyncio.wait_for(asyncio.shield(pending), self._subscribe_timeout_s)
             yield
         finally:
-            self._deliveries.pop(channel, None)
-            self._confirmations.pop(channel, None)
-            with suppress(Exception):
-                await self._pubsub.unsubscribe(channel)
+            await self._leave(channel, deliver)
+
+    async def _leave(self, channel: str, deliver: Deliver) -> None:
+        listeners = list(self._deliveries.get(channel, ()))
+        with suppress(ValueError):
+            listeners.remove(deliver)
+        if listeners:
+            self._deliveries[channel] = tuple(listeners)
+            return
+        self._deliveries.pop(channel, None)
+        self._confirmations.pop(channel, None)
+        with suppress(Exception):
+            await self._pubsub.unsubscribe(channel)

@@ -13,7 +13,7 @@ from redis_server import start_redis_server
 from ragchat_cli.stack import free_port
 from ragchat_common.errors import Unavailable
 from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, encode_event, stream_channel, stream_log_key
-from ragchat_gateway.streaming.hub import Keepalive, StreamHub, TimedOut
+from ragchat_gateway.streaming.hub import Keepalive, StreamHub, Subscription, TimedOut
 from ragchat_worker.redis_sink import RedisEventSink, connect_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -108,6 +108,44 @@ async def test_a_quiet_stream_gets_keepalives_then_catches_up_from_the_log(
             await redis.xadd(stream_log_key(hub.namespace, "quiet"), {b"e": encode_event(event)})
         rest = [e async for e in items]
     assert [getattr(e, "type", None) for e in rest] == ["delta", "final", "done"]
+
+
+async def _live_texts(subscription: Subscription) -> list[str]:
+    """The deltas heard live (the keepalive, after which the log would be read, never comes)."""
+    events = [e async for e in subscription.events(keepalive_s=60, timeout_s=3)]
+    assert not isinstance(events[-1], TimedOut), "the live events never arrived"
+    return [e.text for e in events if isinstance(e, DeltaEvent)]
+
+
+async def test_two_clients_of_one_answer_both_hear_it_live_and_either_may_leave_first(
+    hub: StreamHub, sink: RedisEventSink
+) -> None:
+    """Two tabs on one answer: one channel, two listeners in one gateway."""
+    async with hub.subscribe("shared") as first:
+        first_heard = first.events(keepalive_s=60, timeout_s=3)
+        async with hub.subscribe("shared") as second:
+            await sink.emit("shared", [DeltaEvent(seq=0, text="a")])
+            for subscription in (first_heard, second.events(keepalive_s=60, timeout_s=3)):
+                heard = await anext(subscription)
+                assert isinstance(heard, DeltaEvent) and heard.text == "a"
+        # The second tab closed: the first one still hears the channel live.
+        await sink.emit("shared", [DeltaEvent(seq=1, text="b"), final(2), DoneEvent(seq=3)])
+        rest = [e async for e in first_heard]
+    assert [getattr(e, "seq", None) for e in rest] == [1, 2, 3], rest
+
+
+async def test_a_client_back_while_its_old_connection_is_still_closing_hears_the_answer(
+    hub: StreamHub, sink: RedisEventSink
+) -> None:
+    """The resume arrives while the dropped request still unsubscribes: the old one's leaving must
+    not take the new one's subscription with it."""
+    old = hub.subscribe("back")
+    await old.__aenter__()
+    closing = asyncio.create_task(old.__aexit__(None, None, None))  # runs once the new one waits
+    async with hub.subscribe("back") as new:
+        await closing
+        await sink.emit("back", [DeltaEvent(seq=0, text="c"), final(1), DoneEvent(seq=2)])
+        assert await _live_texts(new) == ["c"]
 
 
 async def test_a_stream_that_never_finishes_times_out(hub: StreamHub) -> None:
