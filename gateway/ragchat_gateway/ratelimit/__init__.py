@@ -12,7 +12,7 @@ How the rest of the gateway uses it:
 - A streaming completion holds a slot (at most `max_streams` per key, 10 by default)::
 
       lease = await acquire_stream_lease(request, principal)   # 429 StreamLimitReached when full
-      return StreamingResponse(lease.guard(events()), ...)      # released when the body ends
+      return EventStreamResponse(lease.guard(events()))        # released when the body ends
 
   The lease is also released when the request ends on any other path (error before the body,
   client gone, response never started): the middleware releases what the request still holds.

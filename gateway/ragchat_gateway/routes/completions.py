@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from ragchat_common.errors import InvalidArgument, envelope
 from ragchat_gateway.auth.dependency import AuthDep
@@ -18,7 +18,7 @@ from ragchat_gateway.completion.sse import ragflow_sse
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.ratelimit import acquire_stream_lease
 from ragchat_gateway.request_models.completions import CompletionBody, CompletionBodyDep
-from ragchat_gateway.streaming import sse
+from ragchat_gateway.streaming.response import EventStreamResponse
 
 router = APIRouter(tags=["completions"])
 
@@ -50,9 +50,7 @@ async def _complete(
         leasing = asyncio.ensure_future(acquire_stream_lease(request, principal))
         prepared = await prepare_chat_completion(ports, principal.tenant_id, completion, admission=leasing)
         lease = leasing.result()
-        return StreamingResponse(
-            lease.guard(ragflow_sse(prepared)), media_type=sse.SSE_MEDIA_TYPE, headers=sse.SSE_HEADERS
-        )
+        return EventStreamResponse(lease.guard(ragflow_sse(prepared)))
     prepared = await prepare_chat_completion(ports, principal.tenant_id, completion)
     answer = await aggregate(prepared)
     return JSONResponse(

@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from ragchat_common.errors import ErrorCode, RagchatError, RateLimited
@@ -35,6 +35,7 @@ from ragchat_gateway.ratelimit import acquire_stream_lease
 from ragchat_gateway.request_models.errors import describe
 from ragchat_gateway.request_models.openai import OpenAIChatBody
 from ragchat_gateway.streaming import sse
+from ragchat_gateway.streaming.response import EventStreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +151,7 @@ async def _openai_completion(
         ),
     )
     if lease is not None:
-        return StreamingResponse(
-            lease.guard(openai_sse(prepared, chat_model, with_reference, usage_chunk, ports)),
-            media_type=sse.SSE_MEDIA_TYPE,
-            headers=sse.SSE_HEADERS,
-        )
+        return EventStreamResponse(lease.guard(openai_sse(prepared, chat_model, with_reference, usage_chunk, ports)))
     answer = await aggregate(prepared)
     message: dict[str, Any] = {"role": "assistant", "content": answer.answer}
     if with_reference:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 
 from ragchat_common.errors import envelope
 from ragchat_gateway.auth.dependency import AuthDep
@@ -22,7 +22,7 @@ from ragchat_gateway.completion.ports import backend_ports
 from ragchat_gateway.completion.sse import ragflow_frame, writes
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.ratelimit import acquire_stream_lease
-from ragchat_gateway.streaming import sse
+from ragchat_gateway.streaming.response import EventStreamResponse
 
 router = APIRouter(tags=["streams"])
 MESSAGE_PATH = "/chats/{chat_id}/sessions/{session_id}/messages/{message_id}"
@@ -47,7 +47,7 @@ async def resume_stream(
     backends: BackendsDep,
     after: Annotated[str | None, Query(description="seq of the last event received")] = None,
     last_event_id: Annotated[str | None, Header(description="`<message_id>:<seq>` of the last event")] = None,
-) -> StreamingResponse:
+) -> EventStreamResponse:
     after_seq = resume_point(message_id, last_event_id, after)
     ref = AnswerRef(chat_id, session_id, message_id)
     # The slot is taken while the answer is looked up: the round trips overlap.
@@ -59,7 +59,7 @@ async def resume_stream(
             await leasing
         raise
     lease = leasing.result()
-    return StreamingResponse(lease.guard(_frames(resumed)), media_type=sse.SSE_MEDIA_TYPE, headers=sse.SSE_HEADERS)
+    return EventStreamResponse(lease.guard(_frames(resumed)))
 
 
 @router.post(MESSAGE_PATH + "/stop")
