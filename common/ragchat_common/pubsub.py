@@ -8,7 +8,8 @@ same way (``wait_subscribed`` tells when Redis confirmed them), so a job costs n
 reader task hands each message to its channel's or pattern's callback. A lost connection is
 reopened by redis-py, which subscribes again to every channel and pattern. A PING every
 ``ping_interval_s`` on a quiet connection proves it live: ``heard`` is true while the connection
-answered within ``3 * ping_interval_s``. Whenever hearing resumes after a gap (a reconnect, or a
+answered within ``3 * ping_interval_s``, and a connection silent past that deadline (its peer gone
+without closing it) is closed, so redis-py opens a new one. Whenever hearing resumes after a gap (a reconnect, or a
 silence past that deadline) the ``follow`` hooks and ``on_resubscribed`` run, so callers can
 re-read or drop what a message published meanwhile would have changed (Redis does not keep it);
 the ``follow`` hooks also run when hearing first starts.
@@ -23,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class ChannelListener:
         ping_interval_s: float = 1.0,
     ) -> None:
         # Its own client: the connection is held for the process's lifetime and blocks in reads
-        # (no socket timeout; keepalive notices a dead peer, the pings a silent one).
+        # (no socket timeout: the pings notice a silent peer, and the connection is then replaced).
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2.0, socket_keepalive=True)
         self._pubsub = self.redis.pubsub()
         self._subscribe_timeout_s = subscribe_timeout_s
@@ -155,12 +157,26 @@ class ChannelListener:
             connection = self._pubsub.connection
             if connection is None or not connection.is_connected or not self._subscribed.is_set():
                 continue
-            if time.monotonic() - self._heard_at < self._ping_interval_s / 2:
+            silent_s = time.monotonic() - self._heard_at
+            if silent_s >= self._deadline_s:
+                await self._give_up(connection, silent_s)
+                continue
+            if silent_s < self._ping_interval_s / 2:
                 continue  # busy: messages arrive anyway
             try:
                 await connection.send_command("PING", check_health=False)
             except Exception as exc:  # the reader sees the connection fail too
                 log.debug("Redis pub/sub ping failed", extra={"error": repr(exc)})
+
+    async def _give_up(self, connection: AbstractConnection, silent_s: float) -> None:
+        """Closes a connection whose peer stopped answering without closing it (a lost node, a
+        partition: TCP keepalive would take hours): the reader's read fails, and redis-py opens a
+        new connection and subscribes again. The new one gets a whole deadline to answer."""
+        log.warning("Redis pub/sub silent; reconnecting", extra={"silent_s": round(silent_s, 1)})
+        self._hearing = False
+        self._heard_at = time.monotonic()
+        with suppress(Exception):
+            await connection.disconnect()
 
     async def _read_forever(self) -> None:
         backoff = 0.1
