@@ -516,3 +516,47 @@ def test_rabbitmq_restarted_with_jobs_queued_loses_no_job(
             time.sleep(0.5)
         assert reply.status_code == 200 and reply.json()["data"]["answer"] == "Back.", reply.text
     wait_no_slots(redis_url, broker_group.config.namespace)
+
+
+LONG = " ".join(f"l{i}" for i in range(800)) + "."  # 801 tokens, 30 ms apart: ~24 s
+
+
+def test_rabbitmq_restarted_mid_answer_generates_each_answer_once(
+    brokers: tuple[Stack, str, str], broker_group: Stack, fake: FakeLLM, key: str
+) -> None:
+    """A restarted broker hands the running jobs (never acked) out again while their workers are
+    still answering them: each answer is generated once, streamed once and stored once."""
+    own, redis_url, _ = brokers
+    (rabbit,) = own.find("rabbitmq")
+    url = broker_group.gateway_url
+    chat_id = make_chat(url, key)
+    questions = ["long " + new_id() for _ in range(2)]
+    answers: dict[str, Answer] = {}
+
+    def ask_long(api: httpx.Client, question: str) -> None:
+        fake.script(question, answer=LONG, delay_s=DELAY_S)
+        answer = Answer()
+        try:
+            with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question}) as response:
+                assert response.status_code == 200, response.read()
+                read(response, answer)
+        except httpx.HTTPError as exc:  # recorded: the test fails on it below
+            answer.error = {"transport": repr(exc)}
+        answers[question] = answer
+
+    with client(url, key) as api:
+        threads = [threading.Thread(target=ask_long, args=(api, q)) for q in questions]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.5)  # both answers are under way
+        own.kill(rabbit, signal.SIGTERM)
+        own.restart(rabbit)  # ~7 s: the workers are back well before the answers end
+        for thread in threads:
+            thread.join(NEVER_HANG_S * 2)
+        for question in questions:
+            answer = answers[question]
+            assert answer.finished and answer.error is None, answer.error
+            assert answer.text == LONG
+            assert [m["content"] for m in answers_stored(api, chat_id, answer)] == [LONG]
+            assert len(fake.requests_mentioning(question)) == 1, "the answer was generated twice"
+    wait_no_slots(redis_url, broker_group.config.namespace)

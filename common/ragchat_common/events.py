@@ -136,6 +136,12 @@ def stream_stop_key(namespace: str, message_id: str) -> str:
     return f"{namespace}:stop:{message_id}"
 
 
+def job_claim_key(namespace: str, message_id: str) -> str:
+    """Held (expiring, renewed) by the worker running the message's job: a second delivery of
+    the job waits instead of answering it again."""
+    return f"{namespace}:claim:{message_id}"
+
+
 def stream_finishing_key(namespace: str, message_id: str) -> str:
     """Set (expiring) by the worker once the answer is complete: a stop after that is too late."""
     return f"{namespace}:finishing:{message_id}"

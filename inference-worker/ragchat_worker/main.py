@@ -89,6 +89,7 @@ async def serve(settings: WorkerSettings) -> None:
             settings.namespace,
             log_max_events=settings.stream_log_max_events,
             log_ttl_s=settings.stream_log_ttl_s,
+            claim_ttl_s=settings.job_claim_ttl_s,
         )
     )
     control = RedisStopControl(redis, settings.redis_url, settings.namespace, finish_ttl_s=settings.stream_log_ttl_s)
@@ -103,6 +104,7 @@ async def serve(settings: WorkerSettings) -> None:
         flush_delay_s=settings.stream_flush_ms / 1000.0,
         default_max_tokens=settings.default_max_tokens,
         control=control,
+        claim_renew_s=settings.job_claim_ttl_s / 3,
     )
 
     async def handle(job: CompletionJob) -> Outcome:

@@ -55,9 +55,16 @@ class MeteredSink:
             elif isinstance(event, ErrorEvent):
                 self.end(message_id, "failed")
 
-    async def first_look(self, message_id: str) -> Prior:
-        prior: Prior = await self.inner.first_look(message_id)
+    async def first_look(self, message_id: str, claim: str) -> Prior:
+        prior: Prior = await self.inner.first_look(message_id, claim)
         return prior
+
+    async def keep_claim(self, message_id: str, claim: str) -> bool:
+        kept: bool = await self.inner.keep_claim(message_id, claim)
+        return kept
+
+    async def release_claim(self, message_id: str, claim: str) -> None:
+        await self.inner.release_claim(message_id, claim)
 
     async def history(self, message_id: str) -> list[StreamEvent]:
         events: list[StreamEvent] = await self.inner.history(message_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -14,11 +15,25 @@ from ragchat_common.events import (
     StreamEvent,
     decode_event,
     encode_event,
+    job_claim_key,
     stream_channel,
     stream_log_key,
     stream_stop_key,
 )
 from ragchat_worker.domain.types import Prior
+
+# Renews the claim while ``token`` holds it; 1 if it does (again, after a lost key), 0 if another
+# run took it.
+_KEEP_CLAIM: Final = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+_RELEASE_CLAIM: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 def connect_redis(url: str) -> Redis:
@@ -36,11 +51,16 @@ def connect_redis(url: str) -> Redis:
 
 
 class RedisEventSink:
-    def __init__(self, redis: Redis, namespace: str, *, log_max_events: int, log_ttl_s: int) -> None:
+    def __init__(
+        self, redis: Redis, namespace: str, *, log_max_events: int, log_ttl_s: int, claim_ttl_s: float = 6.0
+    ) -> None:
         self.redis = redis
         self.namespace = namespace
         self.log_max_events = log_max_events
         self.log_ttl_s = log_ttl_s
+        self.claim_ttl_ms = int(claim_ttl_s * 1000)
+        self._keep_claim = redis.register_script(_KEEP_CLAIM)
+        self._release_claim = redis.register_script(_RELEASE_CLAIM)
 
     async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
         channel = stream_channel(self.namespace, message_id)
@@ -58,13 +78,23 @@ class RedisEventSink:
         entries = await self.redis.xrange(stream_log_key(self.namespace, message_id))
         return [decode_event(fields[LOG_FIELD]) for _, fields in entries or [] if fields and LOG_FIELD in fields]
 
-    async def first_look(self, message_id: str) -> Prior:
+    async def first_look(self, message_id: str, claim: str) -> Prior:
         pipe = self.redis.pipeline(transaction=False)
         pipe.xrevrange(stream_log_key(self.namespace, message_id), count=1)
         pipe.exists(stream_stop_key(self.namespace, message_id))
-        entries, stop_asked = await pipe.execute()
+        claim_key = job_claim_key(self.namespace, message_id)
+        pipe.set(claim_key, claim, nx=True, px=self.claim_ttl_ms)
+        pipe.get(claim_key)
+        entries, stop_asked, _, holder = await pipe.execute()
         last = None
         if entries:
             _, fields = entries[0]
             last = decode_event(fields[LOG_FIELD]) if fields else None
-        return Prior(last, bool(stop_asked))
+        return Prior(last, bool(stop_asked), claimed=holder == claim.encode())
+
+    async def keep_claim(self, message_id: str, claim: str) -> bool:
+        key = job_claim_key(self.namespace, message_id)
+        return bool(await self._keep_claim(keys=[key], args=[claim, self.claim_ttl_ms]))
+
+    async def release_claim(self, message_id: str, claim: str) -> None:
+        await self._release_claim(keys=[job_claim_key(self.namespace, message_id)], args=[claim])

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from ragchat_common.settings import ServiceSettings
 
 
@@ -42,3 +44,8 @@ class WorkerSettings(ServiceSettings):
     # The replay log of a message: at most this many events, kept this long after the last one.
     stream_log_max_events: int = 10_000
     stream_log_ttl_s: int = 600
+    # A running job's claim in Redis lapses this long after its worker stopped renewing it (every
+    # third of it). A second delivery of a job that is still being answered (a broker restart, a
+    # lost connection) waits on the claim instead of answering again; after a worker crash, the
+    # job's next worker waits at most this long.
+    job_claim_ttl_s: float = Field(default=6.0, gt=0)

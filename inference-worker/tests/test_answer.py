@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ragchat_common.events import StreamEvent
+from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, StreamEvent
 from ragchat_common.jobs import ChatSnapshot, CompletionJob
 from ragchat_worker.domain.answer import AnswerDeps, Outcome, answer_job
 from ragchat_worker.domain.types import (
@@ -34,13 +34,29 @@ class MemorySink:
         self.events: list[StreamEvent] = []
         self.round_trips = 0
         self.stop_asked = False  # a stop key set while the job waited
+        self.claims: dict[str, str] = {}  # message id → the run holding its job
+        self.renewals = 0
 
     async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
         self.round_trips += 1
         self.events.extend(events)
 
-    async def first_look(self, message_id: str) -> Prior:
-        return Prior(self.events[-1] if self.events else None, self.stop_asked)
+    async def first_look(self, message_id: str, claim: str) -> Prior:
+        claimed = self.claims.setdefault(message_id, claim) == claim
+        return Prior(self.events[-1] if self.events else None, self.stop_asked, claimed=claimed)
+
+    async def keep_claim(self, message_id: str, claim: str) -> bool:
+        self.renewals += 1
+        return self.claims.setdefault(message_id, claim) == claim
+
+    async def release_claim(self, message_id: str, claim: str) -> None:
+        if self.claims.get(message_id) == claim:
+            del self.claims[message_id]
+
+    def worker_died(self) -> None:
+        """What stays of a run whose worker died mid-answer: its deltas; its claim lapses."""
+        self.events = [e for e in self.events if e.type == "delta"]
+        self.claims.clear()
 
     async def history(self, message_id: str) -> list[StreamEvent]:
         return list(self.events)
@@ -187,7 +203,7 @@ async def test_redelivered_job_resets_and_never_duplicates(stored_before: bool) 
     # A first attempt streamed two deltas, then its worker died.
     first = ScriptedLLM(["one ", "two ", "three"], fail_after=2)
     await answer_job(job(), deps(first, Retriever(CHUNKS), sink, store))
-    sink.events = [e for e in sink.events if e.type == "delta"]
+    sink.worker_died()
     if stored_before:
         store.answers["m1"] = StoredAnswer("stored answer", {"total": 0, "chunks": [], "doc_aggs": []})
     again = ScriptedLLM(["fresh ", "answer"])
@@ -211,6 +227,57 @@ async def test_a_finished_job_seen_again_does_nothing() -> None:
     assert len(sink.events) == count and llm.calls == []
 
 
+async def test_a_second_delivery_of_a_job_still_being_answered_waits_and_adds_nothing() -> None:
+    """The broker handed the job out again (a restart) while another run still answers it."""
+    sink, store = MemorySink(), Store()
+    sink.claims["m1"] = "the-first-run"
+    sink.events = [DeltaEvent(seq=0, text="Half ")]
+    llm = ScriptedLLM(["again"])
+    answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
+    answer_deps.claim_poll_s = 0.01
+    second = asyncio.create_task(answer_job(job(), answer_deps))
+    await asyncio.sleep(0.1)
+    assert not second.done() and llm.calls == [] and len(sink.events) == 1
+    # The first run ends the stream: the second one has nothing left to do.
+    sink.events += [DeltaEvent(seq=1, text="done."), FinalEvent(seq=2, answer="", reference={}, created_at=0.0)]
+    sink.events.append(DoneEvent(seq=3))
+    assert await asyncio.wait_for(second, 5) is Outcome.ALREADY_DONE
+    assert llm.calls == [] and len(sink.events) == 4 and store.calls == 0
+
+
+async def test_a_second_delivery_takes_over_once_the_first_runs_claim_lapses() -> None:
+    sink, store = MemorySink(), Store()
+    sink.claims["m1"] = "a-run-whose-worker-died"
+    sink.events = [DeltaEvent(seq=0, text="Half ")]
+    llm = ScriptedLLM(["Whole ", "answer."])
+    answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
+    answer_deps.claim_poll_s = 0.01
+    second = asyncio.create_task(answer_job(job(), answer_deps))
+    await asyncio.sleep(0.1)
+    assert not second.done() and llm.calls == []
+    sink.claims.clear()  # not renewed: it lapsed
+    assert await asyncio.wait_for(second, 5) is Outcome.ANSWERED
+    assert [e.type for e in sink.events][:2] == ["delta", "reset"] and len(llm.calls) == 1
+    assert store.answers["m1"].content == "Whole answer."
+
+
+async def test_a_running_job_renews_its_claim_and_a_run_cut_short_gives_it_back() -> None:
+    sink, store = MemorySink(), Store()
+    llm = SlowLLM([f"w{i} " for i in range(200)])
+    answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
+    answer_deps.claim_renew_s = 0.01
+    running = asyncio.create_task(answer_job(job(), answer_deps))
+    await asyncio.sleep(0.2)
+    assert sink.claims.get("m1") and sink.renewals >= 3
+    running.cancel()  # the worker stops with the job unfinished: it goes back to the queue
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert "m1" not in sink.claims  # the next worker need not wait for it to lapse
+    renewals = sink.renewals
+    await asyncio.sleep(0.05)
+    assert sink.renewals == renewals  # and nothing renews it any more
+
+
 async def test_retrieval_runs_while_the_stream_log_is_read() -> None:
     searched = asyncio.Event()
 
@@ -220,10 +287,10 @@ async def test_retrieval_runs_while_the_stream_log_is_read() -> None:
             return await super().search(query)
 
     class LogAfterSearch(MemorySink):
-        async def first_look(self, message_id: str) -> Prior:
+        async def first_look(self, message_id: str, claim: str) -> Prior:
             # Answers only once the search has started: one after the other would never get here.
             await asyncio.wait_for(searched.wait(), 5)
-            return await super().first_look(message_id)
+            return await super().first_look(message_id, claim)
 
     sink, store = LogAfterSearch(), Store()
     llm = ScriptedLLM(["It is", " in Paris."])
@@ -327,7 +394,7 @@ async def test_a_stop_key_set_while_the_job_waited_ends_it_unstarted() -> None:
 async def test_a_redelivered_job_stopped_meanwhile_keeps_the_streamed_text() -> None:
     sink, store = MemorySink(), Store()
     await answer_job(job(), deps(ScriptedLLM(["one ", "two ", "three"], fail_after=2), Retriever(CHUNKS), sink, store))
-    sink.events = [e for e in sink.events if e.type == "delta"]  # then the worker died
+    sink.worker_died()
     again = ScriptedLLM(["fresh"])
     answer_deps = deps(again, Retriever(CHUNKS), sink, store)
     answer_deps.control = Control(stop_now=True)

@@ -7,7 +7,7 @@ import secrets
 
 from redis.asyncio import Redis
 
-from ragchat_common.events import DeltaEvent, DoneEvent, decode_event, stream_channel, stream_log_key
+from ragchat_common.events import DeltaEvent, DoneEvent, decode_event, job_claim_key, stream_channel, stream_log_key
 from ragchat_worker.domain.types import Prior
 from ragchat_worker.redis_sink import RedisEventSink
 
@@ -20,7 +20,7 @@ async def test_each_batch_is_published_live_and_logged_with_expiry() -> None:
     try:
         await pubsub.subscribe(stream_channel(namespace, "m"))
         assert (await pubsub.get_message(timeout=1))["type"] == "subscribe"  # type: ignore[index]
-        assert await sink.first_look("m") == Prior(None, stop_asked=False)
+        assert await sink.first_look("m", "run-1") == Prior(None, stop_asked=False)
 
         await sink.emit("m", [DeltaEvent(seq=0, text="Hello")])
         await sink.emit("m", [DeltaEvent(seq=1, text=" world"), DoneEvent(seq=2)])
@@ -34,9 +34,33 @@ async def test_each_batch_is_published_live_and_logged_with_expiry() -> None:
         logged = [decode_event(f[b"e"]) for _, f in await redis.xrange(stream_log_key(namespace, "m"))]
         assert logged == live
         assert 590 <= await redis.ttl(stream_log_key(namespace, "m")) <= 600
-        assert await sink.first_look("m") == Prior(DoneEvent(seq=2), stop_asked=False)
+        assert await sink.first_look("m", "run-1") == Prior(DoneEvent(seq=2), stop_asked=False)
     finally:
         await pubsub.aclose()
         await redis.delete(stream_log_key(namespace, "m"))
         await redis.aclose()
         await asyncio.sleep(0)
+
+
+async def test_a_job_is_claimed_by_one_run_renewed_by_it_and_released_only_by_it() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-claim-" + secrets.token_hex(4)
+    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=600, claim_ttl_s=2.0)
+    key = job_claim_key(namespace, "m")
+    try:
+        assert (await sink.first_look("m", "first")).claimed
+        assert (await sink.first_look("m", "first")).claimed  # still this run's
+        assert not (await sink.first_look("m", "second")).claimed
+        assert not await sink.keep_claim("m", "second")
+        await redis.pexpire(key, 100)
+        assert await sink.keep_claim("m", "first")
+        assert 1500 < await redis.pttl(key) <= 2000  # renewed to the whole TTL
+        await sink.release_claim("m", "second")  # not the holder: nothing happens
+        assert await redis.get(key) == b"first"
+        await sink.release_claim("m", "first")
+        assert (await sink.first_look("m", "second")).claimed
+        await redis.delete(key)
+        assert await sink.keep_claim("m", "second")  # a lost key (a Redis restart) is taken again
+    finally:
+        await redis.delete(key)
+        await redis.aclose()

@@ -61,8 +61,8 @@ async def test_a_stop_asked_before_the_job_started_is_found_when_it_starts() -> 
     sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=60)
     try:
         assert await request_stop(redis, namespace, "queued", ttl_s=60) is True
-        assert await sink.first_look("queued") == Prior(None, stop_asked=True)
-        assert await sink.first_look("other") == Prior(None, stop_asked=False)
+        assert await sink.first_look("queued", "run-1") == Prior(None, stop_asked=True)
+        assert await sink.first_look("other", "run-1") == Prior(None, stop_asked=False)
     finally:
         await redis.aclose()
 

@@ -15,8 +15,8 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Sequence
-from contextlib import aclosing, suppress
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,6 +29,7 @@ from ragchat_common.events import (
     StreamEvent,
     Usage,
 )
+from ragchat_common.ids import new_id
 from ragchat_common.jobs import CompletionJob
 from ragchat_common.prompting import fill_placeholders
 from ragchat_common.search_defaults import SEARCH_DEFAULTS
@@ -61,8 +62,17 @@ class EventSink(Protocol):
         """Publishes the events live and appends them to the replay log, in one round trip."""
         ...
 
-    async def first_look(self, message_id: str) -> Prior:
-        """The message's last event and its stop key, in one round trip."""
+    async def first_look(self, message_id: str, claim: str) -> Prior:
+        """The message's last event, its stop key, and the job claimed for ``claim`` (this run's
+        token) unless another run holds it, in one round trip."""
+        ...
+
+    async def keep_claim(self, message_id: str, claim: str) -> bool:
+        """Extends the claim; False when another run holds it now."""
+        ...
+
+    async def release_claim(self, message_id: str, claim: str) -> None:
+        """Gives the claim up (only if ``claim`` holds it)."""
         ...
 
     async def history(self, message_id: str) -> list[StreamEvent]:
@@ -88,6 +98,10 @@ class AnswerDeps:
     control: StopControl = field(default_factory=NoStopControl)
     # Embeds answer sentences and chunks to insert citations the model left out (None: never).
     embedder: Embedder | None = None
+    # The claim on a running job is renewed this often (a third of its TTL); a second run of the
+    # job looks this often whether the first one finished or died.
+    claim_renew_s: float = 2.0
+    claim_poll_s: float = 0.5
 
 
 class StorageFailed(Exception):
@@ -176,14 +190,76 @@ async def _answer(
     searching: asyncio.Future[list[RetrievedChunk]],
     stop: StopSignal,
 ) -> Outcome:
+    claim = new_id()  # this run's: a second delivery of the job in this process has its own
+    prior = await deps.sink.first_look(job.message_id, claim)
+    if not prior.claimed:
+        prior = await _wait_for_other_run(job.message_id, claim, deps)
+    if prior.last is not None and prior.last.type == "done":
+        return Outcome.ALREADY_DONE
+    async with _holding(job.message_id, claim, deps):
+        return await _claimed_answer(job, deps, searching, stop, prior)
+
+
+async def _wait_for_other_run(message_id: str, claim: str, deps: AnswerDeps) -> Prior:
+    """Another run of this job holds it: the broker handed the job out again (a restart, a lost
+    connection) while a worker still answers it. Wait until that run has ended the stream, or
+    its claim lapsed (its worker died) and this run got it."""
+    log.info("job already running elsewhere; waiting for it", extra={"message_id": message_id})
+    while True:
+        await asyncio.sleep(deps.claim_poll_s)
+        prior = await deps.sink.first_look(message_id, claim)
+        if prior.claimed or (prior.last is not None and prior.last.type == "done"):
+            return prior
+
+
+@asynccontextmanager
+async def _holding(message_id: str, claim: str, deps: AnswerDeps) -> AsyncIterator[None]:
+    """Renews the claim while the run lasts (a timer, not a task: most answers end first). A run
+    cut short (the worker stopping) hands the claim back, so the next worker need not wait for
+    it to lapse; a finished stream needs no claim."""
+    loop = asyncio.get_running_loop()
+    renewals: set[asyncio.Task[None]] = set()
+    timer: asyncio.TimerHandle | None = None
+
+    async def renew() -> None:
+        try:
+            if not await deps.sink.keep_claim(message_id, claim):
+                log.warning("another run took this job's claim", extra={"message_id": message_id})
+        except Exception as exc:  # Redis down: the claim lapses, a second run would wait for it
+            log.warning("could not renew a job's claim", extra={"message_id": message_id, "error": repr(exc)})
+
+    def start_renewal() -> None:
+        nonlocal timer
+        task = asyncio.ensure_future(renew())
+        renewals.add(task)
+        task.add_done_callback(renewals.discard)
+        timer = loop.call_later(deps.claim_renew_s, start_renewal)
+
+    timer = loop.call_later(deps.claim_renew_s, start_renewal)
+    try:
+        yield
+    except asyncio.CancelledError:
+        with suppress(Exception):
+            await asyncio.shield(deps.sink.release_claim(message_id, claim))
+        raise
+    finally:
+        timer.cancel()
+        for task in renewals:
+            task.cancel()
+
+
+async def _claimed_answer(
+    job: CompletionJob,
+    deps: AnswerDeps,
+    searching: asyncio.Future[list[RetrievedChunk]],
+    stop: StopSignal,
+    prior: Prior,
+) -> Outcome:
     stream = _Stream(deps.sink, job.message_id, 0)
-    prior = await deps.sink.first_look(job.message_id)
     if prior.stop_asked:
         stop.request()
     previous = prior.last
     if previous is not None:
-        if previous.type == "done":
-            return Outcome.ALREADY_DONE
         stream.seq = previous.seq + 1
     try:
         if stop.requested:

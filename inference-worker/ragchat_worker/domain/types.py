@@ -150,10 +150,13 @@ class StopSignal:
 @dataclass(frozen=True)
 class Prior:
     """What Redis holds about a message when its job starts: the last event of its stream log
-    (None: it never ran) and whether a stop was asked while it waited."""
+    (None: it never ran), whether a stop was asked while it waited, and whether this run got the
+    job's claim (False: another run of the job is alive, e.g. the broker handed the job out again
+    while a worker still answers it)."""
 
     last: StreamEvent | None
     stop_asked: bool = False
+    claimed: bool = True
 
 
 class StopControl(Protocol):
