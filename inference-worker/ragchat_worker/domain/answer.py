@@ -225,7 +225,7 @@ async def _holding(message_id: str, claim: str, deps: AnswerDeps) -> AsyncIterat
         try:
             if not await deps.sink.keep_claim(message_id, claim):
                 log.warning("another run took this job's claim", extra={"message_id": message_id})
-        except Exception as exc:  # Redis down: the claim lapses, a second run would wait for it
+        except Exception as exc:  # Redis down: the claim may lapse meanwhile; the run goes on
             log.warning("could not renew a job's claim", extra={"message_id": message_id, "error": repr(exc)})
 
     def start_renewal() -> None:
