@@ -326,6 +326,29 @@ def test_citations_are_inserted_when_the_model_wrote_none(api: httpx.Client, fak
     assert plain["answer"] == "The Zephyr lamp comes with a two-year warranty."
 
 
+def test_a_0_27_client_gets_the_cited_answer_stored_and_an_empty_final_event(
+    env: CompletionEnv, fake: FakeLLM, make_key027: Callable[[str], str]
+) -> None:
+    """RAGFlow v0.27 streams deltas and ends with "answer": "": its clients add the deltas up, so
+    the cited text in the final event would show them the answer twice."""
+    key = make_key027("sse-027-" + new_id())
+    with httpx.Client(
+        base_url=env.gateway_url + "/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=60
+    ) as api027:
+        dataset = parsed_dataset(api027, "The Zephyr lamp has a warranty of two years.")
+        chat = make_chat(api027, dataset_ids=[dataset["id"]])
+        question = "How long is the Zephyr warranty? " + new_id()
+        fake.script(question, answer="The Zephyr lamp comes with a two-year warranty.")
+        _, raw = raw_stream(api027, chat["id"], {"question": question})
+        parts = blocks(raw)
+        deltas = "".join(data_of(b)["data"]["answer"] for b in parts[:-3])
+        final = data_of(parts[-3])["data"]
+        assert deltas == "The Zephyr lamp comes with a two-year warranty."
+        assert final["final"] is True and final["answer"] == "" and final["reference"]["chunks"]
+        stored = session_of(api027, chat["id"], final["session_id"])["messages"][-1]["content"]
+        assert stored == "The Zephyr lamp comes with a two-year warranty. [ID:0]"
+
+
 def test_unknown_chat_and_foreign_session_are_105(api: httpx.Client, make_key: Callable[[str], str]) -> None:
     response = api.post(f"/chats/{new_id()}/completions", json={"question": "q"})
     assert response.status_code == 404 and response.json()["code"] == 105

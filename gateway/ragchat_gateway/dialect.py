@@ -8,6 +8,9 @@ served to both; only these follow the key:
 - a chat list filtered by ``id`` / ``name`` that matches nothing: "The chat doesn't exist" (0.22,
   as RAGFlow v0.22.1) or an empty list (0.27);
 - a session created without ``user_id`` records "" (0.22) or the caller's tenant (0.27);
+- a streamed answer whose citations were inserted after its deltas went out: the final event
+  carries the cited answer (0.22, whose clients read the last event's text) or "" (0.27, as
+  RAGFlow v0.27.0; its clients add up the deltas, and would show the answer twice);
 - the wording of errors that the two releases word differently (``Wording``).
 
 The services below the gateway speak v0.22.1's words; ``reword`` turns them into v0.27's.
@@ -28,6 +31,11 @@ from ragchat_gateway.auth.principal import DEFAULT_RAGFLOW_VERSION, Principal, R
 def dialect_of(principal: Principal | None) -> RagflowVersion:
     """The caller's dialect (the key's, else the deployment's); the default before authentication."""
     return DEFAULT_RAGFLOW_VERSION if principal is None else principal.ragflow_version
+
+
+def cited_final(version: RagflowVersion) -> bool:
+    """Whether the final SSE event carries an answer that citations changed after its deltas."""
+    return version == "0.22"
 
 
 @dataclass(frozen=True)

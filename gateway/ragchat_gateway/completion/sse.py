@@ -10,10 +10,16 @@ from ragchat_gateway.completion.relay import Delta, Failed, Finished, Ping, Rela
 from ragchat_gateway.streaming import sse
 
 
-async def ragflow_sse(prepared: PreparedCompletion) -> AsyncIterator[bytes]:
+async def ragflow_sse(prepared: PreparedCompletion, *, cited_final: bool) -> AsyncIterator[bytes]:
     items = relay(prepared)
     try:
-        frame = partial(ragflow_frame, mid=prepared.message_id, sid=prepared.session_id, cid=prepared.chat_id)
+        frame = partial(
+            ragflow_frame,
+            mid=prepared.message_id,
+            sid=prepared.session_id,
+            cid=prepared.chat_id,
+            cited_final=cited_final,
+        )
         async for data in writes(items, frame):
             yield data
     finally:
@@ -36,8 +42,12 @@ async def writes(items: AsyncIterator[RelayItem], frame: Callable[[RelayItem], b
         yield held
 
 
-def ragflow_frame(item: RelayItem, mid: str, sid: str, cid: str) -> bytes:
-    """One relay item of the answer ``mid`` framed as API.md §5/§9.2 (also for a resumed stream)."""
+def ragflow_frame(item: RelayItem, mid: str, sid: str, cid: str, *, cited_final: bool) -> bytes:
+    """One relay item of the answer ``mid`` framed as API.md §5/§9.2 (also for a resumed stream).
+
+    ``cited_final``: the final event carries the answer when citations were inserted after its
+    deltas went out (the ``ragflow-0.22`` dialect, whose clients take the last event's text);
+    otherwise its answer is "", as RAGFlow v0.27 sends it (its clients add up the deltas)."""
     if isinstance(item, Ping):
         return sse.PING
     if isinstance(item, Delta):
@@ -54,8 +64,8 @@ def ragflow_frame(item: RelayItem, mid: str, sid: str, cid: str) -> bytes:
             final.created_at,
             usage=final.usage.as_dict(),
             stopped=final.stopped,
-            # Whole: a late resume; rewritten: citations were inserted after the deltas were sent.
-            answer=final.answer if item.whole or final.answer_rewritten else "",
+            # Whole: a late resume (no deltas came before it).
+            answer=final.answer if item.whole or (final.answer_rewritten and cited_final) else "",
         )
         return sse.event(sse.success(data), sse.event_id(mid, final.seq))
     if isinstance(item, Failed):

@@ -16,6 +16,7 @@ from ragchat_gateway.completion.relay import aggregate
 from ragchat_gateway.completion.request import CompletionRequest
 from ragchat_gateway.completion.sse import ragflow_sse
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.dialect import cited_final, dialect_of
 from ragchat_gateway.ratelimit import acquire_stream_lease
 from ragchat_gateway.request_models.completions import CompletionBody, CompletionBodyDep
 from ragchat_gateway.streaming.response import EventStreamResponse
@@ -50,7 +51,8 @@ async def _complete(
         leasing = asyncio.ensure_future(acquire_stream_lease(request, principal))
         prepared = await prepare_chat_completion(ports, principal.tenant_id, completion, admission=leasing)
         lease = leasing.result()
-        return EventStreamResponse(lease.guard(ragflow_sse(prepared)))
+        stream = ragflow_sse(prepared, cited_final=cited_final(dialect_of(principal)))
+        return EventStreamResponse(lease.guard(stream))
     prepared = await prepare_chat_completion(ports, principal.tenant_id, completion)
     answer = await aggregate(prepared)
     return JSONResponse(

@@ -21,6 +21,7 @@ from ragchat_gateway.completion.durable import AnswerRef, ResumedAnswer, resume_
 from ragchat_gateway.completion.ports import backend_ports
 from ragchat_gateway.completion.sse import ragflow_frame, writes
 from ragchat_gateway.deps import BackendsDep
+from ragchat_gateway.dialect import cited_final, dialect_of
 from ragchat_gateway.ratelimit import acquire_stream_lease
 from ragchat_gateway.streaming.response import EventStreamResponse
 
@@ -28,9 +29,11 @@ router = APIRouter(tags=["streams"])
 MESSAGE_PATH = "/chats/{chat_id}/sessions/{session_id}/messages/{message_id}"
 
 
-async def _frames(resumed: ResumedAnswer) -> AsyncIterator[bytes]:
+async def _frames(resumed: ResumedAnswer, *, cited: bool) -> AsyncIterator[bytes]:
     try:
-        frame = partial(ragflow_frame, mid=resumed.message_id, sid=resumed.session_id, cid=resumed.chat_id)
+        frame = partial(
+            ragflow_frame, mid=resumed.message_id, sid=resumed.session_id, cid=resumed.chat_id, cited_final=cited
+        )
         async for data in writes(resumed.items, frame):
             yield data
     finally:
@@ -59,7 +62,7 @@ async def resume_stream(
             await leasing
         raise
     lease = leasing.result()
-    return EventStreamResponse(lease.guard(_frames(resumed)))
+    return EventStreamResponse(lease.guard(_frames(resumed, cited=cited_final(dialect_of(principal)))))
 
 
 @router.post(MESSAGE_PATH + "/stop")
