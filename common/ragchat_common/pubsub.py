@@ -8,11 +8,11 @@ same way (``wait_subscribed`` tells when Redis confirmed them), so a job costs n
 reader task hands each message to its channel's or pattern's callback. A lost connection is
 reopened by redis-py, which subscribes again to every channel and pattern. A PING every
 ``ping_interval_s`` on a quiet connection proves it live: ``heard`` is true while the connection
-answered within ``3 * ping_interval_s``, and a connection silent past that deadline (its peer gone
-without closing it) is closed, so redis-py opens a new one. Whenever hearing resumes after a gap (a reconnect, or a
-silence past that deadline) the ``follow`` hooks and ``on_resubscribed`` run, so callers can
-re-read or drop what a message published meanwhile would have changed (Redis does not keep it);
-the ``follow`` hooks also run when hearing first starts.
+answered within ``3 * ping_interval_s``, and a connection silent past that deadline (its peer
+gone without closing it) is closed, so redis-py opens a new one. Whenever hearing resumes after a
+gap (a reconnect, or a silence past that deadline) the ``follow`` hooks and ``on_resubscribed``
+run, so callers can re-read or drop what a message published meanwhile would have changed (Redis
+does not keep it); the ``follow`` hooks also run when hearing first starts.
 """
 
 from __future__ import annotations
@@ -254,8 +254,7 @@ class ChannelListener:
         self._deliveries[channel] = (*others, deliver)
         try:
             if not others:
-                confirmation = asyncio.get_running_loop().create_future()
-                self._confirmations[channel] = confirmation
+                self._confirmations[channel] = asyncio.get_running_loop().create_future()
                 await self._ensure_connection()
                 await self._pubsub.subscribe(channel)
             pending = self._confirmations.get(channel)

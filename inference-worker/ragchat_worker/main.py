@@ -104,7 +104,6 @@ async def serve(settings: WorkerSettings) -> None:
         flush_delay_s=settings.stream_flush_ms / 1000.0,
         default_max_tokens=settings.default_max_tokens,
         control=control,
-        claim_renew_s=settings.job_claim_ttl_s / 3,
     )
 
     async def handle(job: CompletionJob) -> Outcome:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from contextlib import suppress
+from contextlib import AbstractAsyncContextManager, suppress
 from typing import Any
 
 from ragchat_common import metrics
@@ -59,12 +59,9 @@ class MeteredSink:
         prior: Prior = await self.inner.first_look(message_id, claim)
         return prior
 
-    async def keep_claim(self, message_id: str, claim: str) -> bool:
-        kept: bool = await self.inner.keep_claim(message_id, claim)
-        return kept
-
-    async def release_claim(self, message_id: str, claim: str) -> None:
-        await self.inner.release_claim(message_id, claim)
+    def holding(self, message_id: str, claim: str) -> AbstractAsyncContextManager[None]:
+        held: AbstractAsyncContextManager[None] = self.inner.holding(message_id, claim)
+        return held
 
     async def history(self, message_id: str) -> list[StreamEvent]:
         events: list[StreamEvent] = await self.inner.history(message_id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from typing import Final
 
 from redis.asyncio import Redis
@@ -21,6 +24,8 @@ from ragchat_common.events import (
     stream_stop_key,
 )
 from ragchat_worker.domain.types import Prior
+
+log = logging.getLogger(__name__)
 
 # Renews the claim while ``token`` holds it; 1 if it does (again, after a lost key), 0 if another
 # run took it.
@@ -98,3 +103,39 @@ class RedisEventSink:
 
     async def release_claim(self, message_id: str, claim: str) -> None:
         await self._release_claim(keys=[job_claim_key(self.namespace, message_id)], args=[claim])
+
+    @asynccontextmanager
+    async def holding(self, message_id: str, claim: str) -> AsyncIterator[None]:
+        """Renews the claim every third of its TTL while the run lasts (a timer, not a task: most
+        answers end first). A run cut short (the worker stopping) gives it back, so the next worker
+        need not wait for it to lapse; a finished stream needs no claim."""
+        loop = asyncio.get_running_loop()
+        renewals: set[asyncio.Task[None]] = set()
+        every_s = self.claim_ttl_ms / 3000
+        timer: asyncio.TimerHandle | None = None
+
+        async def renew() -> None:
+            try:
+                if not await self.keep_claim(message_id, claim):
+                    log.warning("another run took this job's claim", extra={"message_id": message_id})
+            except Exception as exc:  # Redis down: the claim may lapse meanwhile; the run goes on
+                log.warning("could not renew a job's claim", extra={"message_id": message_id, "error": repr(exc)})
+
+        def start_renewal() -> None:
+            nonlocal timer
+            task = asyncio.ensure_future(renew())
+            renewals.add(task)
+            task.add_done_callback(renewals.discard)
+            timer = loop.call_later(every_s, start_renewal)
+
+        timer = loop.call_later(every_s, start_renewal)
+        try:
+            yield
+        except asyncio.CancelledError:
+            with suppress(Exception):
+                await asyncio.shield(self.release_claim(message_id, claim))
+            raise
+        finally:
+            timer.cancel()
+            for task in renewals:
+                task.cancel()

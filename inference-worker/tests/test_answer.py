@@ -35,7 +35,6 @@ class MemorySink:
         self.round_trips = 0
         self.stop_asked = False  # a stop key set while the job waited
         self.claims: dict[str, str] = {}  # message id → the run holding its job
-        self.renewals = 0
 
     async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
         self.round_trips += 1
@@ -45,13 +44,9 @@ class MemorySink:
         claimed = self.claims.setdefault(message_id, claim) == claim
         return Prior(self.events[-1] if self.events else None, self.stop_asked, claimed=claimed)
 
-    async def keep_claim(self, message_id: str, claim: str) -> bool:
-        self.renewals += 1
-        return self.claims.setdefault(message_id, claim) == claim
-
-    async def release_claim(self, message_id: str, claim: str) -> None:
-        if self.claims.get(message_id) == claim:
-            del self.claims[message_id]
+    @asynccontextmanager
+    async def holding(self, message_id: str, claim: str) -> AsyncIterator[None]:
+        yield  # (renewal and release: test_redis_sink)
 
     def worker_died(self) -> None:
         """What stays of a run whose worker died mid-answer: its deltas; its claim lapses."""
@@ -259,23 +254,6 @@ async def test_a_second_delivery_takes_over_once_the_first_runs_claim_lapses() -
     assert await asyncio.wait_for(second, 5) is Outcome.ANSWERED
     assert [e.type for e in sink.events][:2] == ["delta", "reset"] and len(llm.calls) == 1
     assert store.answers["m1"].content == "Whole answer."
-
-
-async def test_a_running_job_renews_its_claim_and_a_run_cut_short_gives_it_back() -> None:
-    sink, store = MemorySink(), Store()
-    llm = SlowLLM([f"w{i} " for i in range(200)])
-    answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
-    answer_deps.claim_renew_s = 0.01
-    running = asyncio.create_task(answer_job(job(), answer_deps))
-    await asyncio.sleep(0.2)
-    assert sink.claims.get("m1") and sink.renewals >= 3
-    running.cancel()  # the worker stops with the job unfinished: it goes back to the queue
-    with pytest.raises(asyncio.CancelledError):
-        await running
-    assert "m1" not in sink.claims  # the next worker need not wait for it to lapse
-    renewals = sink.renewals
-    await asyncio.sleep(0.05)
-    assert sink.renewals == renewals  # and nothing renews it any more
 
 
 async def test_retrieval_runs_while_the_stream_log_is_read() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+import pytest
 from redis.asyncio import Redis
 
 from ragchat_common.events import DeltaEvent, DoneEvent, decode_event, job_claim_key, stream_channel, stream_log_key
@@ -61,6 +62,38 @@ async def test_a_job_is_claimed_by_one_run_renewed_by_it_and_released_only_by_it
         assert (await sink.first_look("m", "second")).claimed
         await redis.delete(key)
         assert await sink.keep_claim("m", "second")  # a lost key (a Redis restart) is taken again
+    finally:
+        await redis.delete(key)
+        await redis.aclose()
+
+
+async def test_a_held_claim_is_renewed_and_a_run_cut_short_gives_it_back() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-claim-" + secrets.token_hex(4)
+    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=600, claim_ttl_s=0.3)
+    key = job_claim_key(namespace, "m")
+
+    async def run() -> None:
+        async with sink.holding("m", "first"):
+            await asyncio.sleep(30)
+
+    try:
+        assert (await sink.first_look("m", "first")).claimed
+        running = asyncio.create_task(run())
+        await asyncio.sleep(0.9)  # three TTLs: lapsed unless renewed
+        assert await redis.get(key) == b"first"
+        running.cancel()  # the worker stops with the job unfinished: it goes back to the queue
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert await redis.get(key) is None  # the next worker need not wait for it to lapse
+        await sink.first_look("m", "second")
+        await asyncio.sleep(0.9)  # and nothing of the first run renews it any more
+        assert await redis.get(key) is None
+        # A run that ends leaves its claim to lapse (the stream's end tells a second run).
+        assert (await sink.first_look("m", "third")).claimed
+        async with sink.holding("m", "third"):
+            pass
+        assert await redis.get(key) == b"third"
     finally:
         await redis.delete(key)
         await redis.aclose()

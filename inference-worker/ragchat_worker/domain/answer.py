@@ -15,8 +15,8 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import aclosing, asynccontextmanager, suppress
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, aclosing, suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -67,12 +67,8 @@ class EventSink(Protocol):
         token) unless another run holds it, in one round trip."""
         ...
 
-    async def keep_claim(self, message_id: str, claim: str) -> bool:
-        """Extends the claim; False when another run holds it now."""
-        ...
-
-    async def release_claim(self, message_id: str, claim: str) -> None:
-        """Gives the claim up (only if ``claim`` holds it)."""
+    def holding(self, message_id: str, claim: str) -> AbstractAsyncContextManager[None]:
+        """Keeps the claim while the run lasts; a run cut short (cancelled) gives it back."""
         ...
 
     async def history(self, message_id: str) -> list[StreamEvent]:
@@ -98,9 +94,7 @@ class AnswerDeps:
     control: StopControl = field(default_factory=NoStopControl)
     # Embeds answer sentences and chunks to insert citations the model left out (None: never).
     embedder: Embedder | None = None
-    # The claim on a running job is renewed this often (a third of its TTL); a second run of the
-    # job looks this often whether the first one finished or died.
-    claim_renew_s: float = 2.0
+    # A second run of a job looks this often whether the first one finished or died.
     claim_poll_s: float = 0.5
 
 
@@ -196,7 +190,7 @@ async def _answer(
         prior = await _wait_for_other_run(job.message_id, claim, deps)
     if prior.last is not None and prior.last.type == "done":
         return Outcome.ALREADY_DONE
-    async with _holding(job.message_id, claim, deps):
+    async with deps.sink.holding(job.message_id, claim):
         return await _claimed_answer(job, deps, searching, stop, prior)
 
 
@@ -210,42 +204,6 @@ async def _wait_for_other_run(message_id: str, claim: str, deps: AnswerDeps) -> 
         prior = await deps.sink.first_look(message_id, claim)
         if prior.claimed or (prior.last is not None and prior.last.type == "done"):
             return prior
-
-
-@asynccontextmanager
-async def _holding(message_id: str, claim: str, deps: AnswerDeps) -> AsyncIterator[None]:
-    """Renews the claim while the run lasts (a timer, not a task: most answers end first). A run
-    cut short (the worker stopping) hands the claim back, so the next worker need not wait for
-    it to lapse; a finished stream needs no claim."""
-    loop = asyncio.get_running_loop()
-    renewals: set[asyncio.Task[None]] = set()
-    timer: asyncio.TimerHandle | None = None
-
-    async def renew() -> None:
-        try:
-            if not await deps.sink.keep_claim(message_id, claim):
-                log.warning("another run took this job's claim", extra={"message_id": message_id})
-        except Exception as exc:  # Redis down: the claim may lapse meanwhile; the run goes on
-            log.warning("could not renew a job's claim", extra={"message_id": message_id, "error": repr(exc)})
-
-    def start_renewal() -> None:
-        nonlocal timer
-        task = asyncio.ensure_future(renew())
-        renewals.add(task)
-        task.add_done_callback(renewals.discard)
-        timer = loop.call_later(deps.claim_renew_s, start_renewal)
-
-    timer = loop.call_later(deps.claim_renew_s, start_renewal)
-    try:
-        yield
-    except asyncio.CancelledError:
-        with suppress(Exception):
-            await asyncio.shield(deps.sink.release_claim(message_id, claim))
-        raise
-    finally:
-        timer.cancel()
-        for task in renewals:
-            task.cancel()
 
 
 async def _claimed_answer(
