@@ -13,17 +13,19 @@ from ragchat_gateway.streaming import sse
 async def ragflow_sse(prepared: PreparedCompletion, *, cited_final: bool) -> AsyncIterator[bytes]:
     items = relay(prepared)
     try:
-        frame = partial(
-            ragflow_frame,
-            mid=prepared.message_id,
-            sid=prepared.session_id,
-            cid=prepared.chat_id,
-            cited_final=cited_final,
-        )
-        async for data in writes(items, frame):
+        ids = prepared.message_id, prepared.session_id, prepared.chat_id
+        async for data in ragflow_writes(items, *ids, cited_final=cited_final):
             yield data
     finally:
         await items.aclose()
+
+
+def ragflow_writes(
+    items: AsyncIterator[RelayItem], mid: str, sid: str, cid: str, *, cited_final: bool
+) -> AsyncIterator[bytes]:
+    """The socket writes of an answer's relay items, framed as RAGFlow's stream (a new answer or a
+    resumed one)."""
+    return writes(items, partial(ragflow_frame, mid=mid, sid=sid, cid=cid, cited_final=cited_final))
 
 
 async def writes(items: AsyncIterator[RelayItem], frame: Callable[[RelayItem], bytes]) -> AsyncIterator[bytes]:

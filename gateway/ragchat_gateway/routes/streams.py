@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import suppress
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -19,7 +18,7 @@ from ragchat_common.errors import envelope
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.completion.durable import AnswerRef, ResumedAnswer, resume_answer, resume_point, stop_answer
 from ragchat_gateway.completion.ports import backend_ports
-from ragchat_gateway.completion.sse import ragflow_frame, writes
+from ragchat_gateway.completion.sse import ragflow_writes
 from ragchat_gateway.deps import BackendsDep
 from ragchat_gateway.dialect import cited_final, dialect_of
 from ragchat_gateway.ratelimit import acquire_stream_lease
@@ -31,10 +30,8 @@ MESSAGE_PATH = "/chats/{chat_id}/sessions/{session_id}/messages/{message_id}"
 
 async def _frames(resumed: ResumedAnswer, *, cited: bool) -> AsyncIterator[bytes]:
     try:
-        frame = partial(
-            ragflow_frame, mid=resumed.message_id, sid=resumed.session_id, cid=resumed.chat_id, cited_final=cited
-        )
-        async for data in writes(resumed.items, frame):
+        ids = resumed.message_id, resumed.session_id, resumed.chat_id
+        async for data in ragflow_writes(resumed.items, *ids, cited_final=cited):
             yield data
     finally:
         await resumed.close()
