@@ -188,7 +188,7 @@ async def _answer(
     prior = await deps.sink.first_look(job.message_id, claim)
     if not prior.claimed:
         prior = await _wait_for_other_run(job.message_id, claim, deps)
-    if prior.last is not None and prior.last.type == "done":
+    if prior.ended:
         return Outcome.ALREADY_DONE
     async with deps.sink.holding(job.message_id, claim):
         return await _claimed_answer(job, deps, searching, stop, prior)
@@ -202,7 +202,7 @@ async def _wait_for_other_run(message_id: str, claim: str, deps: AnswerDeps) -> 
     while True:
         await asyncio.sleep(deps.claim_poll_s)
         prior = await deps.sink.first_look(message_id, claim)
-        if prior.claimed or (prior.last is not None and prior.last.type == "done"):
+        if prior.claimed or prior.ended:
             return prior
 
 

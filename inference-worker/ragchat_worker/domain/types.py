@@ -158,6 +158,11 @@ class Prior:
     stop_asked: bool = False
     claimed: bool = True
 
+    @property
+    def ended(self) -> bool:
+        """The stream already ended: the job was answered (or failed) by an earlier run."""
+        return self.last is not None and self.last.type == "done"
+
 
 class StopControl(Protocol):
     def watch(self, message_id: str) -> AbstractAsyncContextManager[StopSignal]:
