@@ -191,3 +191,17 @@ async def test_the_hub_survives_a_redis_restart() -> None:
         await redis.aclose()
         proc.kill()
         proc.wait(10)
+
+
+async def test_a_reader_cancelled_as_an_event_arrives_stops_reading(hub: StreamHub) -> None:
+    # The client leaving (its request's task cancelled) at the moment an event wakes the reader:
+    # the cancel must end the reading, not be dropped for the event (as asyncio.wait_for on 3.11
+    # drops it), or the stream runs on to its end with no one listening.
+    async with hub.subscribe("leaving") as subscription:
+        for seq in range(50):
+            reading = asyncio.create_task(anext(subscription.events(keepalive_s=5, timeout_s=10, next_seq=seq)))
+            await asyncio.sleep(0.001)  # the reader waits on its queue
+            subscription.deliver(encode_event(DeltaEvent(seq=seq, text=str(seq))))
+            reading.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reading

@@ -70,7 +70,10 @@ class Subscription:
                     yield TimedOut()
                     return
                 try:
-                    payload = await asyncio.wait_for(self.queue.get(), wait)
+                    # Not asyncio.wait_for: on 3.11 it swallows a cancel landing as the get
+                    # completes, and the client who left would hold the stream open to its end.
+                    async with asyncio.timeout(wait):
+                        payload = await self.queue.get()
                 except TimeoutError:
                     # Quiet channel: maybe live events were lost; the log has them all.
                     for event in await self.hub.replay(self.message_id, next_seq):
