@@ -72,3 +72,42 @@ async def test_a_stream_that_ends_sends_everything_and_stops_watching_the_client
     # The watcher was cancelled with the response: no task is left waiting on the client.
     await asyncio.sleep(0)
     assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+
+
+async def test_a_body_that_swallows_the_cancel_still_ends_when_the_client_left() -> None:
+    # asyncio.wait_for on 3.11 drops a cancel that lands as its awaitable completes; the next
+    # write then finds the client gone, and the body is closed (its cleanup runs) right there.
+    cleaned_up = asyncio.Event()
+    left = asyncio.Event()
+    sent: list[bytes] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield b"data: 1\n\n"
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                pass  # swallowed
+            for n in range(1000):
+                yield f"data: more {n}\n\n".encode()
+                await asyncio.sleep(0.01)
+        finally:
+            cleaned_up.set()
+
+    async def send(message: dict[str, Any]) -> None:
+        if message.get("body"):
+            sent.append(message["body"])
+            left.set()
+
+    async def receive() -> dict[str, Any]:
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async with asyncio.timeout(5):
+        await EventStreamResponse(body())(SCOPE, receive, send)
+
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0
+    assert cleaned_up.is_set()
+    assert sent == [b"data: 1\n\n"]  # nothing written after the client left
+    await asyncio.sleep(0)

@@ -168,6 +168,25 @@ async def test_release_finishes_even_when_the_caller_is_cancelled(redis: Redis, 
     assert await redis.zcard(lease_set_key(namespace, "x")) == 0
 
 
+async def test_an_abandoned_guard_releases_the_lease_and_closes_its_body(redis: Redis, namespace: str) -> None:
+    # What EventStreamResponse does when the client left: it closes the guard at a yield.
+    lease = await acquire_lease(redis, namespace, "g", max_streams=1, ttl_s=30)
+    body_closed = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"event"
+        finally:
+            body_closed.set()
+
+    guarded = lease.guard(body())
+    assert await anext(guarded) == b"event"
+    await guarded.aclose()  # type: ignore[attr-defined]
+    assert body_closed.is_set()  # now, not when the body is garbage-collected
+    assert await redis.zcard(lease_set_key(namespace, "g")) == 0
+
+
 async def test_a_script_missing_from_the_server_cache_falls_back_to_eval(redis: Redis) -> None:
     script = LuaScript(f"return {{7, '{new_id()}'}}")  # a source no server has seen: NOSCRIPT first
     assert await redis.script_exists(script.sha) == [False]

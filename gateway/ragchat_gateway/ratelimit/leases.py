@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from types import TracebackType
 from typing import TypeVar
 
@@ -128,12 +128,17 @@ class StreamLease:
             log.warning("stream lease release failed", extra={"lease": self.lease_id, "error": repr(exc)})
 
     async def guard(self, body: AsyncIterator[T]) -> AsyncIterator[T]:
-        """Yields `body` and releases the lease when it ends, fails or is abandoned."""
+        """Yields `body` and releases the lease when it ends, fails or is abandoned; an abandoned
+        guard closes `body` too, so its own cleanup runs then, not when it is garbage-collected."""
         try:
             async for item in body:
                 yield item
         finally:
-            await self.release()
+            try:
+                await self.release()
+            finally:
+                if isinstance(body, AsyncGenerator):
+                    await body.aclose()
 
     async def __aenter__(self) -> StreamLease:
         return self
