@@ -77,7 +77,7 @@ JOB_LAG = Histogram(
     "Consumer lag: time from a job's publication to a worker starting it.",
     buckets=_LATENCY_BUCKETS,
 )
-JOB_OUTCOMES = ("completed", "failed", "requeued")
+JOB_OUTCOMES = ("completed", "failed", "requeued", "superseded")
 JOBS = Counter("ragchat_jobs_total", "Completion jobs finished by a worker, by outcome.", ["outcome"])
 JOBS_IN_PROGRESS = Gauge("ragchat_jobs_in_progress", "Completion jobs this worker holds (unacked).")
 JOBS_REDELIVERED = Counter("ragchat_jobs_redelivered_total", "Jobs received again after a worker failure.")

@@ -111,7 +111,7 @@ async def serve(settings: WorkerSettings) -> None:
         outcome = "failed"
         try:
             result = await answer_job(job, deps)
-            outcome = "failed" if result is Outcome.FAILED else "completed"
+            outcome = {Outcome.FAILED: "failed", Outcome.SUPERSEDED: "superseded"}.get(result, "completed")
             return result
         except asyncio.CancelledError:
             outcome = "requeued"

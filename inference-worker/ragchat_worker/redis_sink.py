@@ -23,7 +23,7 @@ from ragchat_common.events import (
     stream_log_key,
     stream_stop_key,
 )
-from ragchat_worker.domain.types import Prior
+from ragchat_worker.domain.types import ClaimLost, Prior
 
 log = logging.getLogger(__name__)
 
@@ -108,18 +108,26 @@ class RedisEventSink:
     async def holding(self, message_id: str, claim: str) -> AsyncIterator[None]:
         """Renews the claim every third of its TTL while the run lasts (a timer, not a task: most
         answers end first). A run cut short (the worker stopping) gives it back, so the next worker
-        need not wait for it to lapse; a finished stream needs no claim."""
+        need not wait for it to lapse; a finished stream needs no claim. A renewal that finds the
+        claim taken by another run cancels this one, which then raises ``ClaimLost``."""
         loop = asyncio.get_running_loop()
+        run = asyncio.current_task()
+        assert run is not None
         renewals: set[asyncio.Task[None]] = set()
         every_s = self.claim_ttl_ms / 3000
         timer: asyncio.TimerHandle | None = None
+        state = {"running": True, "lost": False}
 
         async def renew() -> None:
             try:
-                if not await self.keep_claim(message_id, claim):
-                    log.warning("another run took this job's claim", extra={"message_id": message_id})
+                kept = await self.keep_claim(message_id, claim)
             except Exception as exc:  # Redis down: the claim may lapse meanwhile; the run goes on
                 log.warning("could not renew a job's claim", extra={"message_id": message_id, "error": repr(exc)})
+                return
+            if not kept and state["running"] and not state["lost"]:
+                log.warning("another run took this job's claim; this one stops", extra={"message_id": message_id})
+                state["lost"] = True
+                run.cancel()
 
         def start_renewal() -> None:
             nonlocal timer
@@ -132,10 +140,14 @@ class RedisEventSink:
         try:
             yield
         except asyncio.CancelledError:
+            if state["lost"]:
+                run.uncancel()
+                raise ClaimLost(message_id) from None
             with suppress(Exception):
                 await asyncio.shield(self.release_claim(message_id, claim))
             raise
         finally:
+            state["running"] = False
             timer.cancel()
             for task in renewals:
                 task.cancel()

@@ -16,6 +16,7 @@ from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, StreamEvent
 from ragchat_common.jobs import ChatSnapshot, CompletionJob
 from ragchat_worker.domain.answer import AnswerDeps, Outcome, answer_job
 from ragchat_worker.domain.types import (
+    ClaimLost,
     GenerationParams,
     LLMError,
     LLMUsage,
@@ -35,6 +36,7 @@ class MemorySink:
         self.round_trips = 0
         self.stop_asked = False  # a stop key set while the job waited
         self.claims: dict[str, str] = {}  # message id → the run holding its job
+        self.holders: dict[str, asyncio.Task[Any]] = {}
 
     async def emit(self, message_id: str, events: Sequence[StreamEvent]) -> None:
         self.round_trips += 1
@@ -46,7 +48,24 @@ class MemorySink:
 
     @asynccontextmanager
     async def holding(self, message_id: str, claim: str) -> AsyncIterator[None]:
-        yield  # (renewal and release: test_redis_sink)
+        # (renewal and release against Redis: test_redis_sink)
+        run = asyncio.current_task()
+        assert run is not None
+        self.holders[message_id] = run
+        try:
+            yield
+        except asyncio.CancelledError:
+            if self.claims.get(message_id) == claim:
+                raise
+            run.uncancel()
+            raise ClaimLost(message_id) from None
+        finally:
+            del self.holders[message_id]
+
+    def take_over(self, message_id: str, claim: str) -> None:
+        """Another run takes the claim; the holder's next renewal notices and cancels its run."""
+        self.claims[message_id] = claim
+        self.holders[message_id].cancel()
 
     def worker_died(self) -> None:
         """What stays of a run whose worker died mid-answer: its deltas; its claim lapses."""
@@ -254,6 +273,23 @@ async def test_a_second_delivery_takes_over_once_the_first_runs_claim_lapses() -
     assert await asyncio.wait_for(second, 5) is Outcome.ANSWERED
     assert [e.type for e in sink.events][:2] == ["delta", "reset"] and len(llm.calls) == 1
     assert store.answers["m1"].content == "Whole answer."
+
+
+async def test_a_run_whose_claim_another_run_took_stops_without_ending_the_stream() -> None:
+    """This run stalled past the claim's TTL and a second delivery took over: the stream and the
+    stored answer are the other run's now, so this one closes its LLM request and adds nothing."""
+    llm = SlowLLM([f"w{i} " for i in range(200)])
+    sink, store = MemorySink(), Store()
+    running = asyncio.create_task(answer_job(job(), deps(llm, Retriever(CHUNKS), sink, store)))
+    for _ in range(1000):  # until the first delta is out
+        if any(e.type == "delta" for e in sink.events):
+            break
+        await asyncio.sleep(0.002)
+    sink.take_over("m1", "the-second-run")
+    assert await asyncio.wait_for(running, 5) is Outcome.SUPERSEDED
+    assert llm.closed_early and llm.sent < 200
+    assert {e.type for e in sink.events} == {"delta"}  # no error, final or done of its own
+    assert store.calls == 0
 
 
 async def test_retrieval_runs_while_the_stream_log_is_read() -> None:

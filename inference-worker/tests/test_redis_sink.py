@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from ragchat_common.events import DeltaEvent, DoneEvent, decode_event, job_claim_key, stream_channel, stream_log_key
-from ragchat_worker.domain.types import Prior
+from ragchat_worker.domain.types import ClaimLost, Prior
 from ragchat_worker.redis_sink import RedisEventSink
 
 
@@ -94,6 +94,35 @@ async def test_a_held_claim_is_renewed_and_a_run_cut_short_gives_it_back() -> No
         async with sink.holding("m", "third"):
             pass
         assert await redis.get(key) == b"third"
+    finally:
+        await redis.delete(key)
+        await redis.aclose()
+
+
+async def test_a_run_whose_claim_another_run_took_is_cancelled_and_raises_claim_lost() -> None:
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    namespace = "test-claim-" + secrets.token_hex(4)
+    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=600, claim_ttl_s=0.3)
+    key = job_claim_key(namespace, "m")
+    cleaned_up = asyncio.Event()
+
+    async def run() -> None:
+        async with sink.holding("m", "first"):
+            try:
+                await asyncio.sleep(30)
+            finally:
+                cleaned_up.set()
+
+    try:
+        assert (await sink.first_look("m", "first")).claimed
+        running = asyncio.create_task(run())
+        await asyncio.sleep(0.2)
+        # The first run stalled past the TTL; a second delivery took the job over.
+        await redis.set(key, "second", px=10_000)
+        with pytest.raises(ClaimLost):
+            await asyncio.wait_for(running, 2)  # within one renewal (every 0.1 s)
+        assert cleaned_up.is_set() and not running.cancelled()
+        assert await redis.get(key) == b"second"  # the loser does not give back what it lost
     finally:
         await redis.delete(key)
         await redis.aclose()

@@ -38,6 +38,7 @@ from ragchat_worker.domain.citations import CitationStream, build_reference, cit
 from ragchat_worker.domain.prompt import assemble_prompt
 from ragchat_worker.domain.types import (
     AnswerStore,
+    ClaimLost,
     Embedder,
     GenerationParams,
     LLMBackend,
@@ -68,7 +69,8 @@ class EventSink(Protocol):
         ...
 
     def holding(self, message_id: str, claim: str) -> AbstractAsyncContextManager[None]:
-        """Keeps the claim while the run lasts; a run cut short (cancelled) gives it back."""
+        """Keeps the claim while the run lasts; a run cut short (cancelled) gives it back. Raises
+        ``ClaimLost`` (having cancelled the run) when another run took the claim meanwhile."""
         ...
 
     async def history(self, message_id: str) -> list[StreamEvent]:
@@ -80,6 +82,7 @@ class Outcome(enum.Enum):
     ANSWERED = "answered"
     FAILED = "failed"
     ALREADY_DONE = "already_done"
+    SUPERSEDED = "superseded"  # another run of the job took it over (ClaimLost): that one answers
 
 
 @dataclass
@@ -190,8 +193,11 @@ async def _answer(
         prior = await _wait_for_other_run(job.message_id, claim, deps)
     if prior.ended:
         return Outcome.ALREADY_DONE
-    async with deps.sink.holding(job.message_id, claim):
-        return await _claimed_answer(job, deps, searching, stop, prior)
+    try:
+        async with deps.sink.holding(job.message_id, claim):
+            return await _claimed_answer(job, deps, searching, stop, prior)
+    except ClaimLost:
+        return Outcome.SUPERSEDED
 
 
 async def _wait_for_other_run(message_id: str, claim: str, deps: AnswerDeps) -> Prior:

@@ -147,6 +147,11 @@ class StopSignal:
         self._wakers.append(wake)
 
 
+class ClaimLost(Exception):
+    """Another run of the job took its claim: this one stalled (or lost Redis) past the claim's
+    TTL, the broker handed the job out again, and that run answers now. This one stops."""
+
+
 @dataclass(frozen=True)
 class Prior:
     """What Redis holds about a message when its job starts: the last event of its stream log
