@@ -99,3 +99,13 @@ async def test_an_answer_whose_sentences_cite_nothing_is_judged_with_its_questio
     # Saying the knowledge base lacks the answer is not supported by any chunk.
     declined = "The answer you are looking for is not found in the knowledge base!"
     assert await cite_answer(declined, chunks, embedder, question) == declined
+
+
+async def test_the_chinese_decline_of_ragflows_prompt_cites_nothing(embedder: MiniLM) -> None:
+    chunks = [chunk(i, c) for i, c in enumerate(CHUNKS)]
+    question = "May I clean the Orbit lamp shade with solvents?"
+    # The sentences RAGFlow's Chinese prompts (simplified, traditional) and placeholder ask for.
+    bang = "\uff01"  # the full-width exclamation mark they end with
+    for sentence in ("知识库中未找到您要的答案", "知識庫中未找到您要的答案", "在知识库中未找到您要寻找的答案"):
+        declined = sentence + bang
+        assert await cite_answer(declined, chunks, embedder, question) == declined

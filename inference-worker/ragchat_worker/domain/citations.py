@@ -203,9 +203,12 @@ def _with_markers(sentence: str, indices: list[int]) -> str:
 
 
 # An answer saying the knowledge base lacks the answer (RAGFlow's default prompt, ours, the
-# empty_response) cites nothing, even when judged with its question.
+# empty_response; the sentence of RAGFlow's simplified and traditional Chinese prompts) cites
+# nothing, even when judged with its question.
 _DECLINE = re.compile(
-    r"not (?:be )?found in the knowledge base|knowledge base does not contain|no relevant content", re.IGNORECASE
+    r"not (?:be )?found in the knowledge base|knowledge base does not contain|no relevant content"
+    r"|知[识識][库庫]中未找到",
+    re.IGNORECASE,
 )
 
 
