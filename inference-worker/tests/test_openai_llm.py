@@ -192,6 +192,29 @@ async def test_an_error_chunk_and_a_malformed_chunk_are_llm_errors() -> None:
         server.close()
 
 
+async def test_a_chunk_only_json_reads_still_streams() -> None:
+    # A lone surrogate escape: pydantic-core's parser refuses it, json's reads it.
+    body = sse(
+        b'{"choices": [{"index": 0, "delta": {"content": "a\\ud83d"}, "finish_reason": null}]}',
+        b'{"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}',
+        b"[DONE]",
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        writer.write(STREAM_HEAD + body + b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server, url = await serving(handle)
+    llm = backend(url)
+    try:
+        assert await answer(llm, "q") == "a\ud83d"
+    finally:
+        await llm.close()
+        server.close()
+
+
 async def test_a_stream_cut_off_is_an_llm_error() -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_head(reader)  # a complete body, but neither a finish_reason nor [DONE]

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from opentelemetry.trace import SpanKind
+from pydantic_core import from_json
 
 from ragchat_common.telemetry import inject_headers, span, tracing_enabled
 from ragchat_worker.domain.types import GenerationParams, LLMError, LLMUsage, PromptMessage, TokenCounter
@@ -31,9 +32,21 @@ log = logging.getLogger(__name__)
 DRAIN_AFTER_DONE_S = 0.5
 
 _MALFORMED = "The language model sent a malformed stream."
-# One JSON value from the start of a string and where it ended (json.loads on bytes costs twice
-# as much per chunk: an encoding sniff, a decode and two whitespace matches around this call).
+# One JSON value from the start of a string and where it ended: json's parser, for what
+# pydantic-core's refuses (a lone surrogate escape) and for the error.
 _decode = json.JSONDecoder().raw_decode
+
+
+def _load_chunk(data: str) -> Any:
+    """One chunk's JSON. pydantic-core's parser first: 1.8 against 3.1 µs for json's on a typical
+    chunk, the hottest line of an answer from a fast model (bench/README.md)."""
+    try:
+        return from_json(data)
+    except ValueError:
+        value, end = _decode(data)  # ValueError when malformed
+        if end != len(data):
+            raise ValueError("trailing characters") from None
+        return value
 
 
 class OpenAICompatibleLLM:
@@ -193,11 +206,9 @@ def _data_lines(lines: bytes) -> list[str]:
 def _parse_chunk(data: str, usage: LLMUsage) -> tuple[str, str | None]:
     """The text of one streamed chunk and its finish_reason (None while the answer goes on)."""
     try:
-        chunk, end = _decode(data)
+        chunk = _load_chunk(data)
     except ValueError:
         raise LLMError(_MALFORMED) from None
-    if end != len(data):
-        raise LLMError(_MALFORMED)
     if not isinstance(chunk, dict):
         return "", None
     if "error" in chunk:
