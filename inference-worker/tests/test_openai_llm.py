@@ -192,11 +192,13 @@ async def test_an_error_chunk_and_a_malformed_chunk_are_llm_errors() -> None:
         server.close()
 
 
-async def test_a_chunk_only_json_reads_still_streams() -> None:
-    # A lone surrogate escape: pydantic-core's parser refuses it, json's reads it.
+async def test_a_character_split_between_chunks_streams_as_replacement_characters() -> None:
+    # A server holding text as UTF-16 sent half an emoji per chunk (lone surrogate escapes): such
+    # text can be neither stored nor sent on, so each half becomes U+FFFD and the answer goes on.
     body = sse(
         b'{"choices": [{"index": 0, "delta": {"content": "a\\ud83d"}, "finish_reason": null}]}',
-        b'{"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}',
+        b'{"choices": [{"index": 0, "delta": {"content": "\\ude00b"}, "finish_reason": null}]}',
+        b'{"choices": [{"index": 0, "delta": {"content": "\\ud83d\\ude00"}, "finish_reason": "stop"}]}',
         b"[DONE]",
     )
 
@@ -209,7 +211,9 @@ async def test_a_chunk_only_json_reads_still_streams() -> None:
     server, url = await serving(handle)
     llm = backend(url)
     try:
-        assert await answer(llm, "q") == "a\ud83d"
+        text = await answer(llm, "q")
+        assert text == "a\ufffd\ufffdb\U0001f600"
+        text.encode("utf-8")  # storable: no surrogate left
     finally:
         await llm.close()
         server.close()

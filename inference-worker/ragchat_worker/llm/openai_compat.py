@@ -46,7 +46,19 @@ def _load_chunk(data: str) -> Any:
         value, end = _decode(data)  # ValueError when malformed
         if end != len(data):
             raise ValueError("trailing characters") from None
-        return value
+        return _without_lone_surrogates(value)
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with each lone surrogate as U+FFFD: a server holding text as UTF-16 may split a
+    character between two chunks, and such text can be neither stored nor sent on."""
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, dict):
+        return {key: _without_lone_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    return value
 
 
 class OpenAICompatibleLLM:
