@@ -12,6 +12,15 @@ class WordCounter:
         return len(text.split())
 
 
+class CountingWords(WordCounter):
+    def __init__(self) -> None:
+        self.counted: list[str] = []
+
+    def count(self, text: str) -> int:
+        self.counted.append(text)
+        return super().count(text)
+
+
 def chunk(i: int) -> RetrievedChunk:
     return RetrievedChunk(f"c{i}", f"fact number {i}", "d", "doc.txt", "ds", 0.9, 0.9, 0.9)
 
@@ -81,14 +90,6 @@ def test_history_is_trimmed_oldest_first_to_the_budget() -> None:
 
 
 def test_turns_older_than_the_budget_are_never_counted() -> None:
-    class CountingWords(WordCounter):
-        def __init__(self) -> None:
-            self.counted: list[str] = []
-
-        def count(self, text: str) -> int:
-            self.counted.append(text)
-            return super().count(text)
-
     history = [ChatTurn(role=("user", "assistant")[i % 2], content=f"turn {i} " + "w " * 50) for i in range(100)]
     counter = CountingWords()
     prompt = _with_history(history, "q", counter, budget_tokens=400)
@@ -96,6 +97,19 @@ def test_turns_older_than_the_budget_are_never_counted() -> None:
     assert kept and kept[-1].content.startswith("turn 99 ")
     counted_turns = [text for text in counter.counted if text.startswith("turn ")]
     assert len(counted_turns) <= len(kept) + 2  # the kept ones and the first that did not fit
+
+
+def test_a_prompt_that_fits_by_its_bytes_is_not_tokenized_until_its_count_is_asked() -> None:
+    history = [ChatTurn(role=("user", "assistant")[i % 2], content=f"turn {i} with a few words") for i in range(6)]
+    uncounted = CountingWords()
+    prompt = _with_history(history, "and the question?", uncounted, budget_tokens=10_000)
+    assert uncounted.counted == []
+    # What counting keeps when everything fits (a budget below the bytes, above the words).
+    counted = _with_history(history, "and the question?", CountingWords(), budget_tokens=100)
+    assert counted.counted is not None
+    assert prompt.messages == counted.messages and prompt.dropped_history == counted.dropped_history == 0
+    assert prompt.prompt_tokens == counted.prompt_tokens == sum(len(m.content.split()) + 4 for m in prompt.messages)
+    assert uncounted.counted  # counted now, on demand
 
 
 def test_chunks_are_dropped_when_the_system_prompt_alone_is_too_long() -> None:
@@ -164,3 +178,16 @@ def test_a_question_longer_than_the_context_keeps_its_end_within_the_budget() ->
     assert asked.startswith(TRIMMED_MARK) and asked.endswith("so what is the answer?")
     assert sum(counter.count(m.content) + 4 for m in prompt.messages) <= 1000
     assert fit_text("short question", counter, 100) == "short question"
+
+
+def test_the_local_tokenizer_makes_no_more_tokens_than_the_byte_bound() -> None:
+    # What lets a prompt that fits by its bytes skip the tokenizer.
+    from ragchat_worker.domain.prompt import MESSAGE_OVERHEAD_TOKENS, _most_tokens
+    from ragchat_worker.domain.types import PromptMessage
+    from ragchat_worker.llm.tokens import GgufTokenCounter, default_gguf_path
+
+    counter = GgufTokenCounter(default_gguf_path())
+    texts = ["a", " ", "  \n\n\t ", "Hello world", "知识库中未找到您要的答案", "\U0001f600\U0001f680 ok", "x" * 999]
+    texts += ["".join(chr(c) for c in range(0x20, 0x2FF)), "\u0301\u200b\ufeff\ufffd"]
+    for text in texts:
+        assert counter.count(text) + MESSAGE_OVERHEAD_TOKENS <= _most_tokens(PromptMessage("user", text)), text

@@ -4,7 +4,7 @@ the history trimmed oldest-first to the model's context budget (counted with a r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ragchat_common.jobs import ChatTurn
 from ragchat_common.prompting import fill_placeholders
@@ -26,13 +26,22 @@ MESSAGE_OVERHEAD_TOKENS = 4
 TRIMMED_MARK = "… "
 
 
-@dataclass(frozen=True)
+@dataclass
 class AssembledPrompt:
     messages: list[PromptMessage]
     # The chunks in the knowledge block, in marker order (fewer than retrieved if the budget forced it).
     chunks: list[RetrievedChunk]
-    prompt_tokens: int
     dropped_history: int
+    counter: TokenCounter = field(repr=False)
+    counted: int | None = None  # the prompt's tokens, when assembling it had to count them
+
+    @property
+    def prompt_tokens(self) -> int:
+        """The prompt's tokens (with each message's overhead), counted on first use when assembly
+        did not need them: most model servers report them, so they are rarely counted then."""
+        if self.counted is None:
+            self.counted = sum(_cost(self.counter, m) for m in self.messages)
+        return self.counted
 
 
 def knowledge_block(chunks: Sequence[RetrievedChunk]) -> str:
@@ -52,6 +61,15 @@ def system_prompt(template: str, variables: Mapping[str, str], chunks: Sequence[
 
 def _cost(counter: TokenCounter, message: PromptMessage) -> int:
     return counter.count(message.content) + MESSAGE_OVERHEAD_TOKENS
+
+
+def _most_tokens(message: PromptMessage) -> int:
+    """A bound on ``_cost`` whatever the tokenizer: byte-level BPE (GGUF vocabularies, tiktoken)
+    makes at most one token per UTF-8 byte; SentencePiece's byte fallback one more, its leading
+    space."""
+    text = message.content
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    return size + 1 + MESSAGE_OVERHEAD_TOKENS
 
 
 def fit_text(text: str, counter: TokenCounter, max_tokens: int) -> str:
@@ -90,6 +108,13 @@ def assemble_prompt(
     its context holds.
     """
     kept_chunks = list(chunks)
+    turns = [PromptMessage(t.role, t.content) for t in history if t.content]
+    whole = [PromptMessage("system", system_prompt(template, variables, kept_chunks, quote)), *turns]
+    whole.append(PromptMessage("user", question))
+    if sum(_most_tokens(m) for m in whole) <= budget_tokens:
+        # Fits by its length alone: what counting would keep is everything, so nothing is counted.
+        return AssembledPrompt(messages=whole, chunks=kept_chunks, dropped_history=0, counter=counter)
+
     bare_system = PromptMessage("system", system_prompt(template, variables, [], quote))
     room = budget_tokens - _cost(counter, bare_system) - MESSAGE_OVERHEAD_TOKENS
     question_message = PromptMessage("user", fit_text(question, counter, room))
@@ -100,7 +125,6 @@ def assemble_prompt(
             break
         kept_chunks.pop()
 
-    turns = [PromptMessage(t.role, t.content) for t in history if t.content]
     # The newest turns that fit, counted newest first: the older turns of a long conversation
     # (a session keeps up to 100 messages) are never tokenized once the budget is spent.
     room = budget_tokens - fixed
@@ -121,10 +145,10 @@ def assemble_prompt(
         kept_turns.pop(0)
         kept_costs.pop(0)
         dropped += 1
-    total = fixed + sum(kept_costs)
     return AssembledPrompt(
         messages=[system, *kept_turns, question_message],
         chunks=kept_chunks,
-        prompt_tokens=total,
         dropped_history=dropped,
+        counter=counter,
+        counted=fixed + sum(kept_costs),
     )
