@@ -31,11 +31,15 @@ class GgufTokenCounter:
     """Counts tokens with a GGUF model's vocabulary (loaded alone: fast, no weights)."""
 
     def __init__(self, model_path: str, llama: Any | None = None, cache_size: int = 16_384) -> None:
-        if llama is None:
-            from llama_cpp import Llama
+        import llama_cpp
 
-            llama = Llama(model_path=model_path, vocab_only=True, verbose=False)
+        if llama is None:
+            llama = llama_cpp.Llama(model_path=model_path, vocab_only=True, verbose=False)
         self._llama = llama
+        self._tokenize = llama_cpp.llama_tokenize
+        self._token_array = llama_cpp.llama_token
+        self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
+        self._buffer = (llama_cpp.llama_token * 4096)()
         self._lock = threading.Lock()
         # A conversation's history comes back with every turn: each message is counted once.
         self.count = functools.lru_cache(maxsize=cache_size)(self._count)  # type: ignore[method-assign]
@@ -46,8 +50,19 @@ class GgufTokenCounter:
     def _count(self, text: str) -> int:
         if not text:
             return 0
+        data = text.encode("utf-8")
+        # One pass into a buffer with room for the most tokens a text can make (one per byte, and
+        # a leading one). Llama.tokenize sizes its buffer by the training context, which is 0 for
+        # a vocabulary alone, so it tokenized every text twice: 12.0 against 5.1 ms for 13 KB.
+        room = len(data) + 2
         with self._lock:
-            return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+            if room > len(self._buffer):
+                self._buffer = (self._token_array * room)()
+            count = int(self._tokenize(self._vocab, data, len(data), self._buffer, room, False, False))
+        if count < 0:  # (cannot happen by the bound above; the library's own way, to be sure)
+            with self._lock:
+                count = len(self._llama.tokenize(data, add_bos=False, special=False))
+        return count
 
 
 class TiktokenCounter:
