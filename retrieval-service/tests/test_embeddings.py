@@ -43,6 +43,30 @@ def test_minilm_batches_give_the_same_vectors_as_single_calls(minilm: OnnxMiniLM
         assert cosine(alone, vector) > 0.999
 
 
+def test_minilm_batches_windows_of_like_length_so_short_texts_are_not_padded_to_long_ones() -> None:
+    # What citing an answer sends: many sentences of a few tokens, and now and then a long one.
+    minilm = OnnxMiniLM()  # batches of 32
+    texts = [f"Short sentence {i} about the lamp." for i in range(40)]
+    texts.insert(7, "A long paragraph without any full stop " * 60)  # a few 256-token windows
+    texts.insert(30, "Another fairly long sentence " * 12)
+    runs: list[tuple[int, int]] = []
+    pool = minilm._pool
+
+    def recording(id_lists: list[list[int]]) -> object:
+        runs.append((len(id_lists), max(len(ids) for ids in id_lists)))
+        return pool(id_lists)
+
+    minilm._pool = recording  # type: ignore[method-assign]
+    vectors = minilm.embed_sync(texts)
+    padded = sum(count * width for count, width in runs)
+    real = sum(len(e.ids) + sum(len(x.ids) for x in e.overflowing) for e in minilm._tokenizer.encode_batch(texts))
+    assert padded <= 1.5 * real, runs  # in order of arrival: 32 short windows padded to 256 tokens
+    minilm._pool = pool  # type: ignore[method-assign]
+    for text, vector in zip(texts, vectors, strict=True):
+        (alone,) = minilm.embed_sync([text])
+        assert cosine(alone, vector) > 0.999
+
+
 class FakeEmbeddingServer(BaseHTTPRequestHandler):
     calls: list[dict[str, object]] = []
     status = 200
