@@ -12,6 +12,8 @@ from ragchat_common.logging import configure_logging
 from ragchat_common.runtime import run_service
 from ragchat_common.telemetry import setup_telemetry
 from ragchat_retrieval.domain.deps import Deps, EnqueueParse, Limits
+from ragchat_retrieval.domain.ports import Embedder
+from ragchat_retrieval.embedding_cache import CachedEmbedder
 from ragchat_retrieval.embeddings import get_embedder
 from ragchat_retrieval.grpc_server import SERVICE_NAME, RetrievalServicer
 from ragchat_retrieval.ingest.celery_app import PARSE_TASK, make_celery
@@ -50,7 +52,9 @@ async def build_deps(settings: RetrievalSettings) -> Deps:
     await store.ensure_indexes()
     vectors = open_vector_store(settings)
     await vectors.open()
-    embedder = await asyncio.to_thread(get_embedder, settings)
+    embedder: Embedder = await asyncio.to_thread(get_embedder, settings)
+    if settings.embedding_cache_texts > 0:
+        embedder = CachedEmbedder(embedder, settings.embedding_cache_texts)
     reranker = (
         HttpReranker(
             settings.rerank_base_url, settings.rerank_model_names, settings.rerank_api_key, settings.rerank_timeout_s

@@ -30,6 +30,9 @@ class RetrievalSettings(GrpcServiceSettings):
     embedding_timeout_s: float = 30.0
     # ONNX runtime threads per process (the machine is shared; keep it small).
     embedding_threads: int = 1
+    # Texts whose vectors the service keeps (~1.5 KB each at 384 dimensions): citing answers
+    # embeds the sentences of the chunks they drew on, which recur. 0 keeps none.
+    embedding_cache_texts: int = 20_000
 
     # Rerank models: an HTTP server with the /rerank API of TEI, vLLM, Jina and Cohere, and the
     # model names (comma-separated) a chat's rerank_model or a retrieval's rerank_id may choose.
