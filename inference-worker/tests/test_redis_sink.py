@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from redis.asyncio import Redis
@@ -43,67 +45,74 @@ async def test_each_batch_is_published_live_and_logged_with_expiry() -> None:
         await asyncio.sleep(0)
 
 
-async def test_a_job_is_claimed_by_one_run_renewed_by_it_and_released_only_by_it() -> None:
+@dataclass
+class Claims:
+    """A Redis client, a namespace of its own and the claim key of message "m" in it."""
+
+    redis: Redis
+    namespace: str
+    key: str
+
+    def sink(self, claim_ttl_s: float) -> RedisEventSink:
+        return RedisEventSink(self.redis, self.namespace, log_max_events=100, log_ttl_s=600, claim_ttl_s=claim_ttl_s)
+
+
+@pytest.fixture
+async def claims() -> AsyncIterator[Claims]:
     redis = Redis.from_url("redis://127.0.0.1:6379/0")
     namespace = "test-claim-" + secrets.token_hex(4)
-    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=600, claim_ttl_s=2.0)
     key = job_claim_key(namespace, "m")
     try:
-        assert (await sink.first_look("m", "first")).claimed
-        assert (await sink.first_look("m", "first")).claimed  # still this run's
-        assert not (await sink.first_look("m", "second")).claimed
-        assert not await sink.keep_claim("m", "second")
-        await redis.pexpire(key, 100)
-        assert await sink.keep_claim("m", "first")
-        assert 1500 < await redis.pttl(key) <= 2000  # renewed to the whole TTL
-        await sink.release_claim("m", "second")  # not the holder: nothing happens
-        assert await redis.get(key) == b"first"
-        await sink.release_claim("m", "first")
-        assert (await sink.first_look("m", "second")).claimed
-        await redis.delete(key)
-        assert await sink.keep_claim("m", "second")  # a lost key (a Redis restart) is taken again
+        yield Claims(redis, namespace, key)
     finally:
         await redis.delete(key)
         await redis.aclose()
 
 
-async def test_a_held_claim_is_renewed_and_a_run_cut_short_gives_it_back() -> None:
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
-    namespace = "test-claim-" + secrets.token_hex(4)
-    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=600, claim_ttl_s=0.3)
-    key = job_claim_key(namespace, "m")
+async def test_a_job_is_claimed_by_one_run_renewed_by_it_and_released_only_by_it(claims: Claims) -> None:
+    redis, key, sink = claims.redis, claims.key, claims.sink(claim_ttl_s=2.0)
+    assert (await sink.first_look("m", "first")).claimed
+    assert (await sink.first_look("m", "first")).claimed  # still this run's
+    assert not (await sink.first_look("m", "second")).claimed
+    assert not await sink.keep_claim("m", "second")
+    await redis.pexpire(key, 100)
+    assert await sink.keep_claim("m", "first")
+    assert 1500 < await redis.pttl(key) <= 2000  # renewed to the whole TTL
+    await sink.release_claim("m", "second")  # not the holder: nothing happens
+    assert await redis.get(key) == b"first"
+    await sink.release_claim("m", "first")
+    assert (await sink.first_look("m", "second")).claimed
+    await redis.delete(key)
+    assert await sink.keep_claim("m", "second")  # a lost key (a Redis restart) is taken again
+
+
+async def test_a_held_claim_is_renewed_and_a_run_cut_short_gives_it_back(claims: Claims) -> None:
+    redis, key, sink = claims.redis, claims.key, claims.sink(claim_ttl_s=0.3)
 
     async def run() -> None:
         async with sink.holding("m", "first"):
             await asyncio.sleep(30)
 
-    try:
-        assert (await sink.first_look("m", "first")).claimed
-        running = asyncio.create_task(run())
-        await asyncio.sleep(0.9)  # three TTLs: lapsed unless renewed
-        assert await redis.get(key) == b"first"
-        running.cancel()  # the worker stops with the job unfinished: it goes back to the queue
-        with pytest.raises(asyncio.CancelledError):
-            await running
-        assert await redis.get(key) is None  # the next worker need not wait for it to lapse
-        await sink.first_look("m", "second")
-        await asyncio.sleep(0.9)  # and nothing of the first run renews it any more
-        assert await redis.get(key) is None
-        # A run that ends leaves its claim to lapse (the stream's end tells a second run).
-        assert (await sink.first_look("m", "third")).claimed
-        async with sink.holding("m", "third"):
-            pass
-        assert await redis.get(key) == b"third"
-    finally:
-        await redis.delete(key)
-        await redis.aclose()
+    assert (await sink.first_look("m", "first")).claimed
+    running = asyncio.create_task(run())
+    await asyncio.sleep(0.9)  # three TTLs: lapsed unless renewed
+    assert await redis.get(key) == b"first"
+    running.cancel()  # the worker stops with the job unfinished: it goes back to the queue
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert await redis.get(key) is None  # the next worker need not wait for it to lapse
+    await sink.first_look("m", "second")
+    await asyncio.sleep(0.9)  # and nothing of the first run renews it any more
+    assert await redis.get(key) is None
+    # A run that ends leaves its claim to lapse (the stream's end tells a second run).
+    assert (await sink.first_look("m", "third")).claimed
+    async with sink.holding("m", "third"):
+        pass
+    assert await redis.get(key) == b"third"
 
 
-async def test_a_run_whose_claim_another_run_took_is_cancelled_and_raises_claim_lost() -> None:
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
-    namespace = "test-claim-" + secrets.token_hex(4)
-    sink = RedisEventSink(redis, namespace, log_max_events=100, log_ttl_s=600, claim_ttl_s=0.3)
-    key = job_claim_key(namespace, "m")
+async def test_a_run_whose_claim_another_run_took_is_cancelled_and_raises_claim_lost(claims: Claims) -> None:
+    redis, key, sink = claims.redis, claims.key, claims.sink(claim_ttl_s=0.3)
     cleaned_up = asyncio.Event()
 
     async def run() -> None:
@@ -113,16 +122,12 @@ async def test_a_run_whose_claim_another_run_took_is_cancelled_and_raises_claim_
             finally:
                 cleaned_up.set()
 
-    try:
-        assert (await sink.first_look("m", "first")).claimed
-        running = asyncio.create_task(run())
-        await asyncio.sleep(0.2)
-        # The first run stalled past the TTL; a second delivery took the job over.
-        await redis.set(key, "second", px=10_000)
-        with pytest.raises(ClaimLost):
-            await asyncio.wait_for(running, 2)  # within one renewal (every 0.1 s)
-        assert cleaned_up.is_set() and not running.cancelled()
-        assert await redis.get(key) == b"second"  # the loser does not give back what it lost
-    finally:
-        await redis.delete(key)
-        await redis.aclose()
+    assert (await sink.first_look("m", "first")).claimed
+    running = asyncio.create_task(run())
+    await asyncio.sleep(0.2)
+    # The first run stalled past the TTL; a second delivery took the job over.
+    await redis.set(key, "second", px=10_000)
+    with pytest.raises(ClaimLost):
+        await asyncio.wait_for(running, 2)  # within one renewal (every 0.1 s)
+    assert cleaned_up.is_set() and not running.cancelled()
+    assert await redis.get(key) == b"second"  # the loser does not give back what it lost
