@@ -157,6 +157,14 @@ def deps(llm: ScriptedLLM, retriever: Retriever, sink: MemorySink, store: Store)
     return AnswerDeps(retriever=retriever, llm=llm, sink=sink, store=store, flush_pieces=4, flush_delay_s=0.001)
 
 
+async def first_delta_out(sink: MemorySink) -> None:
+    """Waits (a few seconds at most) until the run has sent its first delta."""
+    for _ in range(1000):
+        if any(e.type == "delta" for e in sink.events):
+            return
+        await asyncio.sleep(0.002)
+
+
 async def test_answer_streams_normalised_deltas_stores_and_finishes() -> None:
     llm = ScriptedLLM(["It is", " in Paris", " [ID", ": 0", "]", "."])
     sink, store, retriever = MemorySink(), Store(), Retriever(CHUNKS)
@@ -281,10 +289,7 @@ async def test_a_run_whose_claim_another_run_took_stops_without_ending_the_strea
     llm = SlowLLM([f"w{i} " for i in range(200)])
     sink, store = MemorySink(), Store()
     running = asyncio.create_task(answer_job(job(), deps(llm, Retriever(CHUNKS), sink, store)))
-    for _ in range(1000):  # until the first delta is out
-        if any(e.type == "delta" for e in sink.events):
-            break
-        await asyncio.sleep(0.002)
+    await first_delta_out(sink)
     sink.take_over("m1", "the-second-run")
     assert await asyncio.wait_for(running, 5) is Outcome.SUPERSEDED
     assert llm.closed_early and llm.sent < 200
@@ -362,10 +367,7 @@ async def test_a_stop_closes_the_llm_request_and_stores_the_partial_answer() -> 
     answer_deps = deps(llm, Retriever(CHUNKS), sink, store)
     answer_deps.control = control
     running = asyncio.create_task(answer_job(job(), answer_deps))
-    for _ in range(1000):  # until the first delta is out
-        if any(e.type == "delta" for e in sink.events):
-            break
-        await asyncio.sleep(0.002)
+    await first_delta_out(sink)
     control.signals["m1"].request()
     assert await asyncio.wait_for(running, 5) is Outcome.ANSWERED
     assert llm.closed_early and llm.sent < 200
