@@ -129,6 +129,17 @@ def test_a_dataset_filter_matching_nothing_is_an_error(api: httpx.Client) -> Non
     assert "lacks permission" in error(api.get("/datasets", params={"name": unique("nope")}), 404, 105)
 
 
+def test_an_id_and_a_name_of_two_different_datasets_list_nothing(api: httpx.Client) -> None:
+    """As RAGFlow: each filter must name a dataset of the tenant; together they may match none."""
+    first, second = new_dataset(api), new_dataset(api)
+    assert ok(api.get("/datasets", params={"id": first["id"], "name": second["name"]})) == []
+    assert ok(api.get("/datasets", params={"id": first["id"], "name": first["name"]}))[0]["id"] == first["id"]
+    missing = unique("nope")
+    assert f"lacks permission for dataset '{missing}'" in error(
+        api.get("/datasets", params={"id": first["id"], "name": missing}), 404, 105
+    )
+
+
 # ---- documents ----------------------------------------------------------------------------
 
 

@@ -258,8 +258,9 @@ async def list_datasets(
     name: str = "",
     ids: Sequence[str] = (),
 ) -> tuple[list[Dataset], int]:
-    """A page of the tenant's datasets. An `id` or `name` filter that matches nothing is NotFound
-    (RAGFlow answers an error, not an empty list); `ids` lists exactly those the tenant owns."""
+    """A page of the tenant's datasets. An `id` or `name` that names no dataset of the tenant is
+    NotFound (RAGFlow answers an error, not an empty list); an `id` and a `name` that each name one,
+    but not the same one, list nothing. `ids` lists exactly those the tenant owns."""
     orderby = orderby or "create_time"
     if orderby not in ORDER_FIELDS:
         raise InvalidArgument(f"`orderby` must be one of: {', '.join(ORDER_FIELDS)}.")
@@ -270,8 +271,26 @@ async def list_datasets(
         tenant_id, skip=skip, limit=limit, orderby=orderby, desc=desc, id=id, name=name, ids=dedupe(ids)
     )
     if total == 0 and (id or name):
-        raise NotFound(f"User '{tenant_id}' lacks permission for dataset '{id or name}'")
+        if not (id and name):
+            raise NotFound(_lacks_dataset(tenant_id, id or name))
+        # Both given and no dataset has both: each must still name one of the tenant's.
+        if not await _any_dataset(deps, tenant_id, id=id):
+            raise NotFound(_lacks_dataset(tenant_id, id))
+        if not await _any_dataset(deps, tenant_id, name=name):
+            raise NotFound(_lacks_dataset(tenant_id, name))
+        return [], 0
     return await _with_counts(deps, tenant_id, rows), total
+
+
+def _lacks_dataset(tenant_id: str, filter_value: str) -> str:
+    return f"User '{tenant_id}' lacks permission for dataset '{filter_value}'"
+
+
+async def _any_dataset(deps: Deps, tenant_id: str, *, id: str = "", name: str = "") -> bool:
+    _, total = await deps.store.list_datasets(
+        tenant_id, skip=0, limit=1, orderby="create_time", desc=True, id=id, name=name, ids=[]
+    )
+    return total > 0
 
 
 RUN_STATES = ("UNSTART", "RUNNING", "CANCEL", "DONE", "FAIL")
