@@ -222,6 +222,20 @@ def test_chunks_keywords_deletes_and_filters(api: httpx.Client, dataset_with_doc
     error(api.request("DELETE", base, json={"chunk_ids": [missing]}), 404, 105)
 
 
+def test_adding_the_same_chunk_text_twice_keeps_one_chunk(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    """As RAGFlow: a chunk added by hand is named by its text and document, so a second add replaces it."""
+    dataset, (doc, other) = dataset_with_docs(("a.txt", b"a"), ("b.txt", b"b"))
+    base = f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks"
+    first = ok(api.post(base, json={"content": "said twice"}))["chunk"]
+    second = ok(api.post(base, json={"content": "said twice", "important_keywords": ["again"]}))["chunk"]
+    listed = ok(api.get(base))
+    assert second["id"] == first["id"] and [c["id"] for c in listed["chunks"]] == [first["id"]]
+    assert listed["chunks"][0]["important_keywords"] == ["again"] and listed["doc"]["chunk_count"] == 1
+    # the same text in another document is a chunk of its own
+    elsewhere = f"/datasets/{dataset['id']}/documents/{other['id']}/chunks"
+    assert ok(api.post(elsewhere, json={"content": "said twice"}))["chunk"]["id"] != first["id"]
+
+
 def test_lists_filtered_by_ids_return_exactly_those(api: httpx.Client, dataset_with_docs: Callable) -> None:
     dataset, docs = dataset_with_docs(("a.txt", b"a"), ("b.txt", b"b"), ("c.txt", b"c"))
     base = f"/datasets/{dataset['id']}/documents"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ragchat_common.bulk_delete import ids_to_delete
 from ragchat_common.errors import InvalidArgument, NotFound
-from ragchat_common.ids import new_id
 from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain import text
@@ -78,6 +79,12 @@ async def list_chunks(
     return doc, rows[skip : skip + limit], len(rows)
 
 
+def added_chunk_id(document_id: str, content: str) -> str:
+    """A chunk added by hand is named by its text and its document (as in RAGFlow), so adding the
+    same text to a document twice replaces the chunk instead of holding it twice."""
+    return hashlib.blake2b(f"{content}\x00{document_id}".encode(), digest_size=16).hexdigest()
+
+
 async def add_chunk(
     deps: Deps,
     tenant_id: str,
@@ -99,8 +106,10 @@ async def add_chunk(
         doc = await get_document(deps, tenant_id, dataset_id, document_id)
         indexed = _indexed_text(content, keywords, asked)
         dense = (await deps.embed([indexed]))[0]
-        position = await deps.vectors.count(Scope(tenant_id=tenant_id, document_ids=[document_id]))
-        chunk_id = new_id()
+        chunk_id = added_chunk_id(document_id, content)
+        of_document = Scope(tenant_id=tenant_id, document_ids=[document_id])
+        same = await deps.vectors.scroll(replace(of_document, chunk_ids=[chunk_id]), 1, ["position"])
+        position = int(same[0].payload.get("position", 0)) if same else await deps.vectors.count(of_document)
         payload = {
             "tenant_id": tenant_id,
             "dataset_id": dataset_id,
@@ -120,7 +129,8 @@ async def add_chunk(
             payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, chunk_id, image)
         sparse = text.document_sparse(content, doc["name"], [*keywords, *asked])
         await deps.vectors.upsert([ChunkPoint(chunk_id, dense, sparse, payload)])
-        await deps.store.update_document(tenant_id, document_id, {"update_time": now_ms()}, inc={"chunk_count": 1})
+        added = {} if same else {"chunk_count": 1}
+        await deps.store.update_document(tenant_id, document_id, {"update_time": now_ms()}, inc=added)
     return _chunk(Hit(id=chunk_id, score=0.0, payload=payload), doc["name"])
 
 
