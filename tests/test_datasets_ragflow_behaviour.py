@@ -74,6 +74,9 @@ def test_unset_optional_fields_read_back_as_null(api: httpx.Client) -> None:
         ({"chunk_method": None}, "chunk_method"),
         ({"permission": None}, "permission"),
         ({"parser_config": [1]}, "parser_config"),
+        ({"parser_config": {"delimiter": "a" * 65536}}, "size limit"),
+        ({"embedding_model": ""}, "embedding_model"),
+        ({"embedding_model": "  "}, "embedding_model"),
         ({"chunk_count": 3}, "chunk_count"),
         ({"colour": "red"}, "colour"),
     ],
@@ -95,6 +98,8 @@ def test_dataset_create_refuses_what_ragflow_refuses(api: httpx.Client, body: di
         ({"permission": ""}, "permission"),
         ({"name": None}, "name"),
         ({"parser_config": "big"}, "parser_config"),
+        ({"parser_config": {"delimiter": "a" * 65536}}, "size limit"),
+        ({"embedding_model": ""}, "embedding_model"),
         ({"avatar": "not-a-data-url"}, "avatar"),
         ({"description": "d" * 65536}, "description"),
         ({"name": "n" * 129}, "name"),
@@ -190,6 +195,8 @@ def test_document_update_refusals(api: httpx.Client, dataset_with_docs: Callable
     assert error(api.put(url, json={"progress": 0.5}), 400, 102) == "Can't change `progress`."
     assert "name" in error(api.put(url, json={"name": None}), 400, 102)
     assert error(api.put(url, json={"name": "b.txt"}), 400, 102) == "Duplicated document name in the same dataset."
+    assert "chunk_method" in error(api.put(url, json={"chunk_method": ""}), 400, 102)
+    assert "size limit" in error(api.put(url, json={"parser_config": {"delimiter": "a" * 65536}}), 400, 102)
     # read-only fields sent unchanged (a client echoing the object) are harmless
     same = ok(api.put(url, json={"name": "a2.txt", "chunk_count": 0, "progress": 0}))
     assert same["name"] == "a2.txt"

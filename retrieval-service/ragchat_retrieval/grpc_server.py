@@ -129,7 +129,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             name=request.name,
             description=_optional(request, "description"),
             avatar=_optional(request, "avatar"),
-            embedding_model=request.embedding_model,
+            embedding_model=_optional(request, "embedding_model"),
             chunk_method=_optional(request, "chunk_method"),
             permission=_optional(request, "permission"),
             parser_config=from_struct(request.parser_config) if request.HasField("parser_config") else None,

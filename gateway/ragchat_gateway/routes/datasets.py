@@ -162,7 +162,7 @@ async def create_dataset(principal: AuthDep, backends: BackendsDep, body: Create
                 name=body.name or "",
                 description=body.description,
                 avatar=body.avatar,
-                embedding_model=body.embedding_model or "",
+                embedding_model=body.embedding_model,  # null or absent: the deployment's model
                 # Sent as null or empty: the service says they cannot be (absent: the default).
                 chunk_method=(body.chunk_method or "") if "chunk_method" in body.given() else None,
                 permission=(body.permission or "") if "permission" in body.given() else None,

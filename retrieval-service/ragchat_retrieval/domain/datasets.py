@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -29,11 +30,14 @@ DEFAULT_PARSER_CONFIG: dict[str, Any] = {"chunk_token_num": 512, "delimiter": "\
 Dataset = dict[str, Any]
 
 
-def check_embedding_model(deps: Deps, model: str) -> str:
-    """'' → the deployment's model; the same name (optionally `@provider`) is accepted."""
+def check_embedding_model(deps: Deps, model: str | None) -> str:
+    """None → the deployment's model; the same name (optionally `@provider`) is accepted. An empty
+    name is refused, as RAGFlow does (it names no model)."""
     available = deps.embedder.model_name
-    if not model or model.split("@", 1)[0] == available:
+    if model is None or model.strip().split("@", 1)[0] == available:
         return available
+    if not model.strip():
+        raise InvalidArgument(f"`embedding_model` cannot be empty; available models: {available}.")
     raise InvalidArgument(f"Embedding model '{model}' is not available; available models: {available}.")
 
 
@@ -52,7 +56,14 @@ def check_chunk_method(method: str | None) -> str:
     return method
 
 
+# RAGFlow's limit: a parser_config is stored as one text column of this many characters (JSON).
+PARSER_CONFIG_MAX_CHARS = 65_535
+
+
 def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    size = len(json.dumps(config, separators=(",", ":"), ensure_ascii=False)) if config else 0
+    if size > PARSER_CONFIG_MAX_CHARS:
+        raise InvalidArgument(f"`parser_config` exceeds the size limit (max 65,535 characters); it has {size}.")
     merged = {**(base or DEFAULT_PARSER_CONFIG), **(config or {})}
     for feature in UNSUPPORTED_PARSER_FEATURES:
         setting = (config or {}).get(feature)
@@ -174,7 +185,7 @@ async def create_dataset(
     name: str,
     description: str | None = None,
     avatar: str | None = None,
-    embedding_model: str = "",
+    embedding_model: str | None = None,
     chunk_method: str | None = None,
     permission: str | None = None,
     parser_config: dict[str, Any] | None = None,
@@ -355,7 +366,7 @@ async def update_dataset(deps: Deps, tenant_id: str, dataset_id: str, fields: di
         elif key == "avatar":
             changes[key] = check_avatar(value)
         elif key == "embedding_model":
-            model = check_embedding_model(deps, value or "")
+            model = check_embedding_model(deps, value)
             if model != current["embedding_model"] and current["chunk_count"] > 0:
                 raise InvalidArgument("`embedding_model` cannot change while the dataset has chunks.")
             changes[key] = model

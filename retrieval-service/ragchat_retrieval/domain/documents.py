@@ -297,7 +297,7 @@ async def update_document(
         if not isinstance(fields["meta_fields"], dict):
             raise InvalidArgument("`meta_fields` must be an object.")
         changes["meta_fields"] = fields["meta_fields"]
-    if fields.get("chunk_method") not in (None, ""):
+    if fields.get("chunk_method") is not None:  # "" is refused, as RAGFlow does
         changes["chunk_method"] = check_chunk_method(str(fields["chunk_method"]))
     if fields.get("parser_config") is not None:
         if not isinstance(fields["parser_config"], dict):
