@@ -3,6 +3,7 @@ index deletion and the dataset list's `type=filter` / `include_parsing_status` (
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -115,6 +116,20 @@ def test_bulk_metadata_update(api: httpx.Client, other: httpx.Client, route: str
         105,
     )
     assert meta_of(api, dataset["id"], a) == {"tags": ["x", "z"]}
+
+
+def test_a_thousand_documents_take_a_metadata_update_at_once(api: httpx.Client) -> None:
+    """One bulk write per hundred documents: one write each outlasted the gateway's deadline."""
+    dataset = new_dataset(api)
+    ids = [d["id"] for d in upload(api, dataset["id"], *((f"k{i}.txt", b"k") for i in range(1000)))]
+    started = time.monotonic()
+    body = {"selector": {"document_ids": ids}, "updates": [{"key": "author", "value": "x"}]}
+    assert ok(api.patch(f"/datasets/{dataset['id']}/documents/metadatas", json=body)) == {
+        "updated": 1000,
+        "matched_docs": 1000,
+    }
+    print(f"metadata of 1000 documents updated in {time.monotonic() - started:.1f} s")
+    assert meta_of(api, dataset["id"], ids[0]) == meta_of(api, dataset["id"], ids[-1]) == {"author": "x"}
 
 
 def test_document_metadata_config(api: httpx.Client, other: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ragchat_chat.domain.types import Chat, ChatPage, ChatQuery, DatasetRef
-from ragchat_common.mongo import find_page
+from ragchat_common.mongo import by_id, find_page
 
 COLLECTION = "chats"
 
@@ -87,13 +87,13 @@ class ChatStore:
         return doc is not None
 
     async def get(self, tenant_id: str, chat_id: str) -> Chat | None:
-        doc = await self.collection.find_one({"_id": chat_id, "tenant_id": tenant_id})
+        doc = await self.collection.find_one(by_id(chat_id, tenant_id=tenant_id))
         return None if doc is None else _to_chat(doc)
 
     async def update(self, tenant_id: str, chat_id: str, fields: dict[str, Any]) -> Chat | None:
         try:
             doc = await self.collection.find_one_and_update(
-                {"_id": chat_id, "tenant_id": tenant_id},
+                by_id(chat_id, tenant_id=tenant_id),
                 {"$set": _to_doc_fields(fields)},
                 return_document=ReturnDocument.AFTER,
             )
@@ -120,7 +120,7 @@ class ChatStore:
         return ChatPage(chats=[_to_chat(d) for d in docs], total=total)
 
     async def existing_ids(self, tenant_id: str, ids: list[str]) -> set[str]:
-        cursor = self.collection.find({"tenant_id": tenant_id, "_id": {"$in": ids}}, {"_id": 1})
+        cursor = self.collection.find(by_id({"$in": ids}, tenant_id=tenant_id), {"_id": 1})
         return {doc["_id"] for doc in await cursor.to_list(length=None)}
 
     async def all_ids(self, tenant_id: str) -> set[str]:
@@ -128,4 +128,4 @@ class ChatStore:
         return {doc["_id"] for doc in await cursor.to_list(length=None)}
 
     async def delete_ids(self, tenant_id: str, ids: list[str]) -> None:
-        await self.collection.delete_many({"tenant_id": tenant_id, "_id": {"$in": ids}})
+        await self.collection.delete_many(by_id({"$in": ids}, tenant_id=tenant_id))

@@ -13,11 +13,11 @@ from typing import Any
 
 from bson import Binary, ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from ragchat_common.errors import InvalidArgument, Unavailable
-from ragchat_common.mongo import find_page
+from ragchat_common.mongo import by_id, find_page, id_first
 
 Doc = dict[str, Any]
 
@@ -132,7 +132,7 @@ class Store:
         return {row["name"] async for row in self.db[DATASETS].find(query, {"name": 1})}
 
     async def get_datasets(self, tenant_id: str, ids: Sequence[str]) -> list[Doc]:
-        cursor = self.db[DATASETS].find({"tenant_id": tenant_id, "_id": {"$in": list(ids)}})
+        cursor = self.db[DATASETS].find(by_id({"$in": list(ids)}, tenant_id=tenant_id))
         return await _collect(cursor)
 
     async def update_dataset(self, tenant_id: str, dataset_id: str, changes: Doc) -> Doc | None:
@@ -141,7 +141,7 @@ class Store:
             update["name_lower"] = update["name"].lower()
         try:
             row = await self.db[DATASETS].find_one_and_update(
-                {"tenant_id": tenant_id, "_id": dataset_id},
+                by_id(dataset_id, tenant_id=tenant_id),
                 {"$set": update},
                 return_document=ReturnDocument.AFTER,
             )
@@ -185,7 +185,7 @@ class Store:
             await self.delete_files(document_ids[start : start + BULK_WRITE_DOCS])
         await self.db[DOCUMENTS].delete_many({"tenant_id": tenant_id, "dataset_id": {"$in": ids}})
         await self.db[INGESTION_LOGS].delete_many({"tenant_id": tenant_id, "dataset_id": {"$in": ids}})
-        result = await self.db[DATASETS].delete_many({"tenant_id": tenant_id, "_id": {"$in": ids}})
+        result = await self.db[DATASETS].delete_many(by_id({"$in": ids}, tenant_id=tenant_id))
         return int(result.deleted_count)
 
     async def dataset_counts(self, tenant_id: str, dataset_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -230,20 +230,20 @@ class Store:
             await self.db[DOCUMENTS].insert_many(rows, ordered=True)
 
     async def get_document(self, tenant_id: str, document_id: str, dataset_id: str | None = None) -> Doc | None:
-        query: Doc = {"tenant_id": tenant_id, "_id": document_id}
+        query: Doc = by_id(document_id, tenant_id=tenant_id)
         if dataset_id is not None:
             query["dataset_id"] = dataset_id
         return _public(await self.db[DOCUMENTS].find_one(query))
 
     async def get_documents(self, tenant_id: str, ids: Sequence[str], dataset_id: str | None = None) -> list[Doc]:
-        query: Doc = {"tenant_id": tenant_id, "_id": {"$in": list(ids)}}
+        query: Doc = by_id({"$in": list(ids)}, tenant_id=tenant_id)
         if dataset_id is not None:
             query["dataset_id"] = dataset_id
         cursor = self.db[DOCUMENTS].find(query)
         return await _collect(cursor)
 
     async def document_names(self, tenant_id: str, ids: Sequence[str]) -> dict[str, str]:
-        cursor = self.db[DOCUMENTS].find({"tenant_id": tenant_id, "_id": {"$in": list(ids)}}, {"name": 1})
+        cursor = self.db[DOCUMENTS].find(by_id({"$in": list(ids)}, tenant_id=tenant_id), {"name": 1})
         return {row["_id"]: row["name"] async for row in cursor}
 
     async def document_names_starting(self, tenant_id: str, dataset_id: str, prefix: str) -> set[str]:
@@ -305,7 +305,7 @@ class Store:
         self, tenant_id: str, document_id: str, changes: Doc, *, expect: Doc | None = None, inc: Doc | None = None
     ) -> Doc | None:
         """Apply `changes` when the document matches `expect` too (e.g. its current run)."""
-        query: Doc = {"tenant_id": tenant_id, "_id": document_id, **(expect or {})}
+        query: Doc = by_id(document_id, tenant_id=tenant_id, **(expect or {}))
         update: Doc = {}
         if changes:
             update["$set"] = changes
@@ -315,7 +315,7 @@ class Store:
         return _public(row)
 
     async def delete_document(self, tenant_id: str, document_id: str) -> bool:
-        result = await self.db[DOCUMENTS].delete_one({"tenant_id": tenant_id, "_id": document_id})
+        result = await self.db[DOCUMENTS].delete_one(by_id(document_id, tenant_id=tenant_id))
         return bool(result.deleted_count)
 
     async def document_metadata(
@@ -325,8 +325,18 @@ class Store:
         query: Doc = {"tenant_id": tenant_id, "dataset_id": {"$in": list(dataset_ids)}}
         if document_ids:
             query["_id"] = {"$in": list(document_ids)}
-        cursor = self.db[DOCUMENTS].find(query, {"dataset_id": 1, "meta_fields": 1}).sort("_id", ASCENDING)
+        cursor = self.db[DOCUMENTS].find(id_first(query), {"dataset_id": 1, "meta_fields": 1}).sort("_id", ASCENDING)
         return await _collect(cursor)
+
+    async def set_meta_fields(self, tenant_id: str, meta_by_document: Mapping[str, Doc], now: int) -> None:
+        """Sets each document's meta_fields, in bulk writes of ``BULK_WRITE_DOCS`` (a missing document
+        is skipped)."""
+        updates = [
+            UpdateOne(by_id(doc_id, tenant_id=tenant_id), {"$set": {"meta_fields": meta, "update_time": now}})
+            for doc_id, meta in meta_by_document.items()
+        ]
+        for start in range(0, len(updates), BULK_WRITE_DOCS):
+            await self.db[DOCUMENTS].bulk_write(updates[start : start + BULK_WRITE_DOCS], ordered=False)
 
     # -- ingestion logs (one per parse run) ----------------------------------------------
     async def insert_ingestion_log(self, record: Doc) -> None:
@@ -335,10 +345,10 @@ class Store:
         await self.db[INGESTION_LOGS].insert_one(row)
 
     async def update_ingestion_log(self, tenant_id: str, log_id: str, changes: Doc) -> None:
-        await self.db[INGESTION_LOGS].update_one({"tenant_id": tenant_id, "_id": log_id}, {"$set": changes})
+        await self.db[INGESTION_LOGS].update_one(by_id(log_id, tenant_id=tenant_id), {"$set": changes})
 
     async def get_ingestion_log(self, tenant_id: str, dataset_id: str, log_id: str) -> Doc | None:
-        query = {"tenant_id": tenant_id, "dataset_id": dataset_id, "_id": log_id}
+        query = by_id(log_id, tenant_id=tenant_id, dataset_id=dataset_id)
         return _public(await self.db[INGESTION_LOGS].find_one(query))
 
     async def list_ingestion_logs(

@@ -13,7 +13,7 @@ from typing import Any
 from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING, ReturnDocument
 
-from ragchat_common.mongo import find_page
+from ragchat_common.mongo import by_id, find_page
 from ragchat_session.domain.types import Message, Session, SessionPage, SessionQuery
 
 COLLECTION = "sessions"
@@ -54,7 +54,7 @@ class SessionStore:
 
     @staticmethod
     def _scope(tenant_id: str, chat_id: str, session_id: str) -> dict[str, Any]:
-        return {"_id": session_id, "tenant_id": tenant_id, "chat_id": chat_id}
+        return by_id(session_id, tenant_id=tenant_id, chat_id=chat_id)
 
     async def insert(self, session: Session) -> None:
         await self.collection.insert_one(
@@ -104,11 +104,11 @@ class SessionStore:
         return SessionPage(sessions=[_to_session(d) for d in docs], total=total)
 
     async def existing_ids(self, tenant_id: str, chat_id: str, ids: list[str]) -> set[str]:
-        cursor = self.collection.find({"tenant_id": tenant_id, "chat_id": chat_id, "_id": {"$in": ids}}, {"_id": 1})
+        cursor = self.collection.find(by_id({"$in": ids}, tenant_id=tenant_id, chat_id=chat_id), {"_id": 1})
         return {doc["_id"] for doc in await cursor.to_list(length=None)}
 
     async def delete_ids(self, tenant_id: str, chat_id: str, ids: list[str]) -> None:
-        await self.collection.delete_many({"tenant_id": tenant_id, "chat_id": chat_id, "_id": {"$in": ids}})
+        await self.collection.delete_many(by_id({"$in": ids}, tenant_id=tenant_id, chat_id=chat_id))
 
     async def delete_chat_sessions(self, tenant_id: str, chat_ids: list[str]) -> int:
         result = await self.collection.delete_many({"tenant_id": tenant_id, "chat_id": {"$in": chat_ids}})
