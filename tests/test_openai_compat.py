@@ -117,6 +117,34 @@ def test_stream_raw_ends_with_done(env: CompletionEnv, key: str, chat: dict[str,
     assert body.count("data: [DONE]") == 1
 
 
+def test_ragflows_literal_extra_body(env: CompletionEnv, key: str, chat: dict[str, Any], fake: FakeLLM) -> None:
+    """RAGFlow's curl examples send {"extra_body": {"reference": true}} as it is; its checks on
+    that object apply, and what ragchat does not serve is refused, not ignored."""
+    url = f"{env.gateway_url}/api/v1/openai/{chat['id']}/chat/completions"
+    question = "oa-extra " + new_id()
+    fake.script(question, answer="Answered.")
+    asked = {"model": "m", "messages": [{"role": "user", "content": question}]}
+    headers = {"Authorization": f"Bearer {key}"}
+    answered = httpx.post(url, json={**asked, "extra_body": {"reference": True}}, headers=headers, timeout=60)
+    assert answered.json()["choices"][0]["message"]["reference"] == {"total": 0, "chunks": [], "doc_aggs": []}
+    plain = httpx.post(url, json={**asked, "extra_body": {"reference": False}}, headers=headers, timeout=60)
+    assert "reference" not in plain.json()["choices"][0]["message"]
+    for extra_body, needle in [
+        ("bad", "extra_body"),
+        ({"reference_metadata": "bad"}, "reference_metadata"),
+        ({"reference_metadata": {"fields": "author"}}, "fields"),
+        ({"metadata_condition": "invalid"}, "metadata_condition"),
+        (
+            {"metadata_condition": {"conditions": [{"name": "a", "comparison_operator": "is", "value": 1}]}},
+            "not supported",
+        ),
+        ({"reference_metadata": {"include": True}}, "not supported"),
+    ]:
+        refused = httpx.post(url, json={**asked, "extra_body": extra_body}, headers=headers, timeout=60)
+        assert refused.status_code == 400, (extra_body, refused.text)
+        assert needle in refused.json()["error"]["message"], refused.json()
+
+
 def test_errors_are_openai_error_bodies(env: CompletionEnv, key: str, chat: dict[str, Any]) -> None:
     with pytest.raises(openai.NotFoundError) as not_found:
         client_for(env, key, new_id()).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])

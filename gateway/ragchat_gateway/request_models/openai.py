@@ -45,11 +45,35 @@ class StreamOptions(RequestModel):
     include_usage: StrictBool | None = None
 
 
+class ReferenceMetadata(RequestModel):
+    include: StrictBool | None = None
+    fields: list[Text] | None = None
+
+
+class ExtraBody(RequestModel):
+    """RAGFlow's literal ``extra_body`` object in the request (its curl examples send one; the
+    ``openai`` SDK's own ``extra_body=`` merges its keys into the top level instead)."""
+
+    reference: StrictBool | None = None
+    reference_metadata: ReferenceMetadata | None = None
+    metadata_condition: dict[str, JsonValue] | None = None
+
+    @model_validator(mode="after")
+    def _served(self) -> ExtraBody:
+        # Asked for, these would change the answer: refused rather than silently left out.
+        if self.reference_metadata is not None and self.reference_metadata.include:
+            raise custom_error("`extra_body.reference_metadata.include` is not supported.")
+        if self.metadata_condition:
+            raise custom_error("`extra_body.metadata_condition` is not supported; use `doc_ids` on the native route.")
+        return self
+
+
 class OpenAIChatRequest(RequestModel):
     model: Text
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=MESSAGES_MAX)]
     stream: StrictBool | None = None
-    reference: StrictBool | None = None  # ragchat's extra_body flag: the reference in the answer
+    reference: StrictBool | None = None  # the openai SDK's extra_body={"reference": true}
+    extra_body: ExtraBody | None = None  # RAGFlow's literal {"extra_body": {"reference": true}}
     variables: dict[str, JsonValue] | None = None
     stream_options: StreamOptions | None = None
     temperature: Annotated[FiniteFloat, Field(ge=0, le=2)] | None = None
@@ -72,6 +96,9 @@ class OpenAIChatRequest(RequestModel):
         if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
             raise custom_error("The last message must be a non-empty user message.")
         return self
+
+    def wants_reference(self) -> bool:
+        return bool(self.reference or (self.extra_body and self.extra_body.reference))
 
     def turns(self) -> list[tuple[Literal["user", "assistant"], str]]:
         """The conversation; system and developer messages are dropped (the chat assistant's

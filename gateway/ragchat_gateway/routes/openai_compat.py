@@ -132,7 +132,7 @@ async def _openai_completion(
 ) -> Response:
     question, history = body.conversation()
     stream = bool(body.stream)
-    with_reference = bool(body.reference)
+    with_reference = body.wants_reference()
     usage_chunk = bool(body.stream_options and body.stream_options.include_usage)
     ports = backend_ports(backends)
     chat = await ports.chats.get_chat(principal.tenant_id, chat_id)
