@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -254,6 +255,26 @@ def test_lists_filtered_by_ids_return_exactly_those(api: httpx.Client, dataset_w
     other = new_dataset(api)
     listed = ok(api.get("/datasets", params={"ids": [dataset["id"], other["id"]]}))
     assert sorted(d["id"] for d in listed) == sorted([dataset["id"], other["id"]])
+
+
+def test_documents_filtered_by_run_suffix_and_type(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    """As RAGFlow: each filter keeps the documents with any of its values; unknown ones are 102."""
+    dataset, (parsed, waiting, page) = dataset_with_docs(
+        ("parsed.txt", b"Parsed text."), ("waiting.md", b"# Waiting"), ("page.pdf", b"%PDF-1.4 never parsed here")
+    )
+    parse_and_wait(api, dataset["id"], [parsed["id"]])
+    base = f"/datasets/{dataset['id']}/documents"
+
+    def listed(**params: Any) -> set[str]:
+        return {d["id"] for d in ok(api.get(base, params=params))["docs"]}
+
+    assert listed(run="DONE") == listed(run="3") == {parsed["id"]}
+    assert listed(run=["unstart", "FAIL"]) == {waiting["id"], page["id"]}
+    assert listed(suffix="md,pdf") == {waiting["id"], page["id"]} and listed(suffix="txt") == {parsed["id"]}
+    assert listed(types="pdf") == {page["id"]} and listed(types="doc", run="UNSTART") == {waiting["id"]}
+    message = error(api.get(base, params={"run": "SOMETIME"}), 400, 102)
+    assert message == "Invalid filter run status conditions: SOMETIME"
+    assert error(api.get(base, params={"types": "video"}), 400, 102) == "Invalid filter conditions: video type"
 
 
 # ---- retrieval, uploads, dates ------------------------------------------------------------

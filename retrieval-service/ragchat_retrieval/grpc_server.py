@@ -252,6 +252,9 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             create_time_from=request.create_time_from,
             create_time_to=request.create_time_to,
             ids=list(request.ids),
+            runs=list(request.run),
+            suffixes=list(request.suffix),
+            types=list(request.types),
         )
         return pb.ListDocumentsResponse(docs=[document_pb(d) for d in rows], total=total)
 

@@ -281,10 +281,16 @@ class Store:
         create_time_from: int = 0,
         create_time_to: int = 0,
         ids: Sequence[str] = (),
+        runs: Sequence[str] = (),
+        suffixes: Sequence[str] = (),
+        types: Sequence[str] = (),
     ) -> tuple[list[Doc], int]:
         query: Doc = {"tenant_id": tenant_id}
         if dataset_id:
             query["dataset_id"] = dataset_id
+        for field, wanted in (("run", runs), ("suffix", suffixes), ("type", types)):
+            if wanted:
+                query[field] = {"$in": list(wanted)}
         if ids:
             query["_id"] = {"$in": list(ids)}
         if id:

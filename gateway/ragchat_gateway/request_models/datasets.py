@@ -21,6 +21,7 @@ from ragchat_gateway.request_models.common import DeleteBody, ListQuery, Page, P
 from ragchat_gateway.request_models.fields import (
     IDS_MAX,
     Avatar,
+    FilterParam,
     FiniteFloat,
     Id,
     IdList,
@@ -92,6 +93,9 @@ class DocumentListQuery(ListQuery):
     create_time_from: Timestamp = 0
     create_time_to: Timestamp = 0
     ids: IdsParam | None = None
+    run: FilterParam | None = None
+    suffix: FilterParam | None = None
+    types: FilterParam | None = None
 
 
 class UpdateDocument(OpenRequestModel):

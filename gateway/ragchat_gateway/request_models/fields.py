@@ -66,6 +66,8 @@ def _split_commas(value: Any) -> Any:
 
 # Ids in a query string: repeated (``?ids=a&ids=b``) or comma-separated (``?ids=a,b``), as RAGFlow reads them.
 IdsParam = Annotated[list[Id], BeforeValidator(_split_commas), Field(max_length=IDS_MAX)]
+# A repeated or comma-separated query filter (?run=DONE&run=FAIL, ?suffix=pdf,txt).
+FilterParam = Annotated[list[Name], BeforeValidator(_split_commas), Field(max_length=IDS_MAX)]
 
 
 # ---- booleans ------------------------------------------------------------------------------

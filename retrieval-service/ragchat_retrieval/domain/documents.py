@@ -13,7 +13,7 @@ from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge
 from ragchat_common.ids import new_id
 from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
-from ragchat_retrieval.domain.datasets import check_chunk_method, check_parser_config, dataset_record
+from ragchat_retrieval.domain.datasets import RUN_STATES, check_chunk_method, check_parser_config, dataset_record
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, split_name
 from ragchat_retrieval.domain.ports import Scope
 from ragchat_retrieval.store import StoredBlob
@@ -196,6 +196,18 @@ async def get_document(deps: Deps, tenant_id: str, dataset_id: str, document_id:
     return doc
 
 
+# RAGFlow's file types (a run filter also takes a state's number, RAGFlow's TaskStatus).
+FILE_TYPES = frozenset({"pdf", "doc", "visual", "aural", "virtual", "folder", "other"})
+
+
+def _run_filter(runs: Sequence[str]) -> list[str]:
+    states = [RUN_STATES[int(r)] if r.isdigit() and int(r) < len(RUN_STATES) else r.upper() for r in runs]
+    invalid = [run for run, state in zip(runs, states, strict=True) if state not in RUN_STATES]
+    if invalid:
+        raise InvalidArgument(f"Invalid filter run status conditions: {', '.join(invalid)}")
+    return states
+
+
 async def list_documents(
     deps: Deps,
     tenant_id: str,
@@ -211,8 +223,12 @@ async def list_documents(
     create_time_from: int = 0,
     create_time_to: int = 0,
     ids: Sequence[str] = (),
+    runs: Sequence[str] = (),
+    suffixes: Sequence[str] = (),
+    types: Sequence[str] = (),
 ) -> tuple[list[Document], int]:
-    """A page of the dataset's documents. An `id` or `name` that matches no document of the dataset
+    """A page of the dataset's documents, of any of the parse states `runs`, extensions
+    `suffixes` and file `types` given. An `id` or `name` that matches no document of the dataset
     is NotFound ("You don't own the document X.", RAGFlow's words); `ids` lists exactly those.
     No `dataset_id`: the tenant's documents of `ids`, in any of its datasets."""
     if dataset_id:
@@ -232,6 +248,11 @@ async def list_documents(
     ):
         if value and not await exists():
             raise NotFound(f"You don't own the document {value}.")
+    run_states = _run_filter(runs)
+    unknown_types = sorted(set(types) - FILE_TYPES)
+    if unknown_types:
+        plural = "s" if len(unknown_types) > 1 else ""
+        raise InvalidArgument(f"Invalid filter conditions: {', '.join(unknown_types)} type{plural}")
     skip, limit = page_window(page, page_size, max_page_size=deps.limits.max_page_size)
     return await deps.store.list_documents(
         tenant_id,
@@ -246,6 +267,9 @@ async def list_documents(
         create_time_from=create_time_from,
         create_time_to=create_time_to,
         ids=dedupe(ids),
+        runs=run_states,
+        suffixes=[s.lower().lstrip(".") for s in suffixes],
+        types=list(types),
     )
 
 
