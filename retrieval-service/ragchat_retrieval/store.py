@@ -320,9 +320,23 @@ class Store:
         row = await self.db[DOCUMENTS].find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
         return _public(row)
 
-    async def delete_document(self, tenant_id: str, document_id: str) -> bool:
-        result = await self.db[DOCUMENTS].delete_one(by_id(document_id, tenant_id=tenant_id))
-        return bool(result.deleted_count)
+    async def existing_document_ids(self, tenant_id: str, dataset_id: str, ids: Sequence[str]) -> set[str]:
+        """Those of `ids` that are documents of the tenant's dataset (ids only, a query per 100)."""
+        found: set[str] = set()
+        for start in range(0, len(ids), BULK_WRITE_DOCS):
+            page = list(ids[start : start + BULK_WRITE_DOCS])
+            query = by_id({"$in": page}, tenant_id=tenant_id, dataset_id=dataset_id)
+            found.update([row["_id"] async for row in self.db[DOCUMENTS].find(query, {"_id": 1})])
+        return found
+
+    async def delete_documents_with_files(self, tenant_id: str, dataset_id: str, document_ids: Sequence[str]) -> int:
+        """The dataset's documents of `document_ids` and their files, in three bulk writes; how
+        many documents went. The records go first: a parse job that still finds its document
+        then always finds its file too."""
+        ids = list(document_ids)
+        result = await self.db[DOCUMENTS].delete_many(by_id({"$in": ids}, tenant_id=tenant_id, dataset_id=dataset_id))
+        await self.delete_files(ids)
+        return int(result.deleted_count)
 
     async def document_metadata(
         self, tenant_id: str, dataset_ids: Sequence[str], document_ids: Sequence[str] = ()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from ragchat_common.errors import InvalidArgument, NotFound
@@ -40,6 +41,16 @@ class DocumentLocks:
                 self._locks = {k: v for k, v in self._locks.items() if v.locked()}
             lock = self._locks[document_id] = asyncio.Lock()
         return lock
+
+    @asynccontextmanager
+    async def all_of(self, document_ids: Sequence[str]) -> AsyncIterator[None]:
+        """Holds the locks of many documents at once. They are taken in sorted order, so two
+        holders of overlapping sets never wait for each other in a cycle (every other holder
+        takes one lock at a time)."""
+        async with AsyncExitStack() as held:
+            for document_id in sorted(set(document_ids)):
+                await held.enter_async_context(self.of(document_id))
+            yield
 
 
 @dataclass

@@ -366,12 +366,21 @@ def _same_number(a: Any, b: Any) -> bool:
     return isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and float(a) == float(b)
 
 
+# Documents deleted per round of bulk writes; their locks are held together meanwhile.
+DELETE_SLICE = 100
+
+
 async def delete_documents(
     deps: Deps, tenant_id: str, dataset_id: str, ids: Sequence[str], delete_all: bool = False
 ) -> tuple[int, list[str]]:
     """Deletes documents with their files and vectors. Ids sent twice are reported in the errors;
     with some ids unknown the known ones are deleted and InvalidArgument names the unknown ones
-    (RAGFlow's "Documents not found: [...]"); with all unknown, NotFound."""
+    (RAGFlow's "Documents not found: [...]"); with all unknown, NotFound.
+
+    In slices of bulk writes (RAGFlow's clients delete 1,000 at once; one document at a time, a
+    vector delete and three writes each, took ~27 ms apiece). Each slice holds its documents'
+    locks: a parse run indexing one of them either finished before its vectors are deleted or
+    finds the document gone, never leaving vectors of a deleted document behind."""
     await dataset_record(deps, tenant_id, dataset_id)
     wanted = ids_to_delete(ids, delete_all, "document")
     repeated = duplicates("document", ids)
@@ -379,17 +388,19 @@ async def delete_documents(
         wanted = await deps.store.document_ids_of(tenant_id, dataset_id)
         if not wanted:
             return 0, []
-    found = {d["id"] for d in await deps.store.get_documents(tenant_id, wanted, dataset_id)}
+        found = set(wanted)
+    else:
+        found = await deps.store.existing_document_ids(tenant_id, dataset_id, wanted)
     unknown = [i for i in wanted if i not in found]
     if unknown and not found:
         delete_outcome("document", wanted, 0, [f"Document {i} not found in dataset {dataset_id}." for i in unknown])
+    doomed = [i for i in wanted if i in found]
     deleted = 0
-    for document_id in (i for i in wanted if i in found):
-        async with deps.locks.of(document_id):
-            await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id]))
-            await deps.store.delete_file(document_id)
-            if await deps.store.delete_document(tenant_id, document_id):
-                deleted += 1
+    for start in range(0, len(doomed), DELETE_SLICE):
+        batch = doomed[start : start + DELETE_SLICE]
+        async with deps.locks.all_of(batch):
+            await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=batch))
+            deleted += await deps.store.delete_documents_with_files(tenant_id, dataset_id, batch)
     if unknown:
         raise InvalidArgument(f"Documents not found: {unknown}")
     return deleted, repeated
