@@ -10,8 +10,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 from kombu import Connection
+from motor.motor_asyncio import AsyncIOMotorClient
 
 from ragchat.retrieval.v1 import retrieval_pb2 as pb
 from ragchat.retrieval.v1 import retrieval_pb2_grpc
@@ -104,3 +106,43 @@ async def test_queued_parse_waits_for_a_worker_and_sigterm_exits_cleanly(small_s
     cancelled = await document(stub, cancelled_dataset, cancelled_id)
     assert cancelled.run == "CANCEL" and cancelled.chunk_count == 0
     assert "cancelled" in cancelled.progress_msg.lower()
+
+
+async def test_a_job_whose_document_or_file_went_while_queued_is_dropped(small_stack: Stack) -> None:
+    (worker,) = small_stack.find("ingest-worker")
+    small_stack.kill(worker, signal.SIGTERM)
+    stub, gone_dataset, gone = await upload_and_parse(small_stack, "gone.txt", b"Deleted while queued.")
+    _, orphan_dataset, orphan = await upload_and_parse(small_stack, "orphan.txt", b"Its file went.")
+    _, asked_dataset, asked = await upload_and_parse(small_stack, "asked.txt", b"Fetched by hand.")
+    await stub.DeleteDocuments(pb.DeleteRequest(tenant_id=TENANT, dataset_id=gone_dataset, ids=[gone]))
+    # What a delete stopped half way left (its file gone, its record still there): the parse job
+    # found the document, then GridFS's NoFile came back as INTERNAL, retried as "unavailable".
+    mongo: AsyncIOMotorClient = AsyncIOMotorClient(small_stack.mongo_url)
+    db = mongo["ragchat"]
+    try:
+        await db["document_files.files"].delete_many({"_id": {"$in": [orphan, asked]}})
+        run_id = (await db["documents"].find_one({"_id": asked}))["run_id"]
+    finally:
+        mongo.close()
+
+    received = []
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        async for message in stub.FetchParseJob(pb.ParseJobRef(tenant_id=TENANT, document_id=asked, run_id=run_id)):
+            received.append(message)
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND and received == []  # before any message
+    with pytest.raises(grpc.aio.AioRpcError) as refused:  # and so is downloading it
+        async for message in stub.DownloadDocument(
+            pb.DocumentRef(tenant_id=TENANT, dataset_id=asked_dataset, id=asked)
+        ):
+            received.append(message)
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND and received == []
+
+    seen = len(small_stack.logs("ingest-worker"))
+    small_stack.restart(worker)
+    failed = await wait_run(stub, orphan_dataset, orphan, "FAIL")
+    assert "file is gone" in failed.progress_msg
+    deadline = time.monotonic() + 30
+    while (logs := small_stack.logs("ingest-worker")[seen:]).count("parse job dropped") < 3:
+        assert time.monotonic() < deadline, logs
+        await asyncio.sleep(0.2)
+    assert "retrying parse" not in logs

@@ -274,8 +274,9 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
         self, request: pb.DocumentRef, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.DownloadDocumentResponse]:
         doc = await documents.get_document(self.deps, request.tenant_id, request.dataset_id, request.id)
+        pieces = await self.deps.store.open_file(doc["id"], PIECE_BYTES)  # NOT_FOUND before any message
         yield pb.DownloadDocumentResponse(document=document_pb(doc))
-        async for piece in self.deps.store.read_file(doc["id"], PIECE_BYTES):
+        async for piece in pieces:
             yield pb.DownloadDocumentResponse(data=piece)
 
     # -- parsing -------------------------------------------------------------------------
@@ -451,6 +452,9 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
         self, request: pb.ParseJobRef, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.FetchParseJobResponse]:
         job = await ingest.fetch_job(self.deps, request.tenant_id, request.document_id, request.run_id)
+        pieces = await ingest.job_file(
+            self.deps, request.tenant_id, request.document_id, request.run_id, PIECE_BYTES
+        )  # NOT_FOUND before any message
         yield pb.FetchParseJobResponse(
             job=pb.ParseJob(
                 document=document_pb(job.document),
@@ -459,7 +463,7 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
                 parser_config=to_struct(job.parser_config),
             )
         )
-        async for piece in self.deps.store.read_file(job.document["id"], PIECE_BYTES):
+        async for piece in pieces:
             yield pb.FetchParseJobResponse(data=piece)
 
     async def ReportProgress(self, request: pb.ProgressReport, context: grpc.aio.ServicerContext) -> Any:

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import Binary, ObjectId
+from gridfs.errors import NoFile
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from ragchat_common.errors import InvalidArgument, Unavailable
+from ragchat_common.errors import InvalidArgument, NotFound, Unavailable
 from ragchat_common.mongo import by_id, find_page, id_first
 
 Doc = dict[str, Any]
@@ -51,6 +52,10 @@ class NameTaken(InvalidArgument):
     """A dataset name already used by the tenant (names are unique ignoring case)."""
 
 
+class FileMissing(NotFound):
+    """A document's (or image's) file is not in the file store: deleted meanwhile."""
+
+
 class StoreUnavailable(Unavailable):
     def __init__(self) -> None:
         super().__init__("The dataset store is unavailable; please retry.")
@@ -68,6 +73,14 @@ def _public(doc: Mapping[str, Any] | None) -> Doc | None:
     out["id"] = out.pop("_id")
     out.pop("name_lower", None)
     return out
+
+
+async def _pieces(stream: Any, piece_bytes: int) -> AsyncIterator[bytes]:
+    while True:
+        piece: bytes = await stream.read(piece_bytes)
+        if not piece:
+            break
+        yield piece
 
 
 @dataclass(frozen=True)
@@ -430,13 +443,14 @@ class Store:
         for start in range(0, len(entries), BULK_WRITE_DOCS):
             await self.db[f"{FILES_BUCKET}.files"].insert_many(entries[start : start + BULK_WRITE_DOCS], ordered=False)
 
-    async def read_file(self, file_id: str, piece_bytes: int = 1024 * 1024) -> AsyncIterator[bytes]:
-        stream = await self.files.open_download_stream(file_id)
-        while True:
-            piece: bytes = await stream.read(piece_bytes)
-            if not piece:
-                break
-            yield piece
+    async def open_file(self, file_id: str, piece_bytes: int = 1024 * 1024) -> AsyncIterator[bytes]:
+        """The file's content, piece by piece; FileMissing at once when there is no such file
+        (before a caller has sent anything about it)."""
+        try:
+            stream = await self.files.open_download_stream(file_id)
+        except NoFile:
+            raise FileMissing(f"File {file_id} not found.") from None
+        return _pieces(stream, piece_bytes)
 
     async def delete_file(self, file_id: str) -> None:
         try:

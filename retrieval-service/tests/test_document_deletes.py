@@ -10,13 +10,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import pytest
-from gridfs.errors import NoFile
 
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_retrieval.domain import chunks, datasets, documents, ingest
 from ragchat_retrieval.domain.deps import Deps
 from ragchat_retrieval.domain.ports import Scope, SparseVector
+from ragchat_retrieval.store import FileMissing
 
 TENANT = "tenant-deletes"
 
@@ -34,7 +34,7 @@ async def chunk_documents(deps: Deps, dataset_id: str, *document_ids: str) -> No
 
 
 async def file_of(deps: Deps, document_id: str) -> bytes:
-    return b"".join([piece async for piece in deps.store.read_file(document_id)])
+    return b"".join([piece async for piece in await deps.store.open_file(document_id)])
 
 
 # One document at a time (a vector delete and three writes each) 1,000 took ~27 ms apiece and
@@ -60,7 +60,7 @@ async def test_a_thousand_documents_go_in_a_few_bulk_writes(
     assert total == 1 and rows[0]["id"] == kept
     remaining = await deps.vectors.scroll(Scope(tenant_id=TENANT, dataset_ids=[dataset_id]), 10)
     assert [h.payload["document_id"] for h in remaining] == [kept]
-    with pytest.raises(NoFile):
+    with pytest.raises(FileMissing):
         await file_of(deps, doomed[999])
     assert await file_of(deps, kept) == b"document 1000"
 

@@ -15,6 +15,7 @@ from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.deps import Deps, delete_outcome, duplicates
 from ragchat_retrieval.domain.documents import Document, get_document, is_enabled
 from ragchat_retrieval.domain.ports import ChunkPoint, Hit, Scope
+from ragchat_retrieval.store import FileMissing
 
 Chunk = dict[str, Any]
 # Upper bound of chunks read to list one document (listing pages are cut from these).
@@ -204,7 +205,10 @@ async def get_image(deps: Deps, tenant_id: str, image_id: str) -> bytes:
     hits = await deps.vectors.scroll(Scope(tenant_id=tenant_id, dataset_ids=[dataset_id], chunk_ids=[chunk_id]), 1)
     if not hits or hits[0].payload.get("image_id") != image_id:
         raise NotFound("Image not found.")
-    return b"".join([piece async for piece in deps.store.read_file(image_id)])
+    try:
+        return b"".join([piece async for piece in await deps.store.open_file(image_id)])
+    except FileMissing:
+        raise NotFound("Image not found.") from None
 
 
 async def delete_chunks(

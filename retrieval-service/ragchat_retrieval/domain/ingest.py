@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from ragchat_retrieval.domain.datasets import get_dataset
 from ragchat_retrieval.domain.deps import Deps, dedupe
 from ragchat_retrieval.domain.documents import Document, is_enabled
 from ragchat_retrieval.domain.ports import ChunkPoint, Scope, SparseVector
+from ragchat_retrieval.store import FileMissing
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,20 @@ async def fetch_job(deps: Deps, tenant_id: str, document_id: str, run_id: str) -
         tenant_id, document_id, {"progress_msg": "Parsing started."}, expect={"run_id": run_id}
     )
     return ParseJob(document=doc, dataset=dataset, parser_config=config)
+
+
+MISSING_FILE = "The document's file is gone (deleted meanwhile); it cannot be parsed."
+
+
+async def job_file(deps: Deps, tenant_id: str, document_id: str, run_id: str, piece_bytes: int) -> AsyncIterator[bytes]:
+    """The file a parse job reads. When it is gone (its document was deleted meanwhile, or a
+    delete stopped half way) the run, if still current, ends FAIL saying so, and the job is
+    NotFound: the ingest worker drops it instead of retrying a job that can never run."""
+    try:
+        return await deps.store.open_file(document_id, piece_bytes)
+    except FileMissing:
+        await report_progress(deps, tenant_id, document_id, run_id, progress=0.0, message=MISSING_FILE, failed=True)
+        raise NotFound(f"The file of document {document_id} is gone.") from None
 
 
 async def report_progress(

@@ -153,7 +153,9 @@ def parse_document(settings: RetrievalSettings, tenant_id: str, document_id: str
         job, data = client.fetch(tenant_id, document_id, run_id)
     except grpc.RpcError as exc:
         if exc.code() == grpc.StatusCode.NOT_FOUND:
-            return "stale"  # cancelled, re-parsed or deleted meanwhile
+            # Cancelled, re-parsed, or its document (or file) deleted meanwhile: nothing to retry.
+            log.info("parse job dropped: %s", exc.details(), extra={"document_id": document_id, "run_id": run_id})
+            return "stale"
         raise
     name = job.document.name
     config = from_struct(job.parser_config)
