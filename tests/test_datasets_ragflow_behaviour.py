@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from dataset_http import client, error, new_dataset, ok, parse_and_wait, unique, upload
+from dataset_http import client, error, new_dataset, ok, parse_and_wait, unique, upload, wait_done
 
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack
@@ -186,6 +186,20 @@ def test_document_delete_reports_unknown_and_duplicate_ids(api: httpx.Client, da
     assert message == f"Documents not found: ['{unknown}']"
     assert [d["id"] for d in ok(api.get(base))["docs"]] == [docs[2]["id"]]  # the known one went
     error(api.request("DELETE", base, json={"ids": [unknown]}), 404, 105)  # all unknown: not found
+
+
+# RAGFlow (0.22.1 and 0.27.0) parses the documents it finds and names the others in a 102, as a
+# delete does; ragchat refused the whole request (404) and parsed nothing.
+def test_parsing_with_unknown_ids_parses_the_known_ones(api: httpx.Client, dataset_with_docs: Callable) -> None:
+    dataset, (a, b) = dataset_with_docs(("a.txt", b"Owls hunt mice."), ("b.txt", b"Bats eat moths."))
+    url = f"/datasets/{dataset['id']}/chunks"
+    message = error(api.post(url, json={"document_ids": [a["id"], "invalid_id", b["id"]]}), 400, 102)
+    assert message == "Documents not found: ['invalid_id']"
+    assert [d["run"] for d in wait_done(api, dataset["id"], [a["id"], b["id"]])] == ["DONE", "DONE"]
+    stopped = error(api.request("DELETE", url, json={"document_ids": [a["id"], "invalid_id"]}), 400, 102)
+    assert stopped == "Documents not found: ['invalid_id']"
+    error(api.post(url, json={"document_ids": ["invalid_id"]}), 404, 105)  # all unknown: not found
+    error(api.request("DELETE", url, json={"document_ids": ["invalid_id"]}), 404, 105)
 
 
 def test_document_update_refusals(api: httpx.Client, dataset_with_docs: Callable) -> None:

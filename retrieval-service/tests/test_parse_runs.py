@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
-from ragchat_common.errors import NotFound
+from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
 from ragchat_retrieval.domain import datasets, documents, ingest
 from ragchat_retrieval.domain.deps import Deps
@@ -17,6 +20,10 @@ async def dataset_of(deps: Deps, count: int) -> tuple[str, list[str]]:
     files = [documents.IncomingFile(f"p{i}.txt", f"text {i}".encode()) for i in range(count)]
     docs = await documents.upload_documents(deps, TENANT, dataset["id"], files)
     return dataset["id"], [d["id"] for d in docs]
+
+
+def exact(message: str) -> str:
+    return "^" + re.escape(message) + "$"
 
 
 async def document(deps: Deps, document_id: str) -> dict:
@@ -50,3 +57,36 @@ async def test_a_job_without_its_file_is_not_found_and_its_run_fails(deps: Deps)
     pieces = await ingest.job_file(deps, TENANT, fine, runs[fine], 1024)
     assert b"".join([p async for p in pieces]) == b"text 2"
     assert (await document(deps, fine))["run"] == "RUNNING"
+
+
+# RAGFlow (0.22.1 and 0.27.0) parses the documents it finds and answers 102 "Documents not
+# found: [...]" naming the others; ragchat refused the whole request (404) and parsed nothing.
+async def test_parsing_some_unknown_ids_parses_the_others_and_names_them(deps: Deps, queue: Any) -> None:
+    dataset_id, (first, second) = await dataset_of(deps, 2)
+    with pytest.raises(InvalidArgument, match=exact("Documents not found: ['invalid_id']")):
+        await ingest.start_parsing(deps, TENANT, dataset_id, [first, "invalid_id", second, first])
+    assert [task[1] for task in queue.tasks] == [first, second]
+    assert [(await document(deps, i))["run"] for i in (first, second)] == ["RUNNING", "RUNNING"]
+
+    with pytest.raises(NotFound, match=exact(f"Document invalid_id not found in dataset {dataset_id}.")):
+        await ingest.start_parsing(deps, TENANT, dataset_id, ["invalid_id"])  # all unknown: nothing to do
+    with pytest.raises(NotFound, match=exact("Document invalid_id not found.")):
+        await ingest.start_parsing(deps, TENANT, "", [first, "invalid_id"])  # v0.27's ingest: every id first
+    assert len(queue.tasks) == 2
+
+
+async def test_stopping_some_unknown_ids_stops_the_others_and_names_them(deps: Deps) -> None:
+    dataset_id, (running, idle) = await dataset_of(deps, 2)
+    await ingest.start_parsing(deps, TENANT, dataset_id, [running])
+    with pytest.raises(InvalidArgument, match=exact("Documents not found: ['invalid_id']")):
+        await ingest.stop_parsing(deps, TENANT, dataset_id, ["invalid_id", running, idle])
+    assert (await document(deps, running))["run"] == "CANCEL"
+    assert (await document(deps, idle))["run"] == "UNSTART"
+    with pytest.raises(NotFound, match=exact(f"Document invalid_id not found in dataset {dataset_id}.")):
+        await ingest.stop_parsing(deps, TENANT, dataset_id, ["invalid_id"])
+    with pytest.raises(InvalidArgument, match=exact(f"Document {idle} is not being parsed.")):
+        await ingest.stop_parsing(deps, TENANT, dataset_id, [idle])
+    await ingest.start_parsing(deps, TENANT, dataset_id, [idle])
+    with pytest.raises(NotFound, match=exact("Document invalid_id not found.")):
+        await ingest.stop_parsing(deps, TENANT, "", [idle, "invalid_id"])  # v0.27's ingest: every id first
+    assert (await document(deps, idle))["run"] == "RUNNING"

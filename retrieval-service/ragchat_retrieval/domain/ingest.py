@@ -84,16 +84,33 @@ def _not_found(document_id: str, dataset_id: str) -> str:
     )
 
 
+def _unknown(found: dict[str, Document], wanted: Sequence[str], dataset_id: str) -> list[str]:
+    """The ids asked for that are none of the tenant's documents (of the dataset). With all of
+    them unknown, or any without a dataset (v0.27's /documents/ingest checks every id first),
+    NotFound before anything is done; else the caller does the known ones, then answers with
+    `_refuse_unknown`, as RAGFlow parses the documents it finds and names the others."""
+    unknown = [i for i in wanted if i not in found]
+    if unknown and (not found or not dataset_id):
+        raise NotFound(_not_found(unknown[0], dataset_id))
+    return unknown
+
+
+def _refuse_unknown(unknown: Sequence[str]) -> None:
+    """RAGFlow's answer (102) once the known documents are done, the same as a delete's."""
+    if unknown:
+        raise InvalidArgument(f"Documents not found: {list(unknown)}")
+
+
 async def start_parsing(
     deps: Deps, tenant_id: str, dataset_id: str, document_ids: Sequence[str]
 ) -> tuple[int, list[str]]:
+    """Queues a new parse run of each document. Some ids unknown: the others are parsed and
+    InvalidArgument names the unknown ones; all unknown (or any, without a dataset): NotFound."""
     found, wanted = await _documents_to_parse(deps, tenant_id, dataset_id, document_ids)
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise NotFound(_not_found(missing[0], dataset_id))
+    unknown = _unknown(found, wanted, dataset_id)
     started = 0
     errors: list[str] = []
-    for document_id in wanted:
+    for document_id in (i for i in wanted if i in found):
         run_id = new_id()
         previous = found[document_id]
         async with deps.locks.of(document_id):
@@ -126,20 +143,22 @@ async def start_parsing(
             await logs.close_log(deps, tenant_id, run_id, logs.FAILED, failed)
             errors.append(f"Document {document_id}: {exc.message}")
             raise
+    _refuse_unknown(unknown)
     return started, errors
 
 
 async def stop_parsing(
     deps: Deps, tenant_id: str, dataset_id: str, document_ids: Sequence[str]
 ) -> tuple[int, list[str]]:
+    """Cancels the documents' current runs; unknown ids are answered as `start_parsing` answers
+    them, after the known documents are stopped. A document not being parsed is an error of the
+    reply, or InvalidArgument when none was stopped."""
     found, wanted = await _documents_to_parse(deps, tenant_id, dataset_id, document_ids)
+    unknown = _unknown(found, wanted, dataset_id)
     errors: list[str] = []
     stopped = 0
-    for document_id in wanted:
-        doc = found.get(document_id)
-        if doc is None:
-            errors.append(_not_found(document_id, dataset_id))
-            continue
+    for document_id in (i for i in wanted if i in found):
+        doc = found[document_id]
         if doc.get("run") != RUNNING:
             errors.append(f"Document {document_id} is not being parsed.")
             continue
@@ -155,6 +174,7 @@ async def stop_parsing(
         if updated is not None:
             await logs.close_log(deps, tenant_id, doc["run_id"], logs.CANCELLED, updated)
             stopped += 1
+    _refuse_unknown(unknown)
     if stopped == 0 and errors:
         raise InvalidArgument(errors[0])
     return stopped, errors
