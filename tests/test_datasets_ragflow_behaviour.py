@@ -200,6 +200,10 @@ def test_parsing_with_unknown_ids_parses_the_known_ones(api: httpx.Client, datas
     assert stopped == "Documents not found: ['invalid_id']"
     error(api.post(url, json={"document_ids": ["invalid_id"]}), 404, 105)  # all unknown: not found
     error(api.request("DELETE", url, json={"document_ids": ["invalid_id"]}), 404, 105)
+    # an id sent twice is parsed once, and said (RAGFlow's test_duplicate_parse)
+    twice = ok(api.post(url, json={"document_ids": [a["id"], b["id"], a["id"]]}))
+    assert twice == {"success_count": 2, "errors": [f"Duplicate document ids: {a['id']}"]}
+    wait_done(api, dataset["id"], [a["id"], b["id"]])
 
 
 def test_document_update_refusals(api: httpx.Client, dataset_with_docs: Callable) -> None:

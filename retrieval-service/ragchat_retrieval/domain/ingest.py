@@ -19,7 +19,7 @@ from ragchat_common.ids import new_id
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain import ingestion_logs as logs
 from ragchat_retrieval.domain.datasets import get_dataset
-from ragchat_retrieval.domain.deps import Deps, dedupe
+from ragchat_retrieval.domain.deps import Deps, dedupe, duplicates
 from ragchat_retrieval.domain.documents import Document, is_enabled
 from ragchat_retrieval.domain.ports import ChunkPoint, Scope, SparseVector
 from ragchat_retrieval.store import FileMissing
@@ -109,7 +109,7 @@ async def start_parsing(
     found, wanted = await _documents_to_parse(deps, tenant_id, dataset_id, document_ids)
     unknown = _unknown(found, wanted, dataset_id)
     started = 0
-    errors: list[str] = []
+    errors = duplicates("document", document_ids)  # each parsed once, and said, as RAGFlow does
     for document_id in (i for i in wanted if i in found):
         run_id = new_id()
         previous = found[document_id]
