@@ -104,10 +104,20 @@ def test_one_chunk_patch_and_switch(api: httpx.Client, other: httpx.Client) -> N
 def test_auto_metadata_config(api: httpx.Client) -> None:
     fields = [{"name": "author", "type": "string", "description": "who wrote it"}]
     dataset = ok(api.post("/datasets", json={"name": unique(), "auto_metadata_config": {"fields": fields}}))
-    assert ok(api.get(f"/datasets/{dataset['id']}/metadata/config")) == {"enabled": True, "fields": fields}
-    updated = ok(api.put(f"/datasets/{dataset['id']}/metadata/config", json={"enabled": False, "fields": []}))
-    assert updated == {"enabled": False, "fields": []}
-    assert ok(api.get(f"/datasets/{dataset['id']}/metadata/config")) == updated
+    url = f"/datasets/{dataset['id']}/metadata/config"
+    # v0.27 keeps both in the parser_config; its /metadata/config route reads and writes them as
+    # {"metadata": [...], "built_in_metadata": [...]}
+    assert ok(api.get(url)) == {"metadata": fields, "built_in_metadata": []}
+    wanted = {
+        "metadata": [{"key": "author", "type": "string", "description": "who", "enum": None}],
+        "built_in_metadata": [{"key": "year", "type": "number", "description": None, "enum": ["2024", "2025"]}],
+    }
+    assert ok(api.put(url, json=wanted)) == wanted
+    assert ok(api.get(url)) == wanted
+    assert ok(api.get(f"/datasets/{dataset['id']}"))["parser_config"]["chunk_token_num"] == 512  # merged in
+    assert "type" in error(api.put(url, json={"metadata": [{"key": "a", "type": "colour"}]}), 400, 102)
+    assert "key" in error(api.put(url, json={"metadata": [{"type": "string"}]}), 400, 102)
+    assert ok(api.get(url)) == wanted
 
 
 def test_graph_raptor_and_tags_as_for_a_dataset_without_them(api: httpx.Client, other: httpx.Client) -> None:

@@ -11,7 +11,7 @@ import binascii
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, model_validator
+from pydantic import AfterValidator, Field, StrictBool, StringConstraints, model_validator
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX
@@ -179,8 +179,22 @@ class DeleteChunks(RequestModel):
     delete_all: LenientBool = False
 
 
-class AutoMetadataConfig(OpenRequestModel):
-    """``PUT /datasets/{id}/metadata/config`` (v0.27): stored as sent, checked by retrieval-service."""
+class AutoMetadataField(RequestModel):
+    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    type: Literal["string", "list", "time", "number"]
+    description: Text | None = None
+    enum: TextList | None = None
+
+
+class AutoMetadataConfig(RequestModel):
+    """``PUT /datasets/{id}/metadata/config`` (v0.27): the metadata fields to extract, kept in the
+    dataset's parser_config as RAGFlow keeps them."""
+
+    metadata: Annotated[list[AutoMetadataField], Field(max_length=IDS_MAX)] = []
+    built_in_metadata: Annotated[list[AutoMetadataField], Field(max_length=IDS_MAX)] = []
+
+    def as_parser_config(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", include={"metadata", "built_in_metadata"})
 
 
 class SwitchChunks(RequestModel):

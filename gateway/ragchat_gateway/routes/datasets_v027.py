@@ -84,7 +84,9 @@ async def update_auto_metadata(
     reply = await rpc(
         backends.retrieval.UpdateDataset(
             pb.UpdateDatasetRequest(
-                tenant_id=principal.tenant_id, id=dataset_id, fields=to_struct({"auto_metadata_config": body.extras()})
+                tenant_id=principal.tenant_id,
+                id=dataset_id,
+                fields=to_struct({"parser_config": body.as_parser_config()}),
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),
@@ -94,8 +96,12 @@ async def update_auto_metadata(
 
 
 def _auto_metadata(dataset: dict[str, Any]) -> dict[str, Any]:
+    """v0.27's view: the fields its /metadata/config route keeps in the parser_config."""
     config = dataset.get("parser_config") or {}
-    return {"enabled": bool(config.get("enable_metadata", False)), "fields": list(config.get("metadata") or [])}
+    return {
+        "metadata": list(config.get("metadata") or []),
+        "built_in_metadata": list(config.get("built_in_metadata") or []),
+    }
 
 
 @router.post("/datasets/search")
