@@ -116,6 +116,24 @@ async def test_sparse_search_scores_bm25_with_idf_and_returns_dense(store: Vecto
     assert other_tenant == []
 
 
+async def test_terms_present_names_the_terms_each_given_chunk_has(store: VectorStore) -> None:
+    both = point("t", "d", "doc1", "the zephyr lamp", axis(0))
+    lamp = point("t", "d", "doc1", "a lamp manual", axis(1))
+    neither = point("t", "d", "doc1", "bananas are yellow", axis(2))
+    not_asked = point("t", "d", "doc1", "zephyr lamp again", axis(3))
+    titled = ChunkPoint(new_id(), axis(4), text.document_sparse("charges fast", title="Zephyr.pdf"), both.payload)
+    other_tenant = point("u", "d", "doc9", "zephyr lamp", axis(0))
+    await store.upsert([both, lamp, neither, not_asked, titled, other_tenant])
+    zephyr, lamp_term = (text.term_index(text.stem(w)) for w in ("zephyr", "lamp"))
+    asked = [both.id, lamp.id, neither.id, titled.id, other_tenant.id]
+    found = await store.terms_present(Scope("t", ["d"], chunk_ids=asked), [zephyr, lamp_term, zephyr], len(asked))
+    assert found == {both.id: {zephyr, lamp_term}, lamp.id: {lamp_term}, titled.id: {zephyr}}
+    assert await store.terms_present(Scope("t", ["d"], chunk_ids=asked), [], 10) == {}
+    assert await store.terms_present(Scope("t", ["other"], chunk_ids=asked), [zephyr], 10) == {}
+    capped = await store.terms_present(Scope("t", ["d"], chunk_ids=asked), [lamp_term], 1)
+    assert len(capped) == 1 and set(capped) <= {both.id, lamp.id}
+
+
 async def test_delete_by_document_and_by_stale_run(store: VectorStore) -> None:
     old = point("t", "d", "doc", "old text", axis(0), run="r1")
     new = point("t", "d", "doc", "new text", axis(0), run="r2")

@@ -76,6 +76,12 @@ class VectorStore(Protocol):
         each hit carries its sparse indices (its terms)."""
         ...
 
+    async def terms_present(self, scope: Scope, terms: Sequence[int], limit: int) -> dict[str, set[int]]:
+        """Which of the keyword `terms` (sparse indices) each point in scope has, at most `limit`
+        points per term (scope.chunk_ids names the points); points with none are left out. Ids
+        only: no payload, no vectors. Exact, like search_sparse."""
+        ...
+
     async def scroll(self, scope: Scope, limit: int, fields: Sequence[str] | None = None) -> list[Hit]:
         """Points in scope with their payload (only `fields` when given), up to `limit`."""
         ...

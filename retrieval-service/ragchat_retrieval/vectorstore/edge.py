@@ -354,6 +354,34 @@ class EdgeStore:
             hits.append(Hit(id=chunk_id(p.id), score=p.score, payload={}, sparse_indices=indices))
         return hits
 
+    async def terms_present(self, scope: Scope, terms: Sequence[int], limit: int) -> dict[str, set[int]]:
+        # One single-term keyword query per term, run as one batch: the points it returns are
+        # the points having the term. Ids only, so the cost follows the question's terms, not the
+        # chunks' (reading the sparse vectors back cost the same, ~10 ms for 1,000 chunks of ~120
+        # terms, and grows with chunk length). No IDF corpus: the scores are not used.
+        terms = list(dict.fromkeys(terms))
+        if not terms or limit <= 0:
+            return {}
+        selection = build_filter(scope)
+        request = q.QueryBatchRequest(
+            [
+                q.QueryRequest(
+                    limit=limit,
+                    query=q.Query.Nearest(q.SparseVector(indices=[term], values=[1.0]), using=SPARSE),
+                    filter=selection,
+                    with_payload=False,
+                    with_vector=False,
+                )
+                for term in terms
+            ]
+        )
+        found: dict[str, set[int]] = {}
+        for term, points in zip(terms, self.shard.query_batch(request), strict=True):
+            for p in points:
+                if p.score > 0:
+                    found.setdefault(chunk_id(p.id), set()).add(term)
+        return found
+
     async def scroll(self, scope: Scope, limit: int, fields: Sequence[str] | None = None) -> list[Hit]:
         selector: Any = list(fields) if fields is not None else True
 

@@ -174,6 +174,34 @@ class QdrantServerStore:
             hits.append(Hit(id=chunk_id(p.id), score=p.score, payload={}, sparse_indices=indices))
         return hits
 
+    async def terms_present(self, scope: Scope, terms: Sequence[int], limit: int) -> dict[str, set[int]]:
+        # One single-term keyword query per term, sent as one batch: see the edge adapter. Over
+        # the network ids are also far less to ship than every candidate's sparse vector.
+        terms = list(dict.fromkeys(terms))
+        if not terms or limit <= 0:
+            return {}
+        selection = build_filter(scope)
+        responses = await self.client.query_batch_points(
+            self.collection,
+            requests=[
+                models.QueryRequest(
+                    query=models.SparseVector(indices=[term], values=[1.0]),
+                    using=SPARSE,
+                    filter=selection,
+                    limit=limit,
+                    with_payload=False,
+                    with_vector=False,
+                )
+                for term in terms
+            ],
+        )
+        found: dict[str, set[int]] = {}
+        for term, response in zip(terms, responses, strict=True):
+            for p in response.points:
+                if p.score > 0:
+                    found.setdefault(chunk_id(p.id), set()).add(term)
+        return found
+
     async def scroll(self, scope: Scope, limit: int, fields: Sequence[str] | None = None) -> list[Hit]:
         selector: Any = list(fields) if fields is not None else True
         hits: list[Hit] = []
