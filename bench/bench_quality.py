@@ -3,6 +3,8 @@
     .venv/bin/python bench/bench_quality.py                 # retrieval + chat, the local model
     .venv/bin/python bench/bench_quality.py --no-chat       # retrieval only (a minute)
     .venv/bin/python bench/bench_quality.py --llm fake      # chat part against tests/fake_llm.py
+    .venv/bin/python bench/bench_quality.py --no-chat --top-k 8,32,1024   # retrieval at several top_k
+    .venv/bin/python bench/bench_quality.py --no-chat --chunk-token-num 64  # smaller chunks, more of them
 
 Starts its own stack (real processes, SecantusDB, a private namespace on the machine's RabbitMQ
 and Redis), uploads the 24 documents through ragflow-sdk, parses them with the default chunk
@@ -11,7 +13,8 @@ method, and prints:
 1. retrieval through `RAGFlow.retrieve` at the SDK's default arguments (similarity_threshold 0.2,
    vector_similarity_weight 0.3, top_k 1024) and at vector_similarity_weight 0.7: hit@1, hit@3
    (the answer's document holds one of the first 1 / 3 chunks) and MRR (1 / rank of its first
-   chunk) over the answerable questions, and how many of them got no chunk at all;
+   chunk) over the answerable questions, and how many of them got no chunk at all (with --top-k,
+   at each top_k given instead of 1024: fewer candidates than the corpus's chunks);
 2. chat: a chat created with the SDK's defaults (quoting on, empty_response left to the server)
    answers every question without streaming: the share of unanswerable questions answered with
    the empty_response, and the share of answers with a reference whose text cites at least one
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ragflow_sdk import RAGFlow
+from ragflow_sdk.modules.dataset import DataSet
 
 from ragchat_cli.keys import mint_key
 from ragchat_cli.stack import Stack, StackConfig
@@ -42,8 +46,11 @@ EMPTY_RESPONSE = "Sorry! No relevant content was found in the knowledge base!"
 _CITATION = re.compile(r"\[ID:(\d+)\]")
 
 
-def load_corpus(rag: RAGFlow, chunk_method: str) -> tuple[Any, dict[str, str]]:
-    dataset = rag.create_dataset(name=f"corallis-{int(time.time())}", chunk_method=chunk_method)
+def load_corpus(rag: RAGFlow, chunk_method: str, chunk_token_num: int = 0) -> tuple[Any, dict[str, str]]:
+    parser_config = DataSet.ParserConfig(rag, {"chunk_token_num": chunk_token_num}) if chunk_token_num else None
+    dataset = rag.create_dataset(
+        name=f"corallis-{int(time.time())}", chunk_method=chunk_method, parser_config=parser_config
+    )
     files = sorted((DATA / "corpus").iterdir())
     docs = dataset.upload_documents([{"display_name": p.name, "blob": p.read_bytes()} for p in files])
     ids = {d.name: d.id for d in docs}
@@ -65,7 +72,7 @@ def load_corpus(rag: RAGFlow, chunk_method: str) -> tuple[Any, dict[str, str]]:
 
 
 def retrieval_scores(
-    rag: RAGFlow, dataset_id: str, ids: dict[str, str], questions: list[dict[str, Any]], weight: float
+    rag: RAGFlow, dataset_id: str, ids: dict[str, str], questions: list[dict[str, Any]], weight: float, top_k: int
 ) -> dict[str, float]:
     hits1 = hits3 = 0
     reciprocal: list[float] = []
@@ -75,8 +82,10 @@ def retrieval_scores(
     answerable = [q for q in questions if q["document"]]
     for item in answerable:
         began = time.perf_counter()
-        # Everything else at the SDK's defaults (similarity_threshold 0.2, top_k 1024, page_size 30).
-        chunks = rag.retrieve(dataset_ids=[dataset_id], question=item["question"], vector_similarity_weight=weight)
+        # Everything else at the SDK's defaults (similarity_threshold 0.2, page_size 30).
+        chunks = rag.retrieve(
+            dataset_ids=[dataset_id], question=item["question"], vector_similarity_weight=weight, top_k=top_k
+        )
         latencies.append((time.perf_counter() - began) * 1000)
         wanted = ids[item["document"]]
         ranks = [i for i, c in enumerate(chunks, start=1) if c.document_id == wanted]
@@ -89,7 +98,7 @@ def retrieval_scores(
             misses.append(f"{item['question']} (rank {rank or '-'})")
     n = len(answerable)
     print(
-        f"retrieval, vector_similarity_weight {weight}: hit@1 {hits1 / n:.3f}  hit@3 {hits3 / n:.3f}  "
+        f"retrieval, top_k {top_k}, vector_similarity_weight {weight}: hit@1 {hits1 / n:.3f}  hit@3 {hits3 / n:.3f}  "
         f"MRR {statistics.mean(reciprocal):.3f}  no chunk at all: {empty}/{n}  "
         f"latency p50 {statistics.median(latencies):.0f} ms"
     )
@@ -143,6 +152,13 @@ def main() -> None:
     )
     parser.add_argument("--max-tokens", type=int, default=96, help="answer length of the chat part")
     parser.add_argument("--chunk-method", default="naive")
+    parser.add_argument("--chunk-token-num", type=int, default=0, help="chunk size (default: the dataset default)")
+    parser.add_argument(
+        "--top-k",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[1024],
+        help="candidates per search side, comma-separated for several runs (default: the SDK's 1024)",
+    )
     args = parser.parse_args()
     questions = json.loads((DATA / "questions.json").read_text())
     env: dict[str, str] = {}
@@ -157,11 +173,12 @@ def main() -> None:
     with Stack(config) as stack:
         key = mint_key(stack.mongo_url, "bench-quality", KeyLimits(requests_per_minute=100_000, burst=10_000))
         rag = RAGFlow(api_key=key, base_url=stack.gateway_url)
-        dataset, ids = load_corpus(rag, args.chunk_method)
+        dataset, ids = load_corpus(rag, args.chunk_method, args.chunk_token_num)
         answerable = sum(1 for q in questions if q["document"])
         print(f"questions: {answerable} answerable, {len(questions) - answerable} answered by no document")
-        for weight in (0.3, 0.7):
-            retrieval_scores(rag, dataset.id, ids, questions, weight)
+        for top_k in args.top_k:
+            for weight in (0.3, 0.7):
+                retrieval_scores(rag, dataset.id, ids, questions, weight, top_k)
         if not args.no_chat:
             chat_scores(rag, dataset.id, questions, args.max_tokens)
     if fake is not None:
