@@ -307,3 +307,24 @@ def test_deleting_a_dataset_removes_its_vectors(api: httpx.Client) -> None:
     error(api.post("/retrieval", json={"question": "pink river dolphins", "dataset_ids": [drop["id"]]}), 404, 105)
     result = ok(api.post("/retrieval", json={"question": "pink river dolphins", "dataset_ids": [keep["id"]]}))
     assert [c["document_id"] for c in result["chunks"]] == [kept["id"]]
+
+
+def test_retrieval_scores_do_not_depend_on_top_k(api: httpx.Client) -> None:
+    """Every candidate is scored on both sides, whichever search found it: with more matching
+    chunks than top_k, a chunk only the vector search found still gets its keyword score (found
+    running RAGFlow's SDK suite: "chunk test 3" scored 0.229, term 0, at top_k 1)."""
+    dataset = new_dataset(api)
+    (doc,) = upload(api, dataset["id"], ("chunks.txt", b"placeholder"))
+    for i in range(4):
+        ok(api.post(f"/datasets/{dataset['id']}/documents/{doc['id']}/chunks", json={"content": f"chunk test {i}"}))
+    scores = {}
+    for top_k in (1, 2, 10):
+        ask = {"question": "chunk", "dataset_ids": [dataset["id"]], "top_k": top_k}
+        chunks = ok(api.post("/retrieval", json=ask))["chunks"]
+        assert chunks and all(c["term_similarity"] == pytest.approx(1.0) for c in chunks), (top_k, chunks)
+        scores[top_k] = {c["id"]: (c["similarity"], c["vector_similarity"]) for c in chunks}
+    assert len(scores[10]) == 4
+    for top_k in (1, 2):
+        for chunk_id, (similarity, vector) in scores[top_k].items():
+            assert similarity == pytest.approx(scores[10][chunk_id][0], abs=1e-4)
+            assert vector == pytest.approx(scores[10][chunk_id][1], abs=1e-4)

@@ -86,3 +86,33 @@ def test_negative_cosine_is_clipped_and_results_sorted() -> None:
 def test_no_keyword_hits_means_dense_only_scores() -> None:
     scored = fuse(query("anything"), [dense("a", 0.8)], [], 0.7)
     assert scored[0].term_similarity == 0.0 and scored[0].similarity == pytest.approx(0.3 * 0.8)
+
+
+def test_dense_only_candidates_get_their_term_score_too() -> None:
+    # The bug report's case: four chunks "chunk test 0".."3" all contain "chunk"; at top_k 1 the
+    # dense side found one and the keyword side another. Both score the same on the keyword side.
+    dense_hits = [dense("c3", 0.762)]
+    sparse_hits = [keyword("c0", 1.0, "chunk test 0")]
+    dense_only_terms = {"c3": set(text.document_sparse("chunk test 3").indices)}
+    scored = {c.id: c for c in fuse(query("chunk"), dense_hits, sparse_hits, 0.7, {"c0": 0.7}, dense_only_terms)}
+    assert scored["c3"].term_similarity == pytest.approx(1.0) == scored["c0"].term_similarity
+    assert scored["c3"].similarity == pytest.approx(0.7 * 1.0 + 0.3 * 0.762)
+    # Without its terms (what fuse had before), the perfect keyword match scored 0.229.
+    bare = {c.id: c for c in fuse(query("chunk"), dense_hits, sparse_hits, 0.7, {"c0": 0.7})}
+    assert bare["c3"].term_similarity == 0.0 and bare["c3"].similarity == pytest.approx(0.3 * 0.762)
+
+
+def test_term_weights_count_the_terms_of_dense_only_candidates() -> None:
+    # "lamp" is in every candidate, "zephyr" in one: the dense-only candidates holding "lamp"
+    # make it a common term, whichever side found them.
+    sparse_hits = [keyword("z", 2.0, "zephyr")]
+    dense_hits = [dense(f"l{i}", 0.5) for i in range(4)]
+    lamp = {f"l{i}": set(text.document_sparse("lamp").indices) for i in range(4)}
+    with_terms = {c.id: c for c in fuse(query("zephyr lamp"), dense_hits, sparse_hits, 1.0, None, lamp)}
+    assert with_terms["z"].term_similarity > 0.8 > 0.2 > with_terms["l0"].term_similarity > 0
+    assert with_terms["z"].term_similarity + with_terms["l0"].term_similarity == pytest.approx(1.0)
+    # The same five chunks all found by the keyword side score the same.
+    all_keyword = [*sparse_hits, *(keyword(f"l{i}", 1.0, "lamp") for i in range(4))]
+    keyword_side = {c.id: c for c in fuse(query("zephyr lamp"), [], all_keyword, 1.0)}
+    for chunk_id, chunk in with_terms.items():
+        assert chunk.term_similarity == pytest.approx(keyword_side[chunk_id].term_similarity)

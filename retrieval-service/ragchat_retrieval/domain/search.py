@@ -8,10 +8,15 @@ document's title terms and its important keywords, boosted), both filtered by te
   get theirs from one more dense query restricted to their ids);
 - term_similarity: weighted coverage of the question's terms: the summed weight of the query
   terms the chunk has (in its text, its document's title or its important keywords) over the
-  summed weight of all of them. A term's weight is its IDF among the candidates (which, for a
-  top_k larger than the chunks that match, is its IDF in the datasets searched): words every
-  chunk has count little. Statistics come from the tenant's own datasets only, and from this
-  query's candidates only, so a score depends on nothing another tenant or replica does;
+  summed weight of all of them. Every candidate is scored, whichever search found it: keyword
+  hits carry their terms, dense-only candidates get theirs from one keyword look-up restricted
+  to their ids (skipped when the keyword search found fewer than top_k chunks: then no other
+  chunk has any of the terms): which terms count for a chunk does not depend on which search
+  found it. A term's weight is its IDF among the candidates: of all of them, found by either
+  search, how many have it (for a top_k at least the datasets' chunk count, its IDF in the
+  datasets searched): words every chunk has count little. So the weights, not the terms, move
+  with top_k. Statistics come from the tenant's own datasets only, and from this query's
+  candidates only, so a score depends on nothing another tenant or replica does;
 - similarity = w * term + (1 - w) * vector, w = keywords_similarity_weight.
 
 With a rerank model (rerank_model), the best RERANK_WINDOW candidates are scored by it and its
@@ -20,9 +25,10 @@ score takes the cosine's place: similarity = w * term + (1 - w) * rerank score.
 Chunks below similarity_threshold are dropped; the rest are sorted and paged by top_n. When no
 chunk passes, the candidates are scored once more, looser: the keyword side counts partial
 coverage more (its square root) and the threshold is lowered by LOOSE_THRESHOLD_FACTOR (RAGFlow
-retries with a lower full-text match and 0.17 instead of 0.2). Scoring works on ids and scores
-only; payloads are read for the returned page (and document ids for doc_aggs), so a top_k of 1024
-costs two index queries, not 2048 payloads.
+retries with a lower full-text match and 0.17 instead of 0.2). Scoring works on ids, scores and
+term indices only; payloads are read for the returned page (and document ids for doc_aggs), so a
+top_k of 1024 costs at most four index queries (dense, keyword, and the two restricted look-ups
+above, run together), not 2048 payloads.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from ragchat_common.search_defaults import SEARCH_DEFAULTS
 from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.datasets import check_datasets_exist
 from ragchat_retrieval.domain.deps import Deps, dedupe
-from ragchat_retrieval.domain.ports import Hit, Scope
+from ragchat_retrieval.domain.ports import Hit, Scope, SparseVector
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,9 @@ async def embed_texts(deps: Deps, texts: Sequence[str]) -> list[list[float]]:
 
 
 def term_weights(query_indices: set[int], matched: list[set[int]], pool_size: int) -> dict[int, float]:
-    """IDF of each query term among the candidates: pool_size chunks, of which the keyword hits
-    hold `matched` (each hit's query terms); a term no candidate has weighs as much as one a
-    single candidate has."""
+    """IDF of each query term among the candidates: pool_size chunks, `matched` the query terms
+    of each candidate that has any; a term no candidate has weighs as much as one a single
+    candidate has."""
     df = dict.fromkeys(query_indices, 0)
     for terms_of_hit in matched:
         for idx in terms_of_hit:
@@ -130,25 +136,30 @@ def fuse(
     sparse_hits: list[Hit],
     keywords_weight: float,
     extra_vector_scores: dict[str, float] | None = None,
+    extra_terms: dict[str, set[int]] | None = None,
     *,
     loose: bool = False,
 ) -> list[ScoredChunk]:
     """Scores the union of both candidate lists (pure function, unit-tested on its own).
 
-    `extra_vector_scores`: cosine of keyword-only candidates, by id. `loose`: the retry's
+    `extra_vector_scores`: cosine of keyword-only candidates, by id. `extra_terms`: the terms of
+    dense-only candidates, by id (one left out has none of the query's). `loose`: the retry's
     keyword side (square root of the coverage).
     """
     vector_scores = {h.id: h.score for h in dense_hits}
     vector_scores.update(extra_vector_scores or {})
     candidate_ids = list(dict.fromkeys([*(h.id for h in dense_hits), *(h.id for h in sparse_hits)]))
-    matched = [query_indices.intersection(hit.sparse_indices or ()) for hit in sparse_hits]
-    weights = term_weights(query_indices, matched, len(candidate_ids))
+    matched = {hit.id: query_indices.intersection(hit.sparse_indices or ()) for hit in sparse_hits}
+    for hit in dense_hits:
+        if hit.id not in matched:
+            matched[hit.id] = query_indices.intersection((extra_terms or {}).get(hit.id, ()))
+    weights = term_weights(query_indices, list(matched.values()), len(candidate_ids))
     total_weight = sum(weights.values())
     term_scores: dict[str, float] = {}
     if total_weight > 0:
-        for hit, terms_of_hit in zip(sparse_hits, matched, strict=True):
-            share = min(1.0, sum(weights[i] for i in terms_of_hit) / total_weight)
-            term_scores[hit.id] = math.sqrt(share) if loose else share
+        for chunk_id, terms_of_chunk in matched.items():
+            share = min(1.0, sum(weights[i] for i in terms_of_chunk) / total_weight)
+            term_scores[chunk_id] = math.sqrt(share) if loose else share
     scored: list[ScoredChunk] = []
     for chunk_id in candidate_ids:
         vector = max(0.0, min(1.0, vector_scores.get(chunk_id, 0.0)))
@@ -201,6 +212,22 @@ def _with_rerank_scores(scored: list[ScoredChunk], rerank_scores: dict[str, floa
     return out
 
 
+async def _vector_scores(deps: Deps, scope: Scope, vector: list[float], ids: list[str]) -> dict[str, float]:
+    """Cosine of these candidates (found by the keyword search only), by id."""
+    if not ids:
+        return {}
+    restricted = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, ids)
+    return {h.id: h.score for h in await deps.vectors.search_dense(restricted, vector, len(ids), with_payload=False)}
+
+
+async def _terms_present(deps: Deps, scope: Scope, sparse: SparseVector, ids: list[str]) -> dict[str, set[int]]:
+    """The question's terms each of these candidates (found by the dense search only) has, by id."""
+    if not ids:
+        return {}
+    restricted = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, ids)
+    return await deps.vectors.terms_present(restricted, sparse.indices, len(ids))
+
+
 async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     _check(query, deps.embedder.dim)
     if query.rerank_model:
@@ -220,18 +247,19 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
         dense_hits, sparse_hits = await asyncio.gather(dense_task, deps.vectors.search_sparse(scope, sparse, top_k))
     else:
         dense_hits, sparse_hits = await dense_task, []
+    # Every candidate gets both scores: keyword-only ones their cosine, dense-only ones their
+    # query terms. The keyword search is exact, so when it found fewer than top_k chunks no
+    # other chunk has any of the question's terms, and the second look-up is skipped.
     dense_ids = {h.id for h in dense_hits}
+    sparse_ids = {h.id for h in sparse_hits}
     keyword_only = [h.id for h in sparse_hits if h.id not in dense_ids]
-    extra: dict[str, float] = {}
-    if keyword_only:
-        restricted = Scope(scope.tenant_id, scope.dataset_ids, scope.document_ids, keyword_only)
-        extra = {
-            h.id: h.score
-            for h in await deps.vectors.search_dense(restricted, query_vector, len(keyword_only), with_payload=False)
-        }
+    dense_only = [h.id for h in dense_hits if h.id not in sparse_ids] if len(sparse_hits) >= top_k else []
+    extra, extra_terms = await asyncio.gather(
+        _vector_scores(deps, scope, query_vector, keyword_only), _terms_present(deps, scope, sparse, dense_only)
+    )
     query_indices = set(sparse.indices)
     weight = query.keywords_similarity_weight
-    scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra)
+    scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra, extra_terms)
     rerank_scores: dict[str, float] = {}
     if query.rerank_model:
         window = max(RERANK_WINDOW, page * top_n)
@@ -239,7 +267,7 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
         scored = _with_rerank_scores(scored, rerank_scores, weight)
     passed = [c for c in scored if c.similarity >= query.similarity_threshold and c.similarity > 0]
     if not passed and scored:
-        scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra, loose=True)
+        scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra, extra_terms, loose=True)
         if rerank_scores:
             scored = _with_rerank_scores(scored, rerank_scores, weight)
         threshold = query.similarity_threshold * LOOSE_THRESHOLD_FACTOR
