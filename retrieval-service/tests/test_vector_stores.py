@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from ragchat_common.ids import new_id
 from ragchat_retrieval.domain import text
 from ragchat_retrieval.domain.ports import ChunkPoint, Scope, VectorStore
+from ragchat_retrieval.vectorstore import points
 from ragchat_retrieval.vectorstore.edge import EdgeStore
 from ragchat_retrieval.vectorstore.server import QdrantServerStore
 from ragchat_retrieval.vectorstore.tuning import IndexTuning
@@ -47,6 +49,16 @@ def point(tenant: str, dataset: str, document: str, content: str, dense: list[fl
             "position": 0,
         },
     )
+
+
+def test_point_ids_are_the_canonical_uuid_of_chunk_ids() -> None:
+    for _ in range(100):
+        chunk = new_id()
+        assert points.point_id(chunk) == str(uuid.UUID(hex=chunk))
+        assert points.chunk_id(points.point_id(chunk)) == points.chunk_id(uuid.UUID(hex=chunk)) == chunk
+    assert points.point_id("ABCDEF0123456789ABCDEF0123456789") == "abcdef01-2345-6789-abcd-ef0123456789"
+    with pytest.raises(ValueError):
+        points.point_id("not-a-chunk-id")
 
 
 @pytest.fixture(params=["edge", "qdrant-client"])
