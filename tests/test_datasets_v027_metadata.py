@@ -3,6 +3,7 @@ index deletion and the dataset list's `type=filter` / `include_parsing_status` (
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
@@ -116,6 +117,32 @@ def test_bulk_metadata_update(api: httpx.Client, other: httpx.Client, route: str
         105,
     )
     assert meta_of(api, dataset["id"], a) == {"tags": ["x", "z"]}
+
+
+def test_documents_listed_by_their_metadata(api: httpx.Client) -> None:
+    """RAGFlow's list filters: metadata_condition ({logic, conditions}) and metadata (for each
+    key, one of its values), both JSON in the query; they were ignored (the whole list)."""
+    dataset = new_dataset(api)
+    ann, bob, none = with_metadata(api, dataset["id"], {"author": "Ann", "year": 2024}, {"author": "Bob"}, {})
+    url = f"/datasets/{dataset['id']}/documents"
+
+    def listed(**params: str) -> set[str]:
+        return {d["id"] for d in ok(api.get(url, params=params))["docs"]}
+
+    is_bob = json.dumps({"conditions": [{"name": "author", "comparison_operator": "is", "value": "bob"}]})
+    assert listed(metadata_condition=is_bob) == {bob}
+    either = json.dumps({"logic": "or", "conditions": [
+        {"name": "author", "comparison_operator": "=", "value": "Bob"},
+        {"name": "year", "comparison_operator": ">", "value": 2000},
+    ]})  # fmt: skip
+    assert listed(metadata_condition=either) == {ann, bob}
+    assert listed(metadata=json.dumps({"author": ["Ann", "Carl"]})) == {ann}
+    assert listed(metadata=json.dumps({"author": "Ann"}), metadata_condition=is_bob) == set()
+    assert listed(metadata_condition=json.dumps({"logic": "and", "conditions": []})) == {ann, bob, none}
+    assert ok(api.get(url, params={"metadata": json.dumps({"author": "Zed"})})) == {"docs": [], "total": 0}
+    bad_json = error(api.get(url, params={"metadata_condition": "{bad"}), 400, 102)
+    assert bad_json == "metadata_condition must be valid JSON."
+    assert error(api.get(url, params={"metadata": "[1]"}), 400, 102) == "metadata must be an object."
 
 
 def test_a_thousand_documents_take_a_metadata_update_at_once(api: httpx.Client) -> None:

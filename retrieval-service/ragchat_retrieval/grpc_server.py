@@ -255,6 +255,10 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
             runs=list(request.run),
             suffixes=list(request.suffix),
             types=list(request.types),
+            metadata_condition=from_struct(request.metadata_condition)
+            if request.HasField("metadata_condition")
+            else None,
+            metadata=from_struct(request.metadata) if request.HasField("metadata") else None,
         )
         return pb.ListDocumentsResponse(docs=[document_pb(d) for d in rows], total=total)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StringConstraints, model_validator
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX
@@ -87,6 +88,22 @@ class DatasetListQuery(ListQuery):
     include_parsing_status: LenientBool = False
 
 
+def _json_object_param(name: str) -> BeforeValidator:
+    """A query parameter holding a JSON object (RAGFlow's metadata filters)."""
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise custom_error(f"{name} must be valid JSON.") from None
+        if not isinstance(value, dict):
+            raise custom_error(f"{name} must be an object.")
+        return value
+
+    return BeforeValidator(parse)
+
+
 class DocumentListQuery(ListQuery):
     orderby: Literal["create_time", "update_time", "name", "size"] = "create_time"  # type: ignore[assignment]
     keywords: Text | None = None
@@ -96,6 +113,8 @@ class DocumentListQuery(ListQuery):
     run: FilterParam | None = None
     suffix: FilterParam | None = None
     types: FilterParam | None = None
+    metadata_condition: Annotated[JsonObject, _json_object_param("metadata_condition")] | None = None
+    metadata: Annotated[JsonObject, _json_object_param("metadata")] | None = None
 
 
 class UpdateDocument(OpenRequestModel):

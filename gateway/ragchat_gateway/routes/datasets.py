@@ -465,6 +465,8 @@ async def list_documents(
                 run=query.run or [],
                 suffix=query.suffix or [],
                 types=query.types or [],
+                metadata_condition=to_struct(query.metadata_condition) if query.metadata_condition else None,
+                metadata=to_struct(query.metadata) if query.metadata else None,
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

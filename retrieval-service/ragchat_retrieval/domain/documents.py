@@ -15,6 +15,7 @@ from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain.datasets import RUN_STATES, check_chunk_method, check_parser_config, dataset_record
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, split_name
+from ragchat_retrieval.domain.metadata import filter_by_condition, flatten
 from ragchat_retrieval.domain.ports import Scope
 from ragchat_retrieval.store import StoredBlob
 
@@ -200,6 +201,25 @@ async def get_document(deps: Deps, tenant_id: str, dataset_id: str, document_id:
 FILE_TYPES = frozenset({"pdf", "doc", "visual", "aural", "virtual", "folder", "other"})
 
 
+async def _chosen_by_metadata(
+    deps: Deps, tenant_id: str, dataset_id: str, condition: dict[str, Any] | None, metadata: dict[str, Any] | None
+) -> set[str] | None:
+    """Ids of the dataset's documents the metadata filters choose; None without filters."""
+    wanted = {key: values for key, values in (metadata or {}).items() if values not in (None, "", [])}
+    condition = condition if condition and condition.get("conditions") else None  # none: no filter
+    if not condition and not wanted:
+        return None
+    if not dataset_id:
+        raise InvalidArgument("A dataset id is required to filter documents by metadata.")
+    metas = flatten(await deps.store.document_metadata(tenant_id, [dataset_id]))
+    chosen = filter_by_condition(metas, condition) if condition else None
+    for key, values in wanted.items():
+        values = values if isinstance(values, list) else [values]
+        having = {i for v in values for i in metas.get(key, {}).get(str(v), [])}
+        chosen = having if chosen is None else chosen & having
+    return chosen if chosen is not None else set()
+
+
 def _run_filter(runs: Sequence[str]) -> list[str]:
     states = [RUN_STATES[int(r)] if r.isdigit() and int(r) < len(RUN_STATES) else r.upper() for r in runs]
     invalid = [run for run, state in zip(runs, states, strict=True) if state not in RUN_STATES]
@@ -226,9 +246,12 @@ async def list_documents(
     runs: Sequence[str] = (),
     suffixes: Sequence[str] = (),
     types: Sequence[str] = (),
+    metadata_condition: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> tuple[list[Document], int]:
     """A page of the dataset's documents, of any of the parse states `runs`, extensions
-    `suffixes` and file `types` given. An `id` or `name` that matches no document of the dataset
+    `suffixes` and file `types` given, whose metadata meet `metadata_condition` and `metadata`
+    (for each key, one of its values). An `id` or `name` that matches no document of the dataset
     is NotFound ("You don't own the document X.", RAGFlow's words); `ids` lists exactly those.
     No `dataset_id`: the tenant's documents of `ids`, in any of its datasets."""
     if dataset_id:
@@ -254,6 +277,11 @@ async def list_documents(
         plural = "s" if len(unknown_types) > 1 else ""
         raise InvalidArgument(f"Invalid filter conditions: {', '.join(unknown_types)} type{plural}")
     skip, limit = page_window(page, page_size, max_page_size=deps.limits.max_page_size)
+    chosen = await _chosen_by_metadata(deps, tenant_id, dataset_id, metadata_condition, metadata)
+    if chosen is not None:
+        ids = [i for i in ids if i in chosen] if ids else sorted(chosen)
+        if not ids:
+            return [], 0
     return await deps.store.list_documents(
         tenant_id,
         dataset_id,

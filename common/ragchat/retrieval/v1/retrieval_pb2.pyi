@@ -256,7 +256,7 @@ class StoreFilesResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[StoredFile, _Mapping]]] = ...) -> None: ...
 
 class ListDocumentsRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_id", "page", "page_size", "orderby", "desc", "id", "name", "keywords", "create_time_from", "create_time_to", "ids", "run", "suffix", "types")
+    __slots__ = ("tenant_id", "dataset_id", "page", "page_size", "orderby", "desc", "id", "name", "keywords", "create_time_from", "create_time_to", "ids", "run", "suffix", "types", "metadata_condition", "metadata")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
@@ -272,6 +272,8 @@ class ListDocumentsRequest(_message.Message):
     RUN_FIELD_NUMBER: _ClassVar[int]
     SUFFIX_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
+    METADATA_CONDITION_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_id: str
     page: int
@@ -287,7 +289,9 @@ class ListDocumentsRequest(_message.Message):
     run: _containers.RepeatedScalarFieldContainer[str]
     suffix: _containers.RepeatedScalarFieldContainer[str]
     types: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., keywords: _Optional[str] = ..., create_time_from: _Optional[int] = ..., create_time_to: _Optional[int] = ..., ids: _Optional[_Iterable[str]] = ..., run: _Optional[_Iterable[str]] = ..., suffix: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[str]] = ...) -> None: ...
+    metadata_condition: _struct_pb2.Struct
+    metadata: _struct_pb2.Struct
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., orderby: _Optional[str] = ..., desc: _Optional[bool] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., keywords: _Optional[str] = ..., create_time_from: _Optional[int] = ..., create_time_to: _Optional[int] = ..., ids: _Optional[_Iterable[str]] = ..., run: _Optional[_Iterable[str]] = ..., suffix: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[str]] = ..., metadata_condition: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class ListDocumentsResponse(_message.Message):
     __slots__ = ("docs", "total")
