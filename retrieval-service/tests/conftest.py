@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +19,7 @@ from pymongo import monitoring
 
 from ragchat_cli.stack import Stack, StackConfig
 from ragchat_common.ids import new_id
+from ragchat_retrieval.domain import datasets, documents
 from ragchat_retrieval.domain.deps import Deps
 from ragchat_retrieval.store import Store
 from ragchat_retrieval.vectorstore.edge import EdgeStore
@@ -111,3 +112,20 @@ async def deps(mongo_url: str, tmp_path: Path, queue: Queue) -> AsyncIterator[De
     finally:
         await vectors.close()
         store.close()
+
+
+DatasetOf = Callable[[str, int], Awaitable[tuple[str, list[str]]]]
+
+
+@pytest.fixture
+def dataset_of(deps: Deps) -> DatasetOf:
+    """`await dataset_of(tenant, n)` → a new dataset of the tenant and the ids of its n small,
+    unparsed text documents."""
+
+    async def make(tenant_id: str, count: int) -> tuple[str, list[str]]:
+        dataset = await datasets.create_dataset(deps, tenant_id, name="d-" + new_id()[:8])
+        files = [documents.IncomingFile(f"d{i}.txt", f"document {i}".encode()) for i in range(count)]
+        docs = await documents.upload_documents(deps, tenant_id, dataset["id"], files)
+        return dataset["id"], [d["id"] for d in docs]
+
+    return make

@@ -6,26 +6,21 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 
 import pytest
 
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_common.ids import new_id
-from ragchat_retrieval.domain import chunks, datasets, documents, ingest
+from ragchat_retrieval.domain import chunks, documents, ingest
 from ragchat_retrieval.domain.deps import Deps
 from ragchat_retrieval.domain.ports import Scope, SparseVector
 from ragchat_retrieval.store import FileMissing
 
+# The type of conftest.py's dataset_of fixture.
+DatasetOf = Callable[[str, int], Awaitable[tuple[str, list[str]]]]
 TENANT = "tenant-deletes"
-
-
-async def dataset_of(deps: Deps, count: int) -> tuple[str, list[str]]:
-    dataset = await datasets.create_dataset(deps, TENANT, name="d-" + new_id()[:8])
-    files = [documents.IncomingFile(f"d{i}.txt", f"document {i}".encode()) for i in range(count)]
-    docs = await documents.upload_documents(deps, TENANT, dataset["id"], files)
-    return dataset["id"], [d["id"] for d in docs]
 
 
 async def chunk_documents(deps: Deps, dataset_id: str, *document_ids: str) -> None:
@@ -40,9 +35,9 @@ async def file_of(deps: Deps, document_id: str) -> bytes:
 # One document at a time (a vector delete and three writes each) 1,000 took ~27 ms apiece and
 # outran the gateway's 30 s deadline. In slices of bulk writes the commands do not grow with them.
 async def test_a_thousand_documents_go_in_a_few_bulk_writes(
-    deps: Deps, mongo_commands: Callable[[], AbstractContextManager[list[str]]]
+    deps: Deps, mongo_commands: Callable[[], AbstractContextManager[list[str]]], dataset_of: DatasetOf
 ) -> None:
-    dataset_id, ids = await dataset_of(deps, 1001)
+    dataset_id, ids = await dataset_of(TENANT, 1001)
     doomed, kept = ids[:1000], ids[1000]
     await chunk_documents(deps, dataset_id, doomed[0], doomed[999], kept)
     begun = time.monotonic()
@@ -65,8 +60,8 @@ async def test_a_thousand_documents_go_in_a_few_bulk_writes(
     assert await file_of(deps, kept) == b"document 1000"
 
 
-async def test_delete_all_and_unknown_ids(deps: Deps) -> None:
-    dataset_id, ids = await dataset_of(deps, 450)  # three slices
+async def test_delete_all_and_unknown_ids(deps: Deps, dataset_of: DatasetOf) -> None:
+    dataset_id, ids = await dataset_of(TENANT, 450)  # three slices
     await chunk_documents(deps, dataset_id, ids[0], ids[449])
     unknown = new_id()
     with pytest.raises(InvalidArgument, match=re.escape(f"Documents not found: ['{unknown}']")):
@@ -95,8 +90,10 @@ async def waiters(lock: asyncio.Lock, count: int) -> None:
 # The locks: a parse run's index batch and a delete of its document never interleave, so whichever
 # comes first, no vector of a deleted document stays behind.
 @pytest.mark.parametrize("first", ["delete", "index"])
-async def test_a_parse_run_racing_a_bulk_delete_leaves_no_vectors(deps: Deps, first: str) -> None:
-    dataset_id, ids = await dataset_of(deps, 300)
+async def test_a_parse_run_racing_a_bulk_delete_leaves_no_vectors(
+    deps: Deps, first: str, dataset_of: DatasetOf
+) -> None:
+    dataset_id, ids = await dataset_of(TENANT, 300)
     target = ids[250]  # in the second slice
     await ingest.start_parsing(deps, TENANT, dataset_id, [target])
     (doc,) = await deps.store.get_documents(TENANT, [target])

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from ragchat_common.errors import InvalidArgument, NotFound
-from ragchat_common.ids import new_id
-from ragchat_retrieval.domain import datasets, documents, ingest
+from ragchat_retrieval.domain import documents, ingest
 from ragchat_retrieval.domain.deps import Deps
 
+# The type of conftest.py's dataset_of fixture.
+DatasetOf = Callable[[str, int], Awaitable[tuple[str, list[str]]]]
 TENANT = "tenant-parse"
-
-
-async def dataset_of(deps: Deps, count: int) -> tuple[str, list[str]]:
-    dataset = await datasets.create_dataset(deps, TENANT, name="p-" + new_id()[:8])
-    files = [documents.IncomingFile(f"p{i}.txt", f"text {i}".encode()) for i in range(count)]
-    docs = await documents.upload_documents(deps, TENANT, dataset["id"], files)
-    return dataset["id"], [d["id"] for d in docs]
 
 
 def exact(message: str) -> str:
@@ -35,8 +30,8 @@ async def document(deps: Deps, document_id: str) -> dict:
 # A parse job whose document was deleted while it was queued, or whose file is gone with its
 # record still there (a delete stopped half way): NotFound, which the worker drops, not an
 # unhandled gridfs NoFile (INTERNAL) that it retried as "retrieval-service unavailable".
-async def test_a_job_without_its_file_is_not_found_and_its_run_fails(deps: Deps) -> None:
-    dataset_id, (gone, orphan, fine) = await dataset_of(deps, 3)
+async def test_a_job_without_its_file_is_not_found_and_its_run_fails(deps: Deps, dataset_of: DatasetOf) -> None:
+    dataset_id, (gone, orphan, fine) = await dataset_of(TENANT, 3)
     await ingest.start_parsing(deps, TENANT, dataset_id, [gone, orphan, fine])
     runs = {i: (await document(deps, i))["run_id"] for i in (gone, orphan, fine)}
 
@@ -55,14 +50,16 @@ async def test_a_job_without_its_file_is_not_found_and_its_run_fails(deps: Deps)
         await ingest.fetch_job(deps, TENANT, orphan, runs[orphan])
 
     pieces = await ingest.job_file(deps, TENANT, fine, runs[fine], 1024)
-    assert b"".join([p async for p in pieces]) == b"text 2"
+    assert b"".join([p async for p in pieces]) == b"document 2"
     assert (await document(deps, fine))["run"] == "RUNNING"
 
 
 # RAGFlow (0.22.1 and 0.27.0) parses the documents it finds and answers 102 "Documents not
 # found: [...]" naming the others; ragchat refused the whole request (404) and parsed nothing.
-async def test_parsing_some_unknown_ids_parses_the_others_and_names_them(deps: Deps, queue: Any) -> None:
-    dataset_id, (first, second) = await dataset_of(deps, 2)
+async def test_parsing_some_unknown_ids_parses_the_others_and_names_them(
+    deps: Deps, queue: Any, dataset_of: DatasetOf
+) -> None:
+    dataset_id, (first, second) = await dataset_of(TENANT, 2)
     with pytest.raises(InvalidArgument, match=exact("Documents not found: ['invalid_id']")):
         await ingest.start_parsing(deps, TENANT, dataset_id, [first, "invalid_id", second, first])
     assert [task[1] for task in queue.tasks] == [first, second]
@@ -75,8 +72,8 @@ async def test_parsing_some_unknown_ids_parses_the_others_and_names_them(deps: D
     assert len(queue.tasks) == 2
 
 
-async def test_stopping_some_unknown_ids_stops_the_others_and_names_them(deps: Deps) -> None:
-    dataset_id, (running, idle) = await dataset_of(deps, 2)
+async def test_stopping_some_unknown_ids_stops_the_others_and_names_them(deps: Deps, dataset_of: DatasetOf) -> None:
+    dataset_id, (running, idle) = await dataset_of(TENANT, 2)
     await ingest.start_parsing(deps, TENANT, dataset_id, [running])
     with pytest.raises(InvalidArgument, match=exact("Documents not found: ['invalid_id']")):
         await ingest.stop_parsing(deps, TENANT, dataset_id, ["invalid_id", running, idle])
