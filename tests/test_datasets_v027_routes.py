@@ -132,6 +132,10 @@ def test_graph_raptor_and_tags_as_for_a_dataset_without_them(api: httpx.Client, 
     assert "dataset_ids" in error(api.get("/datasets/tags/aggregation"), 400, 102)
     error(other.get("/datasets/tags/aggregation", params={"dataset_ids": dataset["id"]}), 404, 105)
     assert ok(api.get(f"{base}/index")) == {} and ok(api.request("DELETE", f"{base}/index")) is True
+    assert ok(api.get(f"{base}/index", params={"type": "graph"})) == {}
+    assert error(api.get(f"{base}/index", params={"type": "invalid_type"}), 400, 102) == (
+        "Invalid index type 'invalid_type'"
+    )
     assert "not supported" in error(api.post(f"{base}/run_graphrag"), 400, 102)
     assert "not supported" in error(api.post(f"{base}/run_raptor"), 400, 102)
     error(other.get(f"{base}/knowledge_graph"), 404, 105)

@@ -388,7 +388,12 @@ async def get_ingestion_log(dataset_id: str, log_id: str, principal: AuthDep, ba
 
 
 @router.get("/datasets/{dataset_id}/index")
-async def trace_dataset_index(dataset_id: str, principal: AuthDep, backends: BackendsDep) -> dict[str, Any]:
+async def trace_dataset_index(
+    dataset_id: str, principal: AuthDep, backends: BackendsDep, query: DeleteIndexParams
+) -> dict[str, Any]:
+    """No index task ever runs here, so there is none to trace; an unknown `type` is refused."""
+    if query.type:
+        _check_index_type(query.type.lower())
     await _dataset(backends, principal.tenant_id, dataset_id)
     return envelope({})
 
