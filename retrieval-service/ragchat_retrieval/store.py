@@ -117,6 +117,8 @@ class Store:
         # GridFS's own indexes, made here because put_files writes the bucket's collections itself.
         await self.db[f"{FILES_BUCKET}.chunks"].create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
         await self.db[f"{FILES_BUCKET}.files"].create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
+        # Chunk images, found by their document when it (or its dataset) is deleted.
+        await self.db[f"{FILES_BUCKET}.files"].create_index([("metadata.document_id", ASCENDING)], sparse=True)
         logs = self.db[INGESTION_LOGS]
         await logs.create_index([("tenant_id", ASCENDING), ("dataset_id", ASCENDING), ("create_time", DESCENDING)])
 
@@ -196,6 +198,7 @@ class Store:
         ]
         for start in range(0, len(document_ids), BULK_WRITE_DOCS):
             await self.delete_files(document_ids[start : start + BULK_WRITE_DOCS])
+            await self.delete_chunk_images(tenant_id, document_ids[start : start + BULK_WRITE_DOCS])
         await self.db[DOCUMENTS].delete_many({"tenant_id": tenant_id, "dataset_id": {"$in": ids}})
         await self.db[INGESTION_LOGS].delete_many({"tenant_id": tenant_id, "dataset_id": {"$in": ids}})
         result = await self.db[DATASETS].delete_many(by_id({"$in": ids}, tenant_id=tenant_id))
@@ -410,10 +413,22 @@ class Store:
         return [doc for doc in map(_public, rows) if doc is not None], total
 
     # -- files ---------------------------------------------------------------------------
-    async def put_file(self, file_id: str, name: str, data: bytes, tenant_id: str, *, kind: str = "document") -> None:
+    async def put_file(
+        self, file_id: str, name: str, data: bytes, tenant_id: str, *, kind: str = "document", document_id: str = ""
+    ) -> None:
         """`kind`: "document" (a dataset's document), "file" (the tenant's file store) or
-        "chunk_image"."""
-        await self.files.upload_from_stream_with_id(file_id, name, data, metadata=_file_metadata(tenant_id, kind))
+        "chunk_image" (of a chunk of `document_id`)."""
+        metadata = _file_metadata(tenant_id, kind)
+        if document_id:
+            metadata["document_id"] = document_id
+        await self.files.upload_from_stream_with_id(file_id, name, data, metadata=metadata)
+
+    async def delete_chunk_images(self, tenant_id: str, document_ids: Sequence[str]) -> None:
+        """The images of the chunks of these documents."""
+        query = {"metadata.document_id": {"$in": list(document_ids)}, "metadata.tenant_id": tenant_id}
+        ids = [row["_id"] async for row in self.db[f"{FILES_BUCKET}.files"].find(query, {"_id": 1})]
+        for start in range(0, len(ids), BULK_WRITE_DOCS):
+            await self.delete_files(ids[start : start + BULK_WRITE_DOCS])
 
     async def put_files(self, files: Sequence[StoredBlob], tenant_id: str, *, kind: str = "document") -> None:
         """Stores many files in a few bulk writes, in GridFS's layout (readable by read_file).

@@ -127,7 +127,7 @@ async def add_chunk(
             "create_time": now_ms(),
         }
         if image:
-            payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, chunk_id, image)
+            payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, document_id, chunk_id, image)
         sparse = text.document_sparse(content, doc["name"], [*keywords, *asked])
         await deps.vectors.upsert([ChunkPoint(chunk_id, dense, sparse, payload)])
         added = {} if same else {"chunk_count": 1}
@@ -174,7 +174,7 @@ async def update_chunk(
                 raise InvalidArgument("`available` must be a boolean.")
             payload["available"] = bool(fields["available"])
         if image:
-            payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, chunk_id, image)
+            payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, document_id, chunk_id, image)
         indexed = _indexed_text(payload["content"], payload["important_keywords"], payload["questions"])
         dense = (await deps.embed([indexed]))[0]
         sparse = text.document_sparse(
@@ -189,11 +189,14 @@ def image_id_of(dataset_id: str, chunk_id: str) -> str:
     return f"{dataset_id}-{chunk_id}"
 
 
-async def _store_image(deps: Deps, tenant_id: str, dataset_id: str, chunk_id: str, image: bytes) -> str:
-    """Keeps (or replaces) the chunk's image; its id."""
+async def _store_image(
+    deps: Deps, tenant_id: str, dataset_id: str, document_id: str, chunk_id: str, image: bytes
+) -> str:
+    """Keeps (or replaces) the chunk's image; its id. Filed under the document, so it goes when
+    the document does."""
     image_id = image_id_of(dataset_id, chunk_id)
     await deps.store.delete_file(image_id)
-    await deps.store.put_file(image_id, image_id, image, tenant_id, kind="chunk_image")
+    await deps.store.put_file(image_id, image_id, image, tenant_id, kind="chunk_image", document_id=document_id)
     return image_id
 
 
@@ -225,6 +228,7 @@ async def delete_chunks(
         if wanted is None:
             before = await deps.vectors.count(scope)
             await deps.vectors.delete(scope)
+            await deps.store.delete_chunk_images(tenant_id, [document_id])
             await deps.store.update_document(tenant_id, document_id, {"chunk_count": 0, "update_time": now_ms()})
             return before, []
         valid = [c for c in wanted if len(c) == 32]
@@ -232,6 +236,7 @@ async def delete_chunks(
         unknown = [c for c in wanted if c not in existing]
         delete_outcome("chunk", wanted, len(existing), [f"Chunk {c} not found." for c in unknown])
         await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id], chunk_ids=list(existing)))
+        await deps.store.delete_files([image_id_of(dataset_id, c) for c in existing])  # those that have one
         count = await deps.vectors.count(scope)
         await deps.store.update_document(tenant_id, document_id, {"chunk_count": count, "update_time": now_ms()})
     if unknown:
