@@ -63,8 +63,13 @@ def datasets(rag: RAGFlow) -> None:
     with raises("lacks permission"):
         rag.list_datasets(id=uuid.uuid4().hex)
 
-    assert dataset.get_auto_metadata() == {"enabled": True, "fields": [{"name": "topic", "type": "string"}]}
-    assert dataset.update_auto_metadata(enabled=False, fields=[]) == {"enabled": False, "fields": []}
+    # v0.27's /metadata/config route: {"metadata": [...], "built_in_metadata": [...]}, kept in
+    # the parser_config where the create body's auto_metadata_config put its fields
+    topic = [{"name": "topic", "type": "string"}]
+    assert dataset.get_auto_metadata() == {"metadata": topic, "built_in_metadata": []}
+    fields = [{"key": "topic", "type": "string", "description": "what it is about", "enum": None}]
+    assert dataset.update_auto_metadata(metadata=fields) == {"metadata": fields, "built_in_metadata": []}
+    assert dataset.get_auto_metadata() == {"metadata": fields, "built_in_metadata": []}
 
     dataset.update({"description": "updated", "pagerank": 3})
     assert dataset.description == "updated" and dataset.pagerank == 3
