@@ -130,8 +130,9 @@ async def add_chunk(
             payload["image_id"] = await _store_image(deps, tenant_id, dataset_id, document_id, chunk_id, image)
         sparse = text.document_sparse(content, doc["name"], [*keywords, *asked])
         await deps.vectors.upsert([ChunkPoint(chunk_id, dense, sparse, payload)])
-        added = {} if same else {"chunk_count": 1}
-        await deps.store.update_document(tenant_id, document_id, {"update_time": now_ms()}, inc=added)
+        # Counted on every add, a replaced chunk too, as RAGFlow v0.27 counts them (its own
+        # suites check that the document's chunk_count grows by one per add).
+        await deps.store.update_document(tenant_id, document_id, {"update_time": now_ms()}, inc={"chunk_count": 1})
     return _chunk(Hit(id=chunk_id, score=0.0, payload=payload), doc["name"])
 
 

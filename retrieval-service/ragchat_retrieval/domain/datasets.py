@@ -47,7 +47,7 @@ def check_chunk_method(method: str | None) -> str:
         return "naive"
     if not method:
         raise InvalidArgument(
-            f"`chunk_method` cannot be empty; supported methods: {', '.join(SUPPORTED_CHUNK_METHODS)}."
+            f"`chunk_method` (empty string) is not valid; supported methods: {', '.join(SUPPORTED_CHUNK_METHODS)}."
         )
     if method not in SUPPORTED_CHUNK_METHODS:
         raise InvalidArgument(
@@ -63,7 +63,7 @@ PARSER_CONFIG_MAX_CHARS = 65_535
 def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
     size = len(json.dumps(config, separators=(",", ":"), ensure_ascii=False)) if config else 0
     if size > PARSER_CONFIG_MAX_CHARS:
-        raise InvalidArgument(f"`parser_config` exceeds the size limit (max 65,535 characters); it has {size}.")
+        raise InvalidArgument(f"Parser config exceeds size limit (max 65,535 characters). Current size: {size}")
     merged = {**(base or DEFAULT_PARSER_CONFIG), **(config or {})}
     for feature in UNSUPPORTED_PARSER_FEATURES:
         setting = (config or {}).get(feature)
