@@ -180,6 +180,22 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_start(tmp_path: Path, runners: 
     assert stack_pids(second.state_dir) == []
 
 
+def test_a_second_stack_in_the_same_namespace_is_refused(tmp_path: Path, runners: list[Runner]) -> None:
+    """Two stacks of one namespace on one RabbitMQ would take each other's jobs: the second one
+    says so and starts nothing (it used to start, its ingest worker dying on a locked queue)."""
+    namespace = "test-" + secrets.token_hex(4)
+    first = start_runner(tmp_path / "first", free_port(), namespace, "--no-demo")
+    runners.append(first)
+    first.wait_for(r"api key: (ragchat-\S+)")
+    second = start_runner(tmp_path / "second", free_port(), namespace, "--no-demo")
+    runners.append(second)
+    assert second.popen.wait(timeout=60) == 1
+    assert f"namespace {namespace!r} is in use on this RabbitMQ" in second.err
+    assert "RAGCHAT_NAMESPACE" in second.err and "Traceback" not in second.err
+    assert stack_pids(second.state_dir) == []
+    assert first.stop(signal.SIGINT) == 0
+
+
 def test_a_busy_gateway_port_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -12,8 +12,10 @@ stops what a crashed runner left behind.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import secrets
@@ -22,17 +24,20 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import aio_pika
 import httpx
+from aiormq.exceptions import ChannelNotFoundEntity
 
 from ragchat_cli.endpoints import DEFAULT_MONGO_DB
 from ragchat_cli.stack import Stack, StackConfig, free_port, tcp_answers
+from ragchat_common.jobs import completion_queue
 
 DEFAULT_GATEWAY_PORT = 9380
 DEFAULT_PUBLIC_GRPC_PORT = 9390
@@ -283,6 +288,36 @@ def amqp_url(stack: Stack, state_dir: Path) -> str:
     return start_rabbitmq(stack, state_dir / "rabbitmq")
 
 
+def namespace_workers(amqp_url: str, namespace: str) -> int:
+    """How many consumers take the namespace's completion jobs on this broker (0: no queue yet)."""
+
+    async def count() -> int:
+        connection = await aio_pika.connect(amqp_url, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            try:
+                queue = await channel.declare_queue(completion_queue(namespace), passive=True)
+            except ChannelNotFoundEntity:
+                return 0
+            return int(queue.declaration_result.consumer_count or 0)
+
+    return asyncio.run(count())
+
+
+def refuse_a_namespace_in_use(amqp_url: str, namespace: str, settle_s: float = 5.0) -> None:
+    """Two stacks of one namespace on one broker take each other's jobs (an answer is then looked
+    for in the other stack's sessions) and the second one's ingest worker cannot start. The
+    workers of a run just stopped may take a moment to leave: they get ``settle_s``."""
+    deadline = time.monotonic() + settle_s
+    while (workers := namespace_workers(amqp_url, namespace)) > 0:
+        if time.monotonic() > deadline:
+            raise DevError(
+                f"namespace {namespace!r} is in use on this RabbitMQ: {workers} worker(s) of another "
+                "ragchat stack take its jobs; set RAGCHAT_NAMESPACE to another name to run a second stack"
+            )
+        time.sleep(0.5)
+
+
 def start_rabbitmq(stack: Stack, home: Path) -> str:
     """A RabbitMQ node owned by ``stack`` with its own name, ports and files under ``home`` (its
     queues and persistent messages survive ``stack.restart``)."""
@@ -419,13 +454,15 @@ def _demo_dataset(api: httpx.Client) -> tuple[str, int]:
     return dataset_id, len(document_ids)
 
 
-def _wait_indexed(api: httpx.Client, dataset_id: str, timeout_s: float) -> int:
+def _wait_indexed(api: httpx.Client, dataset_id: str, timeout_s: float, check_alive: Callable[[], None]) -> int:
     """Waits until no demo document is still being parsed, so the printed question finds them.
 
     Returns how many are indexed (run DONE); a document that failed says why in its progress_msg.
+    ``check_alive`` raises when a process of the stack has exited (no use waiting for it).
     """
     deadline = time.monotonic() + timeout_s
     while True:
+        check_alive()
         docs = _ok(api.get(f"/datasets/{dataset_id}/documents", params={"page_size": 100}))["docs"]
         runs = [doc.get("run") for doc in docs]
         if all(run in ("DONE", "FAIL", "CANCEL") for run in runs) or time.monotonic() > deadline:
@@ -465,14 +502,16 @@ def _demo_chat(api: httpx.Client, dataset_id: str | None) -> str:
     return str(_ok(api.post("/chats", json=body))["id"])
 
 
-def load_demo(gateway_url: str, key: str, index_timeout_s: float = 120.0) -> Demo:
+def load_demo(
+    gateway_url: str, key: str, index_timeout_s: float = 120.0, check_alive: Callable[[], None] = lambda: None
+) -> Demo:
     """Demo dataset (indexed, or given up on after ``index_timeout_s``) and a chat over it; each step
     is skipped with a warning when it cannot be done, since the stack is useful without it."""
     demo = Demo()
     with _api(gateway_url, key) as api:
         try:
             demo.dataset_id, demo.documents = _demo_dataset(api)
-            demo.indexed = _wait_indexed(api, demo.dataset_id, index_timeout_s)
+            demo.indexed = _wait_indexed(api, demo.dataset_id, index_timeout_s, check_alive)
         except (DemoSkipped, httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
             _note(f"warning: demo dataset not loaded: {exc}")
         try:
@@ -528,14 +567,19 @@ def _note(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def _raise_if_exited(stack: Stack) -> None:
+    """DevError when a process of the stack has exited on its own (the stack is then incomplete)."""
+    for proc in stack.processes:
+        code = proc.popen.poll()
+        if code is not None:
+            tail = proc.log_path.read_text(errors="replace")[-2000:] if proc.log_path.exists() else ""
+            raise DevError(f"{proc.spec.name} exited with code {code}; last lines of {proc.log_path}:\n{tail}")
+
+
 def _watch(stack: Stack) -> None:
-    """Returns when a process of the stack has exited on its own (the stack is then incomplete)."""
+    """Raises once a process of the stack has exited on its own."""
     while True:
-        for proc in stack.processes:
-            code = proc.popen.poll()
-            if code is not None:
-                tail = proc.log_path.read_text(errors="replace")[-2000:] if proc.log_path.exists() else ""
-                raise DevError(f"{proc.spec.name} exited with code {code}; last lines of {proc.log_path}:\n{tail}")
+        _raise_if_exited(stack)
         time.sleep(1.0)
 
 
@@ -568,6 +612,7 @@ def _serve(args: argparse.Namespace) -> int:
             _note(f"starting ragchat; logs in {stack.log_dir}")
             config.redis_url = redis_url(stack, state_dir)
             config.amqp_url = amqp_url(stack, state_dir)
+            refuse_a_namespace_in_use(config.amqp_url, config.namespace)
             try:
                 stack.start()
             except RuntimeError as exc:
@@ -578,7 +623,8 @@ def _serve(args: argparse.Namespace) -> int:
                 key = demo_key(stack, state_dir)
             except Exception as exc:  # the stack is still worth having without a key
                 _note(f"warning: no demo key: {type(exc).__name__}: {exc}")
-            demo = load_demo(stack.gateway_url, key) if key and not args.no_demo else Demo()
+            alive = functools.partial(_raise_if_exited, stack)
+            demo = load_demo(stack.gateway_url, key, check_alive=alive) if key and not args.no_demo else Demo()
             print(banner(stack, key, demo), flush=True)
             _watch(stack)
             return 1  # not reached: _watch returns only by raising
