@@ -115,6 +115,14 @@ def test_dataset_update_refuses_what_ragflow_refuses(api: httpx.Client, body: di
 
 def test_dataset_update_of_the_fields_ragflow_allows(api: httpx.Client) -> None:
     dataset = new_dataset(api)
+    assert (dataset["language"], dataset["connectors"]) == ("English", [])
+    # v0.27's update takes a language and (empty) connectors too
+    renamed = ok(api.put(f"/datasets/{dataset['id']}", json={"language": "Chinese", "connectors": []}))
+    assert (renamed["language"], renamed["connectors"]) == ("Chinese", [])
+    assert ok(api.get("/datasets", params={"id": dataset["id"]}))[0]["language"] == "Chinese"
+    assert "language" in error(api.put(f"/datasets/{dataset['id']}", json={"language": "x" * 33}), 400, 102)
+    linked = api.put(f"/datasets/{dataset['id']}", json={"connectors": [{"id": "c1"}]})
+    assert "connectors" in error(linked, 400, 102)
     updated = ok(
         api.put(
             f"/datasets/{dataset['id']}",

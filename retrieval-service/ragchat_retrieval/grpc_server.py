@@ -43,6 +43,7 @@ def dataset_pb(d: dict[str, Any]) -> pb.Dataset:
         create_time=int(d.get("create_time", 0)),
         update_time=int(d.get("update_time", 0)),
         pagerank=int(d.get("pagerank", 0) or 0),
+        language=d.get("language") or datasets.DEFAULT_LANGUAGE,
     )
 
 

@@ -86,6 +86,26 @@ def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | No
     return merged
 
 
+DEFAULT_LANGUAGE = "English"
+LANGUAGE_MAX_CHARS = 32
+
+
+def check_language(language: Any) -> str:
+    """RAGFlow's `language` of a dataset: a name of at most 32 characters (kept as given)."""
+    if not isinstance(language, str) or not language.strip() or len(language) > LANGUAGE_MAX_CHARS:
+        raise InvalidArgument(f"`language` must be a non-empty string of at most {LANGUAGE_MAX_CHARS} characters.")
+    return language.strip()
+
+
+def check_no_connectors(connectors: Any) -> None:
+    """RAGFlow v0.27 links data-source connectors to a dataset; there are none here, so only an
+    empty list (what its clients send back) is accepted."""
+    if not isinstance(connectors, list):
+        raise InvalidArgument("`connectors` must be a list.")
+    if connectors:
+        raise InvalidArgument("Data source connectors are not supported by this server; `connectors` must be empty.")
+
+
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
@@ -329,6 +349,8 @@ UPDATABLE = (
     "parser_config",
     "pagerank",
     "auto_metadata_config",
+    "language",
+    "connectors",
 )
 READ_ONLY = ("id", "tenant_id", "chunk_count", "document_count", "create_time", "update_time", "token_num")
 
@@ -376,6 +398,10 @@ async def update_dataset(deps: Deps, tenant_id: str, dataset_id: str, fields: di
             changes[key] = check_permission(value)
         elif key == "pagerank":
             changes[key] = check_pagerank(value)
+        elif key == "language":
+            changes[key] = check_language(value)
+        elif key == "connectors":
+            check_no_connectors(value)
     if parser_config:
         changes["parser_config"] = check_parser_config(parser_config, current["parser_config"])
     if changes:

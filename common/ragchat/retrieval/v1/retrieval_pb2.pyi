@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Dataset(_message.Message):
-    __slots__ = ("id", "tenant_id", "name", "description", "avatar", "embedding_model", "chunk_method", "parser_config", "permission", "chunk_count", "document_count", "create_time", "update_time", "pagerank")
+    __slots__ = ("id", "tenant_id", "name", "description", "avatar", "embedding_model", "chunk_method", "parser_config", "permission", "chunk_count", "document_count", "create_time", "update_time", "pagerank", "language")
     ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,7 @@ class Dataset(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     PAGERANK_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     id: str
     tenant_id: str
     name: str
@@ -37,7 +38,8 @@ class Dataset(_message.Message):
     create_time: int
     update_time: int
     pagerank: int
-    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., permission: _Optional[str] = ..., chunk_count: _Optional[int] = ..., document_count: _Optional[int] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., pagerank: _Optional[int] = ...) -> None: ...
+    language: str
+    def __init__(self, id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., avatar: _Optional[str] = ..., embedding_model: _Optional[str] = ..., chunk_method: _Optional[str] = ..., parser_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., permission: _Optional[str] = ..., chunk_count: _Optional[int] = ..., document_count: _Optional[int] = ..., create_time: _Optional[int] = ..., update_time: _Optional[int] = ..., pagerank: _Optional[int] = ..., language: _Optional[str] = ...) -> None: ...
 
 class DatasetRef(_message.Message):
     __slots__ = ("tenant_id", "id")
