@@ -143,6 +143,10 @@ def test_documents_listed_by_their_metadata(api: httpx.Client) -> None:
     bad_json = error(api.get(url, params={"metadata_condition": "{bad"}), 400, 102)
     assert bad_json == "metadata_condition must be valid JSON."
     assert error(api.get(url, params={"metadata": "[1]"}), 400, 102) == "metadata must be an object."
+    # parsed as bodies are: what json.loads alone let through (a RecursionError, a 5xx) is a 102
+    deep = "[" * 5000 + "]" * 5000
+    assert "nested too deeply" in error(api.get(url, params={"metadata_condition": deep}), 400, 102)
+    assert "finite" in error(api.get(url, params={"metadata": '{"author": NaN}'}), 400, 102)
 
 
 def test_a_thousand_documents_take_a_metadata_update_at_once(api: httpx.Client) -> None:

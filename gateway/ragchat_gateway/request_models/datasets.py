@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -34,6 +33,7 @@ from ragchat_gateway.request_models.fields import (
     Text,
     custom_error,
 )
+from ragchat_gateway.request_models.parsing import load_json
 
 TextList = Annotated[list[Text], Field(max_length=IDS_MAX)]
 Timestamp = Annotated[int, Field(ge=0, le=2**62)]
@@ -89,13 +89,14 @@ class DatasetListQuery(ListQuery):
 
 
 def _json_object_param(name: str) -> BeforeValidator:
-    """A query parameter holding a JSON object (RAGFlow's metadata filters)."""
+    """A query parameter holding a JSON object (RAGFlow's metadata filters), parsed as request
+    bodies are (parsing.load_json: no non-finite numbers, no nesting too deep to parse)."""
 
     def parse(value: Any) -> Any:
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
+                value = load_json(value, f"`{name}`")
+            except ValueError:
                 raise custom_error(f"{name} must be valid JSON.") from None
         if not isinstance(value, dict):
             raise custom_error(f"{name} must be an object.")

@@ -37,6 +37,17 @@ def _float(text: str) -> float:
     return value
 
 
+def load_json(text: str, what: str) -> Any:
+    """``text`` as JSON. Non-finite numbers and nesting too deep to parse are InvalidArgument
+    naming ``what``; text that is not JSON at all is a ValueError, for the caller to word."""
+    try:
+        return json.loads(text, parse_constant=_constant, parse_float=_float)
+    except _NotFinite as exc:
+        raise InvalidArgument(f"{what} holds {exc}: numbers must be finite.") from None
+    except RecursionError:
+        raise InvalidArgument(f"{what} is nested too deeply.") from None
+
+
 def parse_json_object(raw: bytes, *, empty: dict[str, Any] | None = None) -> dict[str, Any]:
     """The body as a JSON object; an empty (or ``null``) body is ``empty`` ({} by default)."""
     if not raw.strip():
@@ -46,11 +57,7 @@ def parse_json_object(raw: bytes, *, empty: dict[str, Any] | None = None) -> dic
     except UnicodeDecodeError:
         raise InvalidArgument(f"{NOT_JSON[:-1]}: it is not UTF-8.") from None
     try:
-        body = json.loads(text, parse_constant=_constant, parse_float=_float)
-    except _NotFinite as exc:
-        raise InvalidArgument(f"Request body holds {exc}: numbers must be finite.") from None
-    except RecursionError:
-        raise InvalidArgument("Request body is nested too deeply.") from None
+        body = load_json(text, "Request body")
     except ValueError:
         raise InvalidArgument(NOT_JSON) from None
     if body is None:
