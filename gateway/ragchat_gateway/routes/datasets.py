@@ -83,7 +83,7 @@ def dataset_json(d: pb.Dataset) -> dict[str, Any]:
         "chunk_count": d.chunk_count,
         "document_count": d.document_count,
         "pagerank": d.pagerank,
-        "language": d.language or "English",
+        "language": d.language or "English",  # (none from a replica older than the field)
         "connectors": [],  # v0.27's data-source links: none here
         "create_time": d.create_time,
         "update_time": d.update_time,

@@ -197,7 +197,7 @@ async def get_document(deps: Deps, tenant_id: str, dataset_id: str, document_id:
     return doc
 
 
-# RAGFlow's file types (a run filter also takes a state's number, RAGFlow's TaskStatus).
+# RAGFlow's file types, as its document list filters by them.
 FILE_TYPES = frozenset({"pdf", "doc", "visual", "aural", "virtual", "folder", "other"})
 
 
@@ -221,6 +221,7 @@ async def _chosen_by_metadata(
 
 
 def _run_filter(runs: Sequence[str]) -> list[str]:
+    """The parse states named, by name in any case or by number (RAGFlow's TaskStatus: 0-4)."""
     states = [RUN_STATES[int(r)] if r.isdigit() and int(r) < len(RUN_STATES) else r.upper() for r in runs]
     invalid = [run for run, state in zip(runs, states, strict=True) if state not in RUN_STATES]
     if invalid:
