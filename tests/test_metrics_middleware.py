@@ -1,4 +1,5 @@
-"""The gateway's observability middleware, in process: request ids, bounded route labels, streams.
+"""The gateway's observability middleware, in process: request ids, bounded route labels, streams,
+the access log.
 
 A small FastAPI app wired like the gateway (router included under a prefix) over real HTTP
 (uvicorn on a free loopback port), so streaming is observed as a client sees it.
@@ -7,6 +8,7 @@ A small FastAPI app wired like the gateway (router included under a prefix) over
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import socket
 import threading
@@ -16,10 +18,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
 from prometheus_client import REGISTRY
 
+from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.observability import install_observability
 
 # Set by the test thread (an asyncio.Event is not thread-safe); the stream waits on it in a thread.
@@ -42,8 +45,14 @@ def build_app() -> FastAPI:
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
+    @router.get("/mine")
+    async def mine(request: Request) -> dict[str, bool]:
+        # What the gateway's auth dependency does once a key is known.
+        request.state.principal = Principal(key_id="key-7", tenant_id="tenant-7", tenant_name="seven")
+        return {"ok": True}
+
     app = FastAPI()
-    install_observability(app)
+    install_observability(app, access_log=True)
     app.include_router(router, prefix="/api/v9")
     return app
 
@@ -114,3 +123,53 @@ def test_an_open_stream_is_counted_and_not_buffered(base_url: str) -> None:
             break
         time.sleep(0.02)
     assert sample("ragchat_active_streams") == 0
+
+
+def access_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "ragchat.access"]
+
+
+def test_each_request_gets_one_access_line_without_its_query(base_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ragchat.access")
+    response = httpx.get(base_url + "/api/v9/items/raw-9?name=private-name", headers={"X-Request-ID": "req-9"})
+    assert response.status_code == 200
+    (line,) = access_lines(caplog)
+    assert line.getMessage().startswith("GET /api/v9/items/raw-9 200 ")
+    fields = vars(line)
+    assert fields["path"] == "/api/v9/items/raw-9"
+    assert fields["route"] == "/api/v9/items/{item_id}"
+    assert fields["status"] == 200
+    assert fields["bytes"] == len(response.content)
+    assert fields["client"] == "127.0.0.1"
+    assert fields["tenant_id"] is None and fields["key_id"] is None
+    assert fields["duration_ms"] >= 0
+    assert "private-name" not in repr(fields)
+
+    caplog.clear()
+    httpx.get(base_url + "/api/v9/mine")
+    httpx.get(base_url + "/nowhere")
+    mine, nowhere = access_lines(caplog)
+    assert (vars(mine)["tenant_id"], vars(mine)["key_id"]) == ("tenant-7", "key-7")
+    assert (vars(nowhere)["status"], vars(nowhere)["route"]) == (404, "<unmatched>")
+
+
+def test_probes_and_scrapes_are_not_access_logged(base_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ragchat.access")
+    assert httpx.get(base_url + "/metrics").status_code == 200
+    assert access_lines(caplog) == []
+
+
+def test_a_stream_is_logged_once_at_its_end(base_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ragchat.access")
+    release_stream.clear()
+    with httpx.stream("GET", base_url + "/api/v9/stream", timeout=10) as response:
+        lines = response.iter_lines()
+        assert next(lines) == "data: first"
+        time.sleep(0.2)
+        assert access_lines(caplog) == []  # not while it is still open
+        release_stream.set()
+        list(lines)
+    (line,) = access_lines(caplog)
+    assert vars(line)["status"] == 200
+    assert vars(line)["duration_ms"] >= 200
+    assert vars(line)["bytes"] == len(b"data: first\n\ndata: [DONE]\n\n")

@@ -67,7 +67,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(RateLimitMiddleware)
     # Oversize JSON bodies → 413 before anything reads them (multipart uploads pass through).
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    install_observability(app)
+    install_observability(app, access_log=settings.access_log)
     instrument_fastapi(app)
     # Outermost: `/chats/` is routed as `/chats` before anything else sees the path.
     app.add_middleware(TrailingSlashMiddleware)

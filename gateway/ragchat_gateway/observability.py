@@ -1,15 +1,19 @@
-"""Operations plumbing of the gateway: request ids, HTTP metrics, /metrics, graceful shutdown.
+"""Operations plumbing of the gateway: request ids, HTTP metrics, access log, /metrics, graceful
+shutdown.
 
 ``ObservabilityMiddleware`` is plain ASGI (not ``BaseHTTPMiddleware``) so it never buffers a
 streamed response: it stamps ``X-Request-ID`` on every response, times each request by its
-route *template* and counts open SSE streams. ``serve`` runs uvicorn so that SIGTERM first
-turns readiness to 503 and only then, after ``shutdown_drain_s``, stops accepting connections;
-in-flight streams then get ``shutdown_grace_s`` to finish and the process exits 0.
+route *template*, counts open SSE streams and, when asked, writes one access-log line per
+request as its last byte goes out (a stream's line comes at its end, with its whole duration).
+``serve`` runs uvicorn so that SIGTERM first turns readiness to 503 and only then, after
+``shutdown_drain_s``, stops accepting connections; in-flight streams then get
+``shutdown_grace_s`` to finish and the process exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import signal
 import time
@@ -31,6 +35,11 @@ from ragchat_gateway.protocol_edges import EnvelopeHttpProtocol
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's request id is echoed when it is a sane token; anything else is replaced.
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+# Probes and scrapes come every few seconds from the kubelet and Prometheus; an access log of
+# them would bury the requests of users.
+_NOT_ACCESS_LOGGED = frozenset({"/healthz", "/readyz", "/metrics"})
+access_logger = logging.getLogger("ragchat.access")
 
 router = APIRouter()
 
@@ -79,10 +88,40 @@ def _client_request_id(scope: Scope) -> str | None:
     return None
 
 
+def _log_access(scope: Scope, route: str, status: int, duration_s: float, body_bytes: int) -> None:
+    path = scope.get("path", "")
+    if path in _NOT_ACCESS_LOGGED:
+        return
+    method = scope.get("method", "")
+    duration_ms = round(duration_s * 1000, 1)
+    client = scope.get("client")
+    # Set by the auth dependency once the key is known; a refused key leaves it out.
+    principal = scope.get("state", {}).get("principal")
+    access_logger.info(
+        "%s %s %d %.1fms",
+        method,
+        path,
+        status,
+        duration_ms,
+        extra={
+            "method": method,
+            "path": path,  # without the query string, which may carry names and filters
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+            "bytes": body_bytes,
+            "client": client[0] if client else None,
+            "tenant_id": getattr(principal, "tenant_id", None),
+            "key_id": getattr(principal, "key_id", None),
+        },
+    )
+
+
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: bool = False) -> None:
         self.app = app
         self.route_template = RouteTemplates()
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,6 +133,7 @@ class ObservabilityMiddleware:
         status = 500
         streaming = False
         recorded = False
+        body_bytes = 0
 
         def record() -> None:
             # Once per request, just before its last byte goes out: a client that has the whole
@@ -105,12 +145,16 @@ class ObservabilityMiddleware:
             if streaming:
                 streaming = False
                 metrics.ACTIVE_STREAMS.dec()
-            labels = {"route": self.route_template(scope), "method": scope.get("method", ""), "code": str(status)}
+            route = self.route_template(scope)
+            duration_s = time.perf_counter() - started
+            labels = {"route": route, "method": scope.get("method", ""), "code": str(status)}
             metrics.HTTP_REQUESTS.labels(**labels).inc()
-            metrics.HTTP_REQUEST_DURATION.labels(**labels).observe(time.perf_counter() - started)
+            metrics.HTTP_REQUEST_DURATION.labels(**labels).observe(duration_s)
+            if self.access_log:
+                _log_access(scope, route, status, duration_s, body_bytes)
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, streaming
+            nonlocal status, streaming, body_bytes
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
@@ -119,8 +163,10 @@ class ObservabilityMiddleware:
                 if any(k.lower() == b"content-type" and v.startswith(b"text/event-stream") for k, v in headers):
                     streaming = True
                     metrics.ACTIVE_STREAMS.inc()
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                record()
+            elif message["type"] == "http.response.body":
+                body_bytes += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    record()
             await send(message)
 
         metrics.HTTP_IN_FLIGHT.inc()
@@ -132,10 +178,10 @@ class ObservabilityMiddleware:
             request_id_var.reset(token)
 
 
-def install_observability(app: FastAPI) -> None:
+def install_observability(app: FastAPI, *, access_log: bool = False) -> None:
     """Mount /metrics and the middleware (outermost, so it sees every response)."""
     app.include_router(router)
-    app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(ObservabilityMiddleware, access_log=access_log)
 
 
 class DrainingServer(uvicorn.Server):

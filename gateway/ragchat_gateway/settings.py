@@ -14,6 +14,10 @@ class GatewaySettings(ServiceSettings):
     # closes first and never sends a request on a connection the gateway is closing (a reset, a
     # 502). uvicorn's own default is 5 s.
     http_keepalive_s: int = 75
+    # One log line per HTTP request (logger `ragchat.access`, JSON with the rest): method, path,
+    # route, status, duration, bytes, client address, the key's tenant and id. Probes and
+    # /metrics are left out. Off when what sits in front logs every request already.
+    access_log: bool = True
     # Per uploaded file (multipart), refused with 413 / code 102 when larger.
     max_upload_bytes: int = 50 * 1024 * 1024
     # Files in one upload request (multipart); more are refused with 102.
