@@ -93,7 +93,9 @@ def test_list_update_and_delete_datasets(api: httpx.Client, other: httpx.Client)
     listed = ok(response)
     assert isinstance(listed, list) and {a["id"], b["id"]} <= {d["id"] for d in listed}
     assert int(response.headers["X-Total-Count"]) >= 2
-    assert [d["id"] for d in ok(api.get("/datasets", params={"name": a["name"]}))] == [a["id"]]
+    assert response.json()["total_datasets"] == int(response.headers["X-Total-Count"])
+    by_name = api.get("/datasets", params={"name": a["name"]})
+    assert [d["id"] for d in ok(by_name)] == [a["id"]] and by_name.json()["total_datasets"] == 1
     assert [d["id"] for d in ok(api.get("/datasets", params={"id": b["id"]}))] == [b["id"]]
     assert "orderby" in error(api.get("/datasets", params={"orderby": "size"}), 400, 102)
     assert "desc" in error(api.get("/datasets", params={"desc": "maybe"}), 400, 102)

@@ -211,7 +211,8 @@ async def list_datasets(principal: AuthDep, backends: BackendsDep, query: Datase
         statuses = await asyncio.gather(*(status_of(d["id"]) for d in datasets))
         for dataset, status in zip(datasets, statuses, strict=True):
             dataset["parsing_status"] = status
-    return list_response(datasets, reply.total)
+    # RAGFlow (v0.22.1 and v0.27.0) puts the total beside `data` as `total_datasets`.
+    return list_response(datasets, reply.total, total_field="total_datasets")
 
 
 # A page of up to 1,000 datasets asks for their summaries a few at a time.
