@@ -32,6 +32,13 @@ class WorkerSettings(ServiceSettings):
     local_model_name: str = "smollm2-135m-instruct"
     local_context_tokens: int = 2048
     local_threads: int = 2
+    # Earlier messages of a conversation sent to the model with each question (the newest ones,
+    # still within the context budget); -1: all of them, as RAGFlow does. The local model's own
+    # default is none: SmolLM2-135M shown an earlier answer repeats it instead of reading the
+    # knowledge base (4 of 5 second questions in a session answered with the first answer; 0 of
+    # 5 without the history), so with it each question stands alone.
+    llm_history_messages: int = Field(default=-1, ge=-1)
+    local_history_messages: int = Field(default=0, ge=-1)
     # Answer length when the chat's llm.max_tokens is not set.
     default_max_tokens: int = 512
 

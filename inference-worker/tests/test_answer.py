@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, StreamEvent
-from ragchat_common.jobs import ChatSnapshot, CompletionJob
+from ragchat_common.jobs import ChatSnapshot, ChatTurn, CompletionJob
 from ragchat_worker.domain.answer import AnswerDeps, Outcome, answer_job
 from ragchat_worker.domain.types import (
     ClaimLost,
@@ -185,6 +185,27 @@ async def test_answer_streams_normalised_deltas_stores_and_finishes() -> None:
     messages, params = llm.calls[0]
     assert "The Eiffel tower is in Paris." in messages[0].content
     assert params.temperature == 0.2 and params.max_tokens == 64 and params.model == "scripted"
+
+
+async def test_the_model_gets_as_much_of_the_conversation_as_configured() -> None:
+    history = [
+        ChatTurn(role="user", content="Where is Berlin's tower?"),
+        ChatTurn(role="assistant", content="In Berlin [ID:1]."),
+        ChatTurn(role="user", content="How tall is it?"),
+        ChatTurn(role="assistant", content="368 metres."),
+    ]
+    sent: dict[int, list[str]] = {}
+    for history_messages in (-1, 2, 0):
+        llm = ScriptedLLM(["In Paris."])
+        answer_deps = deps(llm, Retriever(CHUNKS), MemorySink(), Store())
+        answer_deps.history_messages = history_messages
+        assert await answer_job(job(history=history), answer_deps) is Outcome.ANSWERED
+        messages, _ = llm.calls[0]
+        assert messages[0].role == "system" and messages[-1].content == "Where is the Eiffel tower?"
+        sent[history_messages] = [m.content for m in messages[1:-1]]
+    assert sent[-1] == [t.content for t in history]
+    assert sent[2] == ["How tall is it?", "368 metres."]
+    assert sent[0] == []
 
 
 async def test_empty_response_without_calling_the_llm() -> None:

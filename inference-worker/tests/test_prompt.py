@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ragchat_common.jobs import ChatTurn
-from ragchat_worker.domain.prompt import CITATION_RULES, AssembledPrompt, assemble_prompt
+from ragchat_worker.domain.prompt import CITATION_RULES, AssembledPrompt, assemble_prompt, recent_history
 from ragchat_worker.domain.types import RetrievedChunk
 
 
@@ -191,3 +191,20 @@ def test_the_local_tokenizer_makes_no_more_tokens_than_the_byte_bound() -> None:
     texts += ["".join(chr(c) for c in range(0x20, 0x2FF)), "\u0301\u200b\ufeff\ufffd"]
     for text in texts:
         assert counter.count(text) + MESSAGE_OVERHEAD_TOKENS <= _most_tokens(PromptMessage("user", text)), text
+
+
+def test_recent_history_keeps_the_newest_messages_and_starts_with_a_question() -> None:
+    history = [
+        ChatTurn(role="assistant", content="Hi, how can I help?"),  # a session's opener
+        ChatTurn(role="user", content="q1"),
+        ChatTurn(role="assistant", content="a1"),
+        ChatTurn(role="user", content="q2"),
+        ChatTurn(role="assistant", content="a2"),
+    ]
+    assert recent_history(history, -1) == history
+    assert recent_history(history, 0) == []
+    assert [t.content for t in recent_history(history, 2)] == ["q2", "a2"]
+    # Cut inside a question/answer pair: the leftover answer is not sent alone.
+    assert [t.content for t in recent_history(history, 3)] == ["q2", "a2"]
+    assert [t.content for t in recent_history(history, 4)] == ["q1", "a1", "q2", "a2"]
+    assert [t.content for t in recent_history(history, 99)] == ["q1", "a1", "q2", "a2"]

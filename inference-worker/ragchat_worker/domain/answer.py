@@ -35,7 +35,7 @@ from ragchat_common.prompting import fill_placeholders
 from ragchat_common.search_defaults import SEARCH_DEFAULTS
 from ragchat_worker.domain.batching import batch_pieces
 from ragchat_worker.domain.citations import CitationStream, build_reference, cite_answer
-from ragchat_worker.domain.prompt import assemble_prompt
+from ragchat_worker.domain.prompt import assemble_prompt, recent_history
 from ragchat_worker.domain.types import (
     AnswerStore,
     ClaimLost,
@@ -94,6 +94,8 @@ class AnswerDeps:
     flush_pieces: int = 256
     flush_delay_s: float = 0.005
     default_max_tokens: int = 512
+    # Earlier messages sent to the model with a question (the newest); -1 all of them.
+    history_messages: int = -1
     control: StopControl = field(default_factory=NoStopControl)
     # Embeds answer sentences and chunks to insert citations the model left out (None: never).
     embedder: Embedder | None = None
@@ -349,7 +351,7 @@ async def _generate(
         prompt = assemble_prompt(
             template=str(_setting(prompt_config, "prompt", "")),
             question=job.question,
-            history=job.history,
+            history=recent_history(job.history, deps.history_messages),
             variables=job.variables,
             chunks=chunks,
             quote=job.quote,

@@ -89,6 +89,17 @@ def fit_text(text: str, counter: TokenCounter, max_tokens: int) -> str:
     return TRIMMED_MARK
 
 
+def recent_history(history: Sequence[ChatTurn], messages: int) -> Sequence[ChatTurn]:
+    """The newest ``messages`` of ``history`` (all of them for -1), starting with a question: a
+    conversation the model sees never opens with a leftover answer."""
+    if messages < 0:
+        return history
+    recent = list(history[len(history) - messages :]) if messages else []
+    while recent and recent[0].role == "assistant":
+        recent.pop(0)
+    return recent
+
+
 def assemble_prompt(
     *,
     template: str,
