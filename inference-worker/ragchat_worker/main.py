@@ -104,6 +104,7 @@ async def serve(settings: WorkerSettings) -> None:
         flush_delay_s=settings.stream_flush_ms / 1000.0,
         default_max_tokens=settings.default_max_tokens,
         history_messages=settings.llm_history_messages if settings.llm_base_url else settings.local_history_messages,
+        stock_prompt_replacement="" if settings.llm_base_url else settings.local_system_prompt,
         control=control,
     )
 

@@ -14,6 +14,7 @@ import pytest
 
 from ragchat_common.events import DeltaEvent, DoneEvent, FinalEvent, StreamEvent
 from ragchat_common.jobs import ChatSnapshot, ChatTurn, CompletionJob
+from ragchat_common.prompting import DEFAULT_CHAT_PROMPT
 from ragchat_worker.domain.answer import AnswerDeps, Outcome, answer_job
 from ragchat_worker.domain.types import (
     ClaimLost,
@@ -206,6 +207,27 @@ async def test_the_model_gets_as_much_of_the_conversation_as_configured() -> Non
     assert sent[-1] == [t.content for t in history]
     assert sent[2] == ["How tall is it?", "368 metres."]
     assert sent[0] == []
+
+
+async def test_a_stock_system_prompt_is_replaced_when_the_backend_asks_and_a_written_one_never() -> None:
+    stock = {"prompt": DEFAULT_CHAT_PROMPT, "top_n": 3}
+    written = {"prompt": "Reply as a pirate. {knowledge}", "top_n": 3}
+    sent: list[str] = []
+    for prompt, replacement in (
+        (stock, "Short answers only. {knowledge}"),
+        (written, "Short answers only."),
+        (stock, ""),
+    ):
+        llm = ScriptedLLM(["In Paris."])
+        answer_deps = deps(llm, Retriever(CHUNKS), MemorySink(), Store())
+        answer_deps.stock_prompt_replacement = replacement
+        chat = ChatSnapshot(dataset_ids=["ds"], llm={"max_tokens": 64}, prompt=prompt)
+        assert await answer_job(job(chat=chat), answer_deps) is Outcome.ANSWERED
+        sent.append(llm.calls[0][0][0].content)
+    replaced, kept_written, kept_stock = sent
+    assert replaced.startswith("Short answers only. [ID:0]") and "The Eiffel tower is in Paris." in replaced
+    assert kept_written.startswith("Reply as a pirate. [ID:0]")
+    assert kept_stock.startswith("You are an intelligent assistant.")
 
 
 async def test_empty_response_without_calling_the_llm() -> None:

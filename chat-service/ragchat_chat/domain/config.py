@@ -12,15 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ragchat_common.errors import InvalidArgument
+from ragchat_common.prompting import DEFAULT_CHAT_PROMPT
 from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX, TOP_N_MAX
 
-DEFAULT_SYSTEM_PROMPT = (
-    "You are an intelligent assistant. Answer the question using the knowledge base below, "
-    "summarising the relevant content in detail. When nothing in the knowledge base is relevant "
-    'to the question, say so: your answer must include the sentence "The answer you are looking '
-    'for is not found in the knowledge base!" Take the chat history into account.\n'
-    "Here is the knowledge base:\n{knowledge}\nThe above is the knowledge base."
-)
+DEFAULT_SYSTEM_PROMPT = DEFAULT_CHAT_PROMPT
 DEFAULT_OPENER = "Hi! I'm your assistant. What can I do for you?"
 # RAGFlow's default: a chat with datasets that retrieves nothing answers this without the LLM.
 DEFAULT_EMPTY_RESPONSE = "Sorry! No relevant content was found in the knowledge base!"

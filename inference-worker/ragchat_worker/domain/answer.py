@@ -31,7 +31,7 @@ from ragchat_common.events import (
 )
 from ragchat_common.ids import new_id
 from ragchat_common.jobs import CompletionJob
-from ragchat_common.prompting import fill_placeholders
+from ragchat_common.prompting import fill_placeholders, is_stock_prompt
 from ragchat_common.search_defaults import SEARCH_DEFAULTS
 from ragchat_worker.domain.batching import batch_pieces
 from ragchat_worker.domain.citations import CitationStream, build_reference, cite_answer
@@ -96,6 +96,8 @@ class AnswerDeps:
     default_max_tokens: int = 512
     # Earlier messages sent to the model with a question (the newest); -1 all of them.
     history_messages: int = -1
+    # The system prompt used in place of a stock one (prompting.is_stock_prompt); "": none.
+    stock_prompt_replacement: str = ""
     control: StopControl = field(default_factory=NoStopControl)
     # Embeds answer sentences and chunks to insert citations the model left out (None: never).
     embedder: Embedder | None = None
@@ -348,8 +350,11 @@ async def _generate(
         # usage count it; the canned answer is counted as the completion below).
         prompt_tokens = deps.llm.tokens.count(job.question)
     else:
+        template = str(_setting(prompt_config, "prompt", ""))
+        if deps.stock_prompt_replacement and is_stock_prompt(template):
+            template = deps.stock_prompt_replacement
         prompt = assemble_prompt(
-            template=str(_setting(prompt_config, "prompt", "")),
+            template=template,
             question=job.question,
             history=recent_history(job.history, deps.history_messages),
             variables=job.variables,
