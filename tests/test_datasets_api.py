@@ -73,6 +73,9 @@ def test_create_dataset_validation(api: httpx.Client) -> None:
     assert "picture" in message and "naive" in message and "qa" in message
     bad_config = {"name": unique(), "parser_config": {"chunk_token_num": 0}}
     assert "chunk_token_num" in error(api.post("/datasets", json=bad_config), 400, 102)
+    for key, value in (("auto_keywords", -1), ("topn_tags", 11), ("html4excel", "yes"), ("tag_kb_ids", "kb")):
+        bad_config = {"name": unique(), "parser_config": {key: value}}
+        assert key in error(api.post("/datasets", json=bad_config), 400, 102)
     name = unique()
     ok(api.post("/datasets", json={"name": name}))
     # a taken name is numbered, as RAGFlow does (names are unique ignoring case)
@@ -85,6 +88,9 @@ def test_parser_config_is_kept_and_merged(api: httpx.Client) -> None:
     assert dataset["parser_config"]["delimiter"] == "\n!?"
     updated = ok(api.put(f"/datasets/{dataset['id']}", json={"parser_config": {"chunk_token_num": 256}}))
     assert updated["parser_config"]["chunk_token_num"] == 256 and updated["parser_config"]["delimiter"] == "\n!?"
+    refused = api.put(f"/datasets/{dataset['id']}", json={"parser_config": {"auto_questions": 3.5}})
+    assert "auto_questions" in error(refused, 400, 102)
+    assert "auto_questions" not in ok(api.get("/datasets", params={"id": dataset["id"]}))[0]["parser_config"]
 
 
 def test_list_update_and_delete_datasets(api: httpx.Client, other: httpx.Client) -> None:

@@ -146,6 +146,12 @@ def test_lone_surrogates_and_nul_in_meta_fields_and_names(api: httpx.Client) -> 
     assert "surrogate" in refused(raw(api, "POST", "/chats", b'{"name": "\\ud800"}'))
     assert "NUL" in refused(raw(api, "POST", "/chats", b'{"name": "a\\u0000"}'))
     ok(api.put(path, json={"meta_fields": {"author": "Ann", "tags": ["a", "b"]}}))
+    # Values are strings, numbers or lists of them, as RAGFlow's metadata filters expect.
+    assert "meta_fields.obj" in refused(api.put(path, json={"meta_fields": {"obj": {"x": 1}}}))
+    assert "meta_fields.tags" in refused(api.put(path, json={"meta_fields": {"tags": [{"x": 1}]}}))
+    assert "meta_fields.none" in refused(api.put(path, json={"meta_fields": {"none": None}}))
+    stored = ok(api.get(f"/datasets/{dataset['id']}/documents", params={"id": document["id"]}))
+    assert stored["docs"][0]["meta_fields"] == {"author": "Ann", "tags": ["a", "b"]}
 
 
 def test_nesting_inside_stored_objects_is_bounded(api: httpx.Client) -> None:

@@ -60,13 +60,75 @@ def check_chunk_method(method: str | None) -> str:
 PARSER_CONFIG_MAX_CHARS = 65_535
 
 
+# RAGFlow's rules (v0.27.0's ParserConfig) for the parser_config keys it defines beyond the three
+# chunking ones: integer ranges (None: no upper bound), numbers, booleans, strings, string lists.
+_INTEGER_KEYS: dict[str, tuple[int, int | None]] = {
+    "auto_keywords": (0, 32),
+    "auto_questions": (0, 10),
+    "topn_tags": (1, 10),
+    "task_page_size": (1, None),
+}
+_NULLABLE_KEYS = frozenset({"task_page_size", "filename_embd_weight", "pages"})
+_BOOLEAN_KEYS = ("html4excel", "enable_children")
+_STRING_KEYS = ("layout_recognize", "children_delimiter")
+_STRING_LIST_KEYS = ("tag_kb_ids",)
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
+def _check_known_keys(config: dict[str, Any]) -> None:
+    """The keys RAGFlow defines, as a request sends them (stored values are not re-checked)."""
+    for key, (low, high) in _INTEGER_KEYS.items():
+        if key not in config or (config[key] is None and key in _NULLABLE_KEYS):
+            continue
+        number = _integer(config[key])
+        if number is None or number < low or (high is not None and number > high):
+            bound = f"between {low} and {high}" if high is not None else f"of at least {low}"
+            raise InvalidArgument(f"`parser_config.{key}` must be an integer {bound}.")
+        config[key] = number
+    weight = config.get("filename_embd_weight")
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1):
+        raise InvalidArgument("`parser_config.filename_embd_weight` must be a number between 0 and 1.")
+    for key in _BOOLEAN_KEYS:
+        if key in config and not isinstance(config[key], bool):
+            raise InvalidArgument(f"`parser_config.{key}` must be a boolean.")
+    for key in _STRING_KEYS:
+        if key in config and not isinstance(config[key], str):
+            raise InvalidArgument(f"`parser_config.{key}` must be a string.")
+    for key in _STRING_LIST_KEYS:
+        if key in config and not (isinstance(config[key], list) and all(isinstance(v, str) for v in config[key])):
+            raise InvalidArgument(f"`parser_config.{key}` must be a list of strings.")
+    pages = config.get("pages")
+    if pages is not None and not (
+        isinstance(pages, list) and all(isinstance(p, list) and all(_integer(n) is not None for n in p) for p in pages)
+    ):
+        raise InvalidArgument("`parser_config.pages` must be a list of page ranges ([from, to] integers).")
+    parent_child = config.get("parent_child")
+    if parent_child is not None:
+        if not isinstance(parent_child, dict):
+            raise InvalidArgument("`parser_config.parent_child` must be an object.")
+        if "use_parent_child" in parent_child and not isinstance(parent_child["use_parent_child"], bool):
+            raise InvalidArgument("`parser_config.parent_child.use_parent_child` must be a boolean.")
+        delimiter = parent_child.get("children_delimiter", "\n")
+        if not isinstance(delimiter, str) or not delimiter:
+            raise InvalidArgument("`parser_config.parent_child.children_delimiter` must be a non-empty string.")
+
+
 def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
     size = len(json.dumps(config, separators=(",", ":"), ensure_ascii=False)) if config else 0
     if size > PARSER_CONFIG_MAX_CHARS:
         raise InvalidArgument(f"Parser config exceeds size limit (max 65,535 characters). Current size: {size}")
-    merged = {**(base or DEFAULT_PARSER_CONFIG), **(config or {})}
+    config = dict(config or {})
+    _check_known_keys(config)
+    merged = {**(base or DEFAULT_PARSER_CONFIG), **config}
     for feature in UNSUPPORTED_PARSER_FEATURES:
-        setting = (config or {}).get(feature)
+        setting = config.get(feature)
         # RAGFlow's own default config carries {"use_raptor": false}: only switching it on is refused.
         if setting and (
             not isinstance(setting, dict) or any(v is True for k, v in setting.items() if k.startswith("use_"))

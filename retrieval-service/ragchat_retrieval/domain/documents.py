@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -349,6 +350,13 @@ async def update_document(
     if fields.get("meta_fields") is not None:
         if not isinstance(fields["meta_fields"], dict):
             raise InvalidArgument("`meta_fields` must be an object.")
+        for key, value in fields["meta_fields"].items():
+            # RAGFlow's rule: each value a string or number, or a list of them (filters compare these).
+            values = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, str | int | float) for v in values):
+                raise InvalidArgument(
+                    f"`meta_fields.{key}` must be a string, a number or a list of them; got {json.dumps(value)[:100]}"
+                )
         changes["meta_fields"] = fields["meta_fields"]
     if fields.get("chunk_method") is not None:  # "" is refused, as RAGFlow does
         changes["chunk_method"] = check_chunk_method(str(fields["chunk_method"]))
