@@ -288,6 +288,11 @@ def test_ingestion_logs_record_parse_runs(api: httpx.Client, other: httpx.Client
     assert "create_date_from" in error(
         api.get(url, params={"log_type": "file", "create_date_from": "yesterday"}), 400, 102
     )
+    for log_type in ("file", "dataset"):
+        reversed_range = {"log_type": log_type, "create_date_from": "2025-02-01", "create_date_to": "2025-01-01"}
+        assert "create_date_to" in error(api.get(url, params=reversed_range), 400, 102)
+    same_day = {"log_type": "file", "create_date_from": "2025-01-01", "create_date_to": "2025-01-01"}
+    assert ok(api.get(url, params=same_day)) == {"total": 0, "logs": []}
     error(api.get(f"{url}/{new_id()}"), 404, 105)
     error(other.get(url, params={"log_type": "file"}), 404, 105)
     error(other.get(f"{url}/{log['id']}"), 404, 105)

@@ -213,6 +213,13 @@ class AutoMetadataConfig(RequestModel):
     metadata: Annotated[list[AutoMetadataField], Field(max_length=IDS_MAX)] = []
     built_in_metadata: Annotated[list[AutoMetadataField], Field(max_length=IDS_MAX)] = []
 
+    @model_validator(mode="after")
+    def _says_something(self) -> AutoMetadataConfig:
+        # A body that names neither list (a missing body included) would empty the configuration.
+        if not self.model_fields_set & {"metadata", "built_in_metadata"}:
+            raise custom_error("`metadata` or `built_in_metadata` is required; send empty lists to clear them.")
+        return self
+
     def as_parser_config(self) -> dict[str, Any]:
         return self.model_dump(mode="json", include={"metadata", "built_in_metadata"})
 
@@ -474,6 +481,13 @@ class IngestionLogQuery(Paging):
     create_date_to: DateParam | None = None
     log_type: Literal["dataset", "file"] = "dataset"
     keywords: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered_dates(self) -> IngestionLogQuery:
+        start, end = self.time_range()
+        if start and end and start > end:
+            raise custom_error("`create_date_from` must not be later than `create_date_to`.")
+        return self
 
     def time_range(self) -> tuple[int, int]:
         """(from, to) in epoch ms, 0 for no bound; a date alone as an upper bound takes its whole day."""
