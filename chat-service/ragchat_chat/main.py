@@ -31,7 +31,7 @@ async def serve(settings: ChatSettings) -> None:
     servicer = ChatServicer(
         store,
         RetrievalDatasetDirectory(RetrievalServiceStub(retrieval_channel), settings.dataset_lookup_timeout_s),
-        GrpcSessionCleaner(SessionServiceStub(session_channel), settings.grpc_timeout_s),
+        GrpcSessionCleaner(SessionServiceStub(session_channel), settings.grpc_bulk_timeout_s),
         ModelCatalog(
             default_model=settings.default_model,
             available=settings.available_models,

@@ -36,6 +36,8 @@ class ServiceSettings(BaseSettings):
     service_token: str = ""
 
     # Seconds an internal gRPC call may take before the caller gives up (503 to the client).
+    # Calls whose work grows with the request (bulk deletes and updates) get three times this:
+    # `grpc_bulk_timeout_s`.
     grpc_timeout_s: float = 10.0
     # Seconds a stopping process gives in-flight work before it exits.
     shutdown_grace_s: float = 20.0
@@ -48,6 +50,10 @@ class ServiceSettings(BaseSettings):
     # Container allocations between two young-generation collections (see settle_heap in
     # ragchat_common.runtime); 0 keeps Python's default (700).
     gc_young_threshold: int = 20_000
+
+    @property
+    def grpc_bulk_timeout_s(self) -> float:
+        return self.grpc_timeout_s * 3
 
 
 class GrpcServiceSettings(ServiceSettings):

@@ -130,7 +130,7 @@ async def list_chats(principal: AuthDep, backends: BackendsDep, query: ChatListP
 async def _delete(backends: BackendsDep, principal: AuthDep, ids: list[str], delete_all: bool) -> dict[str, Any]:
     reply = await backends.chats.delete(
         chat_pb2.DeleteChatsRequest(tenant_id=principal.tenant_id, ids=ids, delete_all=delete_all),
-        backends.settings.grpc_timeout_s,
+        backends.settings.grpc_bulk_timeout_s,
     )
     return envelope({"success_count": reply.success_count, "errors": [reword(principal, e) for e in reply.errors]})
 

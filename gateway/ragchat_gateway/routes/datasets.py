@@ -273,7 +273,7 @@ async def delete_datasets(principal: AuthDep, backends: BackendsDep, body: Delet
     reply = await rpc(
         backends.retrieval.DeleteDatasets(
             pb.DeleteRequest(tenant_id=principal.tenant_id, ids=body.id_list(), delete_all=body.delete_all),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -544,7 +544,7 @@ async def delete_documents(
                 ids=body.id_list(),
                 delete_all=body.delete_all,
             ),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -562,7 +562,7 @@ async def start_parsing(
     reply = await rpc(
         backends.retrieval.StartParsing(
             pb.ParseRequest(tenant_id=principal.tenant_id, dataset_id=dataset_id, document_ids=ids),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -678,7 +678,7 @@ async def delete_chunks(
                 ids=list(body.chunk_ids or []),
                 delete_all=body.delete_all,
             ),
-            timeout=backends.settings.grpc_timeout_s,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )

@@ -154,7 +154,7 @@ async def _count_tags(backends: Any, tenant_id: str, dataset_ids: list[str]) -> 
     reply = await rpc(
         backends.retrieval.CountTags(
             pb.CountTagsRequest(tenant_id=tenant_id, dataset_ids=dataset_ids),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -182,7 +182,7 @@ async def delete_tags(
     await rpc(
         backends.retrieval.DeleteTags(
             pb.DeleteTagsRequest(tenant_id=principal.tenant_id, dataset_id=dataset_id, tags=body.tags or []),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -196,7 +196,7 @@ async def rename_tag(dataset_id: str, principal: AuthDep, backends: BackendsDep,
     await rpc(
         backends.retrieval.RenameTag(
             pb.RenameTagRequest(tenant_id=principal.tenant_id, dataset_id=dataset_id, from_tag=from_tag, to_tag=to_tag),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -247,7 +247,7 @@ async def _update_metadata(backends: Any, tenant_id: str, dataset_id: str, body:
                 updates=to_list_value(body.changes("updates")),
                 deletes=to_list_value(body.changes("deletes")),
             ),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -295,7 +295,7 @@ async def check_embedding(
                 embedding_model=body.embd_id or "",
                 check_num=body.check_num,
             ),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
@@ -441,7 +441,7 @@ async def _parse_call(body: Any, dataset_id: str, principal: Any, backends: Any,
     return await rpc(
         call(
             pb.ParseRequest(tenant_id=principal.tenant_id, dataset_id=dataset_id, document_ids=ids),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )

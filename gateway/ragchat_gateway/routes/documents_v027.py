@@ -111,7 +111,7 @@ async def ingest(principal: AuthDep, backends: BackendsDep, body: IngestBodyDep)
     await rpc(
         call(
             pb.ParseRequest(tenant_id=principal.tenant_id, document_ids=list(body.doc_ids or [])),
-            timeout=backends.settings.grpc_timeout_s * 3,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )

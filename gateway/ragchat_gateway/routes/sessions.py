@@ -190,7 +190,7 @@ async def delete_sessions(
             session_pb2.DeleteSessionsRequest(
                 tenant_id=principal.tenant_id, chat_id=chat_id, ids=wanted.id_list(), delete_all=wanted.delete_all
             ),
-            timeout=backends.settings.grpc_timeout_s,
+            timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )

@@ -47,7 +47,7 @@ class RetrievalClient:
     """Blocking client of the internal ingest RPCs (Celery tasks are synchronous)."""
 
     def __init__(self, settings: RetrievalSettings) -> None:
-        self.timeout_s = settings.grpc_timeout_s * 3
+        self.timeout_s = settings.grpc_bulk_timeout_s
         self.channel = grpc.insecure_channel(
             settings.retrieval_service_addr,
             options=[
