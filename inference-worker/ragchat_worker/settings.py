@@ -35,8 +35,8 @@ class WorkerSettings(ServiceSettings):
     # Earlier messages of a conversation sent to the model with each question (the newest ones,
     # still within the context budget); -1: all of them, as RAGFlow does. The local model's own
     # default is none: SmolLM2-135M shown an earlier answer repeats it instead of reading the
-    # knowledge base (4 of 5 second questions in a session answered with the first answer; 0 of
-    # 5 without the history), so with it each question stands alone.
+    # knowledge base (4 of 5 later questions in a session got the first answer again, none did
+    # without the history), so with it each question stands alone.
     llm_history_messages: int = Field(default=-1, ge=-1)
     local_history_messages: int = Field(default=0, ge=-1)
     # The local model's system prompt for a chat that keeps a stock one (chat-service's default,
