@@ -242,6 +242,16 @@ def test_chunks_keywords_deletes_and_filters(api: httpx.Client, dataset_with_doc
     assert blank["important_keywords"] == [""]
     listed = {c["id"]: c for c in ok(api.get(base))["chunks"]}
     assert listed[blank["id"]]["important_keywords"] == [""]
+    # RAGFlow's words (v0.22.1 and v0.27.0), on adding and on updating
+    assert error(api.post(base, json={"content": " "}), 400, 102) == "`content` is required"
+    for field in ("important_keywords", "questions", "tag_kwd"):
+        not_a_list = error(api.post(base, json={"content": "c", field: "x"}), 400, 102)
+        assert not_a_list == f"`{field}` is required to be a list"
+        assert error(api.put(f"{base}/{blank['id']}", json={field: "x"}), 400, 102) == not_a_list
+    assert (
+        error(api.post(base, json={"content": "c", "tag_kwd": [1]}), 400, 102) == "`tag_kwd` must be a list of strings"
+    )
+    assert error(api.put(f"{base}/{blank['id']}", json={"content": ""}), 400, 102) == "`content` is required"
 
     missing = new_id()
     assert error(api.get(base, params={"id": missing}), 404, 105) == f"Chunk not found: {dataset['id']}/{missing}"

@@ -36,6 +36,18 @@ from ragchat_gateway.request_models.fields import (
 from ragchat_gateway.request_models.parsing import load_json
 
 TextList = Annotated[list[Text], Field(max_length=IDS_MAX)]
+
+
+def _chunk_list(value: Any) -> Any:
+    # RAGFlow's words for a chunk's keyword lists (both of its versions).
+    if value is not None and not isinstance(value, list):
+        raise custom_error("{field} is required to be a list")
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise custom_error("{field} must be a list of strings")
+    return value
+
+
+ChunkTextList = Annotated[TextList, BeforeValidator(_chunk_list)]
 Timestamp = Annotated[int, Field(ge=0, le=2**62)]
 Fraction = Annotated[FiniteFloat, Field(ge=0, le=1)]
 
@@ -173,14 +185,14 @@ class ChunkImage(RequestModel):
 
 class AddChunk(ChunkImage):
     content: Text | None = None
-    important_keywords: TextList | None = None
-    questions: TextList | None = None
-    tag_kwd: TextList | None = None
+    important_keywords: ChunkTextList | None = None
+    questions: ChunkTextList | None = None
+    tag_kwd: ChunkTextList | None = None
 
     @model_validator(mode="after")
     def _has_content(self) -> AddChunk:
         if self.content is None or not self.content.strip():
-            raise custom_error("`content` is required.")
+            raise custom_error("`content` is required")
         return self
 
 
@@ -188,9 +200,9 @@ class UpdateChunk(ChunkImage, OpenRequestModel):
     model_config = OpenRequestModel.model_config  # other keys are kept for retrieval-service
 
     content: Text | None = None
-    important_keywords: TextList | None = None
-    questions: TextList | None = None
-    tag_kwd: TextList | None = None
+    important_keywords: ChunkTextList | None = None
+    questions: ChunkTextList | None = None
+    tag_kwd: ChunkTextList | None = None
     available: LenientBool | None = None
 
 

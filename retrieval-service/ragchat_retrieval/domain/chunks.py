@@ -45,8 +45,10 @@ def _check_strings(name: str, values: Any, *, keep_blank: bool = False) -> list[
     sent, `[""]` included, and drops blank questions)."""
     if values is None:
         return []
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InvalidArgument(f"`{name}` must be a list of strings.")
+    if not isinstance(values, list):
+        raise InvalidArgument(f"`{name}` is required to be a list")  # RAGFlow's words, here and below
+    if not all(isinstance(v, str) for v in values):
+        raise InvalidArgument(f"`{name}` must be a list of strings")
     return list(values) if keep_blank else [v for v in values if v.strip()]
 
 
@@ -160,7 +162,7 @@ async def update_chunk(
         payload = dict(hit.payload)
         if fields.get("content") is not None:
             if not isinstance(fields["content"], str) or not fields["content"].strip():
-                raise InvalidArgument("`content` cannot be empty.")
+                raise InvalidArgument("`content` is required")
             payload["content"] = fields["content"]
         if "important_keywords" in fields:
             payload["important_keywords"] = _check_strings(
