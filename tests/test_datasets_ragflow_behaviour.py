@@ -233,6 +233,17 @@ def test_document_update_refusals(api: httpx.Client, dataset_with_docs: Callable
 # ---- chunks -------------------------------------------------------------------------------
 
 
+def test_document_update_refusals_in_the_v027_dialect(stack: Stack) -> None:
+    key = mint_key(stack.mongo_url, "behaviour027-" + new_id(), ragflow_version="0.27")
+    with client(stack.gateway_url, key) as api027:
+        dataset = new_dataset(api027)
+        (doc,) = upload(api027, dataset["id"], ("a.txt", b"a"))
+        url = f"/datasets/{dataset['id']}/documents/{doc['id']}"
+        # v0.27.0 words it so; v0.22.1 as "Can't change `chunk_count`." (the test above)
+        assert error(api027.put(url, json={"chunk_count": 3}), 400, 102) == "can't change `chunk_count`"
+        assert error(api027.put(url, json={"progress": 0.5}), 400, 102) == "can't change `progress`"
+
+
 def test_chunks_keywords_deletes_and_filters(api: httpx.Client, dataset_with_docs: Callable) -> None:
     dataset, (doc,) = dataset_with_docs(("pad.txt", b"Notes about the launch pad."))
     state = parse_and_wait(api, dataset["id"], [doc["id"]])

@@ -92,6 +92,7 @@ _REWORDS_027 = (
     (re.compile(r"^You don't own the document (.*)\.$"), r"you don't own the document \1"),
     (re.compile(r"^No properties were modified$"), "no properties were modified"),
     (re.compile(r"^`tenant_id` must not be provided\.$"), "`tenant_id` must not be provided"),
+    (re.compile(r"^Can't change `(\w+)`\.$"), r"can't change `\1`"),
 )
 
 
