@@ -207,6 +207,7 @@ def test_parsing_with_unknown_ids_parses_the_known_ones(api: httpx.Client, datas
     stopped = error(api.request("DELETE", url, json={"document_ids": [a["id"], "invalid_id"]}), 400, 102)
     assert stopped == "Documents not found: ['invalid_id']"
     error(api.post(url, json={"document_ids": ["invalid_id"]}), 404, 105)  # all unknown: not found
+    assert error(api.post(url, json={}), 400, 102) == "`document_ids` is required"  # RAGFlow's words
     error(api.request("DELETE", url, json={"document_ids": ["invalid_id"]}), 404, 105)
     # an id sent twice is parsed once, and said (RAGFlow's test_duplicate_parse)
     twice = ok(api.post(url, json={"document_ids": [a["id"], b["id"], a["id"]]}))

@@ -143,7 +143,8 @@ class ParseDocuments(RequestModel):
 
     @model_validator(mode="after")
     def _some(self) -> ParseDocuments:
-        _required_ids("document_ids", self.document_ids)
+        if not self.document_ids:
+            raise custom_error("`document_ids` is required")  # RAGFlow's words: no full stop here
         return self
 
     def ids(self) -> list[str]:

@@ -71,7 +71,7 @@ async def _documents_to_parse(
         await get_dataset(deps, tenant_id, dataset_id)
     wanted = dedupe(document_ids)
     if not wanted:
-        raise InvalidArgument("`document_ids` is required.")
+        raise InvalidArgument("`document_ids` is required")
     found = {d["id"]: d for d in await deps.store.get_documents(tenant_id, wanted, dataset_id or None)}
     return found, wanted
 
