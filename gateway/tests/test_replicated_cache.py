@@ -111,8 +111,9 @@ async def test_a_listener_that_stops_hearing_makes_the_caches_fall_back_to_the_s
 
     os.kill(proc.pid, signal.SIGSTOP)  # the connection stays open; only the pongs stop
     try:
+        # Past the deadline the listener both stops hearing and replaces the silent connection,
+        # so whether it is still connected at this instant is a race; what matters is the caches.
         await until(lambda: not listener.heard, timeout_s=15.0)
-        assert listener.connected
         for cache in caches:
             assert not cache.hears_changes
             assert cache.lookup("k") == (False, None)  # the short TTL applies
