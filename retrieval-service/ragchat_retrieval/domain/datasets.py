@@ -75,11 +75,16 @@ _STRING_LIST_KEYS = ("tag_kb_ids",)
 
 
 def _integer(value: Any) -> int | None:
+    """An integer, or a float holding one (JSON numbers cross a Struct as floats); else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value if isinstance(value, int) else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_known_keys(config: dict[str, Any]) -> None:
@@ -93,7 +98,7 @@ def _check_known_keys(config: dict[str, Any]) -> None:
             raise InvalidArgument(f"`parser_config.{key}` must be an integer {bound}.")
         config[key] = number
     weight = config.get("filename_embd_weight")
-    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1):
+    if weight is not None and (not _is_number(weight) or not 0 <= weight <= 1):
         raise InvalidArgument("`parser_config.filename_embd_weight` must be a number between 0 and 1.")
     for key in _BOOLEAN_KEYS:
         if key in config and not isinstance(config[key], bool):
@@ -134,16 +139,14 @@ def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | No
             not isinstance(setting, dict) or any(v is True for k, v in setting.items() if k.startswith("use_"))
         ):
             raise InvalidArgument(f"`parser_config.{feature}` is not supported.")
-    tokens = merged.get("chunk_token_num")
-    if isinstance(tokens, float) and tokens.is_integer():
-        tokens = int(tokens)
-    if not isinstance(tokens, int) or isinstance(tokens, bool) or not 1 <= tokens <= 2048:
+    tokens = _integer(merged.get("chunk_token_num"))
+    if tokens is None or not 1 <= tokens <= 2048:
         raise InvalidArgument("`parser_config.chunk_token_num` must be an integer between 1 and 2048.")
     merged["chunk_token_num"] = tokens
     if not isinstance(merged.get("delimiter"), str) or not merged["delimiter"]:
         raise InvalidArgument("`parser_config.delimiter` must be a non-empty string.")
     overlap = merged.get("overlapped_percent", 0)
-    if not isinstance(overlap, int | float) or isinstance(overlap, bool) or not 0 <= overlap <= 90:
+    if not _is_number(overlap) or not 0 <= overlap <= 90:
         raise InvalidArgument("`parser_config.overlapped_percent` must be a number between 0 and 90.")
     return merged
 
@@ -205,11 +208,10 @@ def check_avatar(avatar: str | None) -> str | None:
 
 
 def check_pagerank(value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PAGERANK:
+    pagerank = _integer(value)
+    if pagerank is None or not 0 <= pagerank <= MAX_PAGERANK:
         raise InvalidArgument(f"`pagerank` must be an integer between 0 and {MAX_PAGERANK}.")
-    return value
+    return pagerank
 
 
 def with_auto_metadata(parser_config: dict[str, Any] | None, auto_metadata: Any) -> dict[str, Any] | None:
