@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from ragchat_chat.domain import chats, ragflow027
-from ragchat_chat.domain.config import DEFAULT_OPENER, DEFAULT_SYSTEM_PROMPT
+from ragchat_chat.domain.config import DEFAULT_OPENER
 from ragchat_chat.domain.types import ChatQuery, ChatSpec, ModelCatalog
 from ragchat_chat.store import ChatStore
 from ragchat_common.errors import InvalidArgument, NotFound
+from ragchat_common.prompting import DEFAULT_CHAT_PROMPT
 
 T1, T2 = "tenant-one", "tenant-two"
 
@@ -36,7 +37,7 @@ async def test_create_fills_every_default(store: ChatStore, datasets: Any, model
         "max_tokens": 512,
     }
     assert chat.prompt == {
-        "prompt": DEFAULT_SYSTEM_PROMPT,
+        "prompt": DEFAULT_CHAT_PROMPT,
         "opener": DEFAULT_OPENER,
         "empty_response": "Sorry! No relevant content was found in the knowledge base!",
         "variables": [{"key": "knowledge", "optional": False}],
@@ -47,7 +48,7 @@ async def test_create_fills_every_default(store: ChatStore, datasets: Any, model
         "rerank_model": "",
         "show_quote": True,
     }
-    assert "{knowledge}" in DEFAULT_SYSTEM_PROMPT
+    assert "{knowledge}" in DEFAULT_CHAT_PROMPT
     assert chat.dataset_ids == [] and chat.datasets == []
     assert len(chat.id) == 32 and chat.create_time == chat.update_time
     assert await chats.get_chat(store, datasets, T1, chat.id) == chat

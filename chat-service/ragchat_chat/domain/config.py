@@ -15,7 +15,6 @@ from ragchat_common.errors import InvalidArgument
 from ragchat_common.prompting import DEFAULT_CHAT_PROMPT
 from ragchat_common.search_defaults import SEARCH_DEFAULTS, TOP_K_MAX, TOP_N_MAX
 
-DEFAULT_SYSTEM_PROMPT = DEFAULT_CHAT_PROMPT
 DEFAULT_OPENER = "Hi! I'm your assistant. What can I do for you?"
 # RAGFlow's default: a chat with datasets that retrieves nothing answers this without the LLM.
 DEFAULT_EMPTY_RESPONSE = "Sorry! No relevant content was found in the knowledge base!"
@@ -33,7 +32,7 @@ LLM_DEFAULTS: dict[str, Any] = {
 
 def prompt_defaults() -> dict[str, Any]:
     return {
-        "prompt": DEFAULT_SYSTEM_PROMPT,
+        "prompt": DEFAULT_CHAT_PROMPT,
         "opener": DEFAULT_OPENER,
         "empty_response": DEFAULT_EMPTY_RESPONSE,
         "variables": [{"key": "knowledge", "optional": False}],
