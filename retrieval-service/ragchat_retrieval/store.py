@@ -346,12 +346,13 @@ class Store:
         return found
 
     async def delete_documents_with_files(self, tenant_id: str, dataset_id: str, document_ids: Sequence[str]) -> int:
-        """The dataset's documents of `document_ids` and their files, in three bulk writes; how
-        many documents went. The records go first: a parse job that still finds its document
-        then always finds its file too."""
+        """The dataset's documents of `document_ids`, their files and their chunks' images, in a
+        few bulk writes; how many documents went. The records go first: a parse job that still
+        finds its document then always finds its file too."""
         ids = list(document_ids)
         result = await self.db[DOCUMENTS].delete_many(by_id({"$in": ids}, tenant_id=tenant_id, dataset_id=dataset_id))
         await self.delete_files(ids)
+        await self.delete_chunk_images(tenant_id, ids)
         return int(result.deleted_count)
 
     async def document_metadata(

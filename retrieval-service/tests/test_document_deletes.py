@@ -45,8 +45,8 @@ async def test_a_thousand_documents_go_in_a_few_bulk_writes(
         outcome = await documents.delete_documents(deps, TENANT, dataset_id, [*doomed, doomed[3]])
     print(f"1,000 documents deleted in {time.monotonic() - begun:.2f} s, {len(sent)} Mongo commands")
     assert outcome == (1000, [f"Duplicate document ids: {doomed[3]}"])
-    # per slice: an existence check, a look for chunk images (none here), then deletes of the
-    # documents, their file entries, their file content; besides, a dataset look-up (one at a
+    # per slice: an existence check, deletes of the documents, their file entries, their file
+    # content, and a look for chunk images (none here); besides, a dataset look-up (one at a
     # time: ~4,000 commands)
     slices = math.ceil(1000 / documents.DELETE_SLICE)
     assert sent.count("delete") == 3 * slices and len(sent) <= 5 * slices + 3, sent

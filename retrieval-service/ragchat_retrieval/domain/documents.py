@@ -437,7 +437,6 @@ async def delete_documents(
         batch = doomed[start : start + DELETE_SLICE]
         async with deps.locks.all_of(batch):
             await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=batch))
-            await deps.store.delete_chunk_images(tenant_id, batch)
             deleted += await deps.store.delete_documents_with_files(tenant_id, dataset_id, batch)
     if unknown:
         raise InvalidArgument(f"Documents not found: {unknown}")
