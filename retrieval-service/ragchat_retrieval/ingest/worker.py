@@ -41,6 +41,16 @@ log = logging.getLogger("ragchat.ingest")
 # Retries of a task whose retrieval-service call found it unavailable (then the run fails).
 UNAVAILABLE_RETRIES = 10
 UNAVAILABLE_BACKOFF_S = 3
+# What a later attempt can mend: a restarting or overloaded retrieval-service, a missed deadline.
+# Any other status (INTERNAL, INVALID_ARGUMENT, ...) comes back the same on every attempt.
+TRANSIENT_CODES = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.ABORTED,
+    }
+)
 
 
 class RetrievalClient:
@@ -218,16 +228,21 @@ def register_tasks(app: Celery, settings: RetrievalSettings) -> None:
                 outcome = parse_document(settings, tenant_id, document_id, run_id)
             metrics.INGEST_DOCUMENTS.labels(result=outcome).inc()
         except grpc.RpcError as exc:
-            if self.request.retries < UNAVAILABLE_RETRIES:
+            code = exc.code()
+            transient = code in TRANSIENT_CODES
+            if transient and self.request.retries < UNAVAILABLE_RETRIES:
                 log.warning("retrieval-service unavailable; retrying parse", extra={"document_id": document_id})
                 raise self.retry(countdown=UNAVAILABLE_BACKOFF_S) from exc
+            reason = "retrieval-service unavailable" if transient else f"retrieval-service answered {code.name}"
+            log.error("parse failed: %s: %s", reason, exc.details(), extra={"document_id": document_id})
             try:
-                client_for(settings).progress(
-                    (tenant_id, document_id, run_id), 0.0, "Parsing failed: retrieval-service unavailable.", True
-                )
+                client_for(settings).progress((tenant_id, document_id, run_id), 0.0, f"Parsing failed: {reason}.", True)
             except grpc.RpcError:
                 log.error("could not mark document failed", extra={"document_id": document_id})
-            raise
+            metrics.INGEST_DOCUMENTS.labels(result="failed").inc()
+            if transient:
+                raise
+            return "failed"
         log.info("parse task finished", extra={"document_id": document_id, "outcome": outcome})
         return outcome
 
