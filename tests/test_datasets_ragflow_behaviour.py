@@ -196,6 +196,29 @@ def test_document_delete_reports_unknown_and_duplicate_ids(api: httpx.Client, da
     error(api.request("DELETE", base, json={"ids": [unknown]}), 404, 105)  # all unknown: not found
 
 
+# v0.27.0 checks every id before it deletes any (v0.22.1, above, deleted the known ones and then
+# said 102: a client was told it failed while its documents were gone), and answers the count.
+def test_document_delete_in_the_v027_dialect_is_all_or_nothing(stack: Stack) -> None:
+    key = mint_key(stack.mongo_url, "behaviour027-" + new_id(), ragflow_version="0.27")
+    with client(stack.gateway_url, key) as api027:
+        dataset = new_dataset(api027)
+        docs = upload(api027, dataset["id"], ("a.txt", b"a"), ("b.txt", b"b"), ("c.txt", b"c"))
+        a, b, c = (d["id"] for d in docs)
+        base = f"/datasets/{dataset['id']}/documents"
+        unknown = new_id()
+        refused = error(api027.request("DELETE", base, json={"ids": [a, unknown, b]}), 400, 102)
+        assert refused == f"These documents do not belong to dataset {dataset['id']} or Document not found: {unknown}"
+        twice = error(api027.request("DELETE", base, json={"ids": [a, a]}), 400, 102)
+        assert twice == f"Duplicate document ids: {a}"
+        assert sorted(d["id"] for d in ok(api027.get(base))["docs"]) == sorted([a, b, c])
+
+        assert ok(api027.request("DELETE", base, json={"ids": [a, b]})) == {"deleted": 2}
+        again = error(api027.request("DELETE", base, json={"ids": [a]}), 400, 102)
+        assert again.endswith(f"or Document not found: {a}")
+        assert ok(api027.request("DELETE", base, json={"delete_all": True})) == {"deleted": 1}
+        assert ok(api027.get(base))["docs"] == []
+
+
 # RAGFlow (0.22.1 and 0.27.0) parses the documents it finds and names the others in a 102, as a
 # delete does; ragchat refused the whole request (404) and parsed nothing.
 def test_parsing_with_unknown_ids_parses_the_known_ones(api: httpx.Client, dataset_with_docs: Callable) -> None:

@@ -271,7 +271,12 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
 
     async def DeleteDocuments(self, request: pb.DeleteRequest, context: grpc.aio.ServicerContext) -> Any:
         count, errors = await documents.delete_documents(
-            self.deps, request.tenant_id, request.dataset_id, list(request.ids), request.delete_all
+            self.deps,
+            request.tenant_id,
+            request.dataset_id,
+            list(request.ids),
+            request.delete_all,
+            all_or_nothing=request.all_or_nothing,
         )
         return pb.DeleteResponse(success_count=count, errors=errors)
 

@@ -75,6 +75,28 @@ async def test_delete_all_and_unknown_ids(deps: Deps, dataset_of: DatasetOf) -> 
     assert await documents.delete_documents(deps, TENANT, dataset_id, [], delete_all=True) == (0, [])
 
 
+# RAGFlow v0.27 refuses a delete naming an unknown or repeated id before it deletes anything;
+# v0.22 (the default above) deleted the known ones first.
+async def test_all_or_nothing_deletes_nothing_when_an_id_is_wrong(deps: Deps, dataset_of: DatasetOf) -> None:
+    dataset_id, ids = await dataset_of(TENANT, 3)
+    await chunk_documents(deps, dataset_id, ids[0])
+    unknown = new_id()
+    message = f"These documents do not belong to dataset {dataset_id} or Document not found: {unknown}"
+    with pytest.raises(InvalidArgument, match=re.escape(message) + "$"):
+        await documents.delete_documents(deps, TENANT, dataset_id, [ids[0], unknown, ids[1]], all_or_nothing=True)
+    with pytest.raises(InvalidArgument, match=re.escape(f"Duplicate document ids: {ids[0]}") + "$"):
+        await documents.delete_documents(deps, TENANT, dataset_id, [ids[0], ids[1], ids[0]], all_or_nothing=True)
+    assert sorted(await deps.store.document_ids_of(TENANT, dataset_id)) == sorted(ids)
+    assert await deps.vectors.count(Scope(tenant_id=TENANT, dataset_ids=[dataset_id])) == 1
+
+    assert await documents.delete_documents(deps, TENANT, dataset_id, ids[:2], all_or_nothing=True) == (2, [])
+    assert await deps.store.document_ids_of(TENANT, dataset_id) == [ids[2]]
+    assert await deps.vectors.count(Scope(tenant_id=TENANT, dataset_ids=[dataset_id])) == 0
+    gone = f"These documents do not belong to dataset {dataset_id} or Document not found: {ids[0]}"
+    with pytest.raises(InvalidArgument, match=re.escape(gone) + "$"):  # all unknown: the same refusal
+        await documents.delete_documents(deps, TENANT, dataset_id, [ids[0]], all_or_nothing=True)
+
+
 def chunk(position: int) -> ingest.IndexedChunk:
     return ingest.IndexedChunk(
         content=f"chunk {position}", dense=[1.0] + [0.0] * 7, sparse=SparseVector([1], [1.0]), position=position

@@ -165,8 +165,13 @@ def documents_and_chunks(rag: RAGFlow) -> None:
     bees.delete_chunks(delete_all=True)
     assert bees.list_chunks() == []
 
-    with raises("Documents not found"):
+    # RAGFlow v0.27 checks every id before deleting any: an unknown one leaves the others alone.
+    with raises(f"These documents do not belong to dataset {dataset.id} or Document not found"):
         dataset.delete_documents(ids=[ids[2], uuid.uuid4().hex])
+    assert ids[2] in {d.id for d in dataset.list_documents()}
+    with raises("Duplicate document ids"):
+        dataset.delete_documents(ids=[ids[2], ids[2]])
+    dataset.delete_documents(ids=[ids[2]])
     assert ids[2] not in {d.id for d in dataset.list_documents()}
     dataset.delete_documents()  # ragflow-0.27: naming nothing deletes nothing
     assert len(dataset.list_documents()) == 5

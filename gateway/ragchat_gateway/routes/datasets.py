@@ -25,7 +25,7 @@ from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.backends import Backends
 from ragchat_gateway.deps import BackendsDep
-from ragchat_gateway.dialect import deletes_nothing
+from ragchat_gateway.dialect import deletes_nothing, dialect_of
 from ragchat_gateway.request_models.datasets import (
     AddChunkBody,
     ChunkListParams,
@@ -536,6 +536,9 @@ async def delete_documents(
 ) -> dict[str, Any]:
     if deletes_nothing(principal, body.id_list(), body.delete_all):
         return envelope(None)
+    # v0.27 checks every id before it deletes any, and answers with the count; v0.22 deletes the
+    # ones it finds, then names the others.
+    v027 = dialect_of(principal) == "0.27"
     reply = await rpc(
         backends.retrieval.DeleteDocuments(
             pb.DeleteRequest(
@@ -543,12 +546,13 @@ async def delete_documents(
                 dataset_id=dataset_id,
                 ids=body.id_list(),
                 delete_all=body.delete_all,
+                all_or_nothing=v027,
             ),
             timeout=backends.settings.grpc_bulk_timeout_s,
         ),
         SERVICE,
     )
-    return delete_json(reply)
+    return envelope({"deleted": reply.success_count}) if v027 else delete_json(reply)
 
 
 # ---- parsing ------------------------------------------------------------------------------

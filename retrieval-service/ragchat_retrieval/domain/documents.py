@@ -408,11 +408,17 @@ DELETE_SLICE = 100
 
 
 async def delete_documents(
-    deps: Deps, tenant_id: str, dataset_id: str, ids: Sequence[str], delete_all: bool = False
+    deps: Deps,
+    tenant_id: str,
+    dataset_id: str,
+    ids: Sequence[str],
+    delete_all: bool = False,
+    all_or_nothing: bool = False,
 ) -> tuple[int, list[str]]:
     """Deletes documents with their files and vectors. Ids sent twice are reported in the errors;
     with some ids unknown the known ones are deleted and InvalidArgument names the unknown ones
-    (RAGFlow's "Documents not found: [...]"); with all unknown, NotFound.
+    (RAGFlow's "Documents not found: [...]"); with all unknown, NotFound. ``all_or_nothing``
+    (RAGFlow v0.27): an id sent twice or unknown is InvalidArgument before anything is deleted.
 
     In slices of bulk writes (RAGFlow's clients delete 1,000 at once; one document at a time, a
     vector delete and three writes each, took ~27 ms apiece). Each slice holds its documents'
@@ -421,6 +427,8 @@ async def delete_documents(
     await dataset_record(deps, tenant_id, dataset_id)
     wanted = ids_to_delete(ids, delete_all, "document")
     repeated = duplicates("document", ids)
+    if repeated and all_or_nothing:
+        raise InvalidArgument("; ".join(repeated))
     if wanted is None:
         wanted = await deps.store.document_ids_of(tenant_id, dataset_id)
         if not wanted:
@@ -429,6 +437,10 @@ async def delete_documents(
     else:
         found = await deps.store.existing_document_ids(tenant_id, dataset_id, wanted)
     unknown = [i for i in wanted if i not in found]
+    if unknown and all_or_nothing:
+        raise InvalidArgument(
+            f"These documents do not belong to dataset {dataset_id} or Document not found: {', '.join(unknown)}"
+        )
     if unknown and not found:
         delete_outcome("document", wanted, 0, [f"Document {i} not found in dataset {dataset_id}." for i in unknown])
     doomed = [i for i in wanted if i in found]

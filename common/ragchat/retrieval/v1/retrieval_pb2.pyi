@@ -145,16 +145,18 @@ class ListDatasetsResponse(_message.Message):
     def __init__(self, datasets: _Optional[_Iterable[_Union[Dataset, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
 
 class DeleteRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_id", "ids", "delete_all")
+    __slots__ = ("tenant_id", "dataset_id", "ids", "delete_all", "all_or_nothing")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     IDS_FIELD_NUMBER: _ClassVar[int]
     DELETE_ALL_FIELD_NUMBER: _ClassVar[int]
+    ALL_OR_NOTHING_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_id: str
     ids: _containers.RepeatedScalarFieldContainer[str]
     delete_all: bool
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., delete_all: _Optional[bool] = ...) -> None: ...
+    all_or_nothing: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., delete_all: _Optional[bool] = ..., all_or_nothing: _Optional[bool] = ...) -> None: ...
 
 class DeleteResponse(_message.Message):
     __slots__ = ("success_count", "errors")
