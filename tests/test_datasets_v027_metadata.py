@@ -149,6 +149,39 @@ def test_documents_listed_by_their_metadata(api: httpx.Client) -> None:
     assert "finite" in error(api.get(url, params={"metadata": '{"author": NaN}'}), 400, 102)
 
 
+# ragflow-sdk 0.27's retrieve() sends metadata_condition; it was accepted and ignored. v0.27.0
+# also refuses document_ids that are not the datasets' (they found nothing) and reads
+# "highlight": null as false (it was refused).
+def test_retrieval_by_metadata_condition_and_owned_documents(api: httpx.Client) -> None:
+    dataset, elsewhere = new_dataset(api), new_dataset(api)
+    ann, bob = with_metadata(api, dataset["id"], {"author": "Ann"}, {"author": "Bob"})
+    (stranger,) = with_metadata(api, elsewhere["id"], {"author": "Ann"})
+    contents = {ann: "Otters hold hands while they sleep.", bob: "Otters sleep floating on their backs."}
+    for doc_id, content in contents.items():
+        ok(api.post(f"/datasets/{dataset['id']}/documents/{doc_id}/chunks", json={"content": content}))
+    ask = {"question": "how do otters sleep", "dataset_ids": [dataset["id"]], "similarity_threshold": 0.0}
+
+    def found(**extra: object) -> list[str]:
+        return sorted(c["document_id"] for c in ok(api.post("/retrieval", json={**ask, **extra}))["chunks"])
+
+    def author(operator: str, value: str) -> dict:
+        return {"logic": "and", "conditions": [{"name": "author", "comparison_operator": operator, "value": value}]}
+
+    assert found() == sorted([ann, bob])
+    assert found(metadata_condition=author("is", "Bob")) == [bob]
+    assert found(metadata_condition=author("not is", "Bob")) == [ann]
+    assert found(metadata_condition=author("is", "Cy")) == []
+    assert found(metadata_condition={"logic": "and", "conditions": []}) == sorted([ann, bob])
+    assert found(metadata_condition=None, highlight=None) == sorted([ann, bob])
+    assert found(document_ids=[ann], metadata_condition=author("is", "Bob")) == [ann]  # named ones win
+    malformed = api.post("/retrieval", json={**ask, "metadata_condition": {**author("is", "Bob"), "logic": "xor"}})
+    assert "logic" in error(malformed, 400, 102)
+    assert "metadata_condition" in error(api.post("/retrieval", json={**ask, "metadata_condition": "Bob"}), 400, 102)
+
+    refused = api.post("/retrieval", json={**ask, "document_ids": [ann, stranger]})
+    assert error(refused, 400, 102) == f"The datasets don't own the document {stranger}"
+
+
 def test_a_thousand_documents_take_a_metadata_update_at_once(api: httpx.Client) -> None:
     """One bulk write per hundred documents: one write each outlasted the gateway's deadline."""
     dataset = new_dataset(api)

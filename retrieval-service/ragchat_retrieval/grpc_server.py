@@ -367,6 +367,10 @@ class RetrievalServicer(retrieval_pb2_grpc.RetrievalServiceServicer):
                 page=request.page,
                 query_vector=list(request.query_vector),
                 rerank_model=request.rerank_model,
+                metadata_condition=(
+                    from_struct(request.metadata_condition) if request.HasField("metadata_condition") else None
+                ),
+                check_document_ids=request.check_document_ids,
             ),
         )
         return pb.SearchResponse(

@@ -282,8 +282,10 @@ class Retrieval(RequestModel):
     page: Page = 1
     page_size: PageSize = SEARCH_DEFAULTS.page_size
     rerank_id: Text | None = None
-    # "true"/"false" strings too, as RAGFlow reads them ("False" is false).
-    highlight: LenientBool = False
+    # "true"/"false" strings too, as RAGFlow reads them ("False" is false); null is false.
+    highlight: LenientBool | None = False
+    # RAGFlow's {logic, conditions} on document metadata (ragflow-sdk 0.27's retrieve sends it).
+    metadata_condition: JsonObject | None = None
 
     @model_validator(mode="after")
     def _asked(self) -> Retrieval:

@@ -718,6 +718,8 @@ async def search_chunks(backends: Any, tenant_id: str, body: Retrieval) -> dict[
                 page=body.page,
                 # One of the deployment's rerank models (retrieval-service checks the name).
                 rerank_model=body.rerank_id or "",
+                metadata_condition=to_struct(body.metadata_condition) if body.metadata_condition else None,
+                check_document_ids=True,
             ),
             timeout=backends.settings.grpc_timeout_s,
         ),

@@ -41,7 +41,7 @@ from typing import Any
 
 from ragchat_common.errors import InvalidArgument
 from ragchat_common.search_defaults import SEARCH_DEFAULTS
-from ragchat_retrieval.domain import text
+from ragchat_retrieval.domain import metadata, text
 from ragchat_retrieval.domain.datasets import check_datasets_exist
 from ragchat_retrieval.domain.deps import Deps, dedupe
 from ragchat_retrieval.domain.ports import Hit, Scope, SparseVector
@@ -60,6 +60,8 @@ class SearchQuery:
     page: int = 1
     query_vector: Sequence[float] = ()
     rerank_model: str = ""
+    metadata_condition: dict[str, Any] | None = None
+    check_document_ids: bool = False
 
 
 @dataclass
@@ -228,16 +230,37 @@ async def _terms_present(deps: Deps, scope: Scope, sparse: SparseVector, ids: li
     return await deps.vectors.terms_present(restricted, sparse.indices, len(ids))
 
 
+async def _documents_in_scope(deps: Deps, query: SearchQuery, dataset_ids: list[str]) -> list[str] | None:
+    """The documents a search is limited to: those named (checked to be the datasets' when the
+    query asks), else those whose metadata meet its condition ([]: none does); None: all."""
+    named = dedupe(query.document_ids)
+    if named:
+        if query.check_document_ids:
+            owned = {d["id"] for d in await deps.store.document_metadata(query.tenant_id, dataset_ids, named)}
+            stranger = next((i for i in named if i not in owned), None)
+            if stranger is not None:
+                raise InvalidArgument(f"The datasets don't own the document {stranger}")
+        return named
+    condition = query.metadata_condition
+    if not condition or not condition.get("conditions"):
+        return None
+    metas = metadata.flatten(await deps.store.document_metadata(query.tenant_id, dataset_ids))
+    return sorted(metadata.filter_by_condition(metas, condition))
+
+
 async def search(deps: Deps, query: SearchQuery) -> SearchResult:
     _check(query, deps.embedder.dim)
     if query.rerank_model:
         check_rerank_model(deps, query.rerank_model)
     dataset_ids = dedupe(query.dataset_ids)
     await check_datasets_exist(deps, query.tenant_id, dataset_ids)
+    document_ids = await _documents_in_scope(deps, query, dataset_ids)
+    if document_ids == []:
+        return SearchResult(chunks=[], doc_aggs=[], total=0)
     top_k = min(query.top_k or deps.limits.default_top_k, deps.limits.max_top_k)
     top_n = query.top_n or deps.limits.default_top_n
     page = query.page or 1
-    scope = Scope(tenant_id=query.tenant_id, dataset_ids=dataset_ids, document_ids=dedupe(query.document_ids))
+    scope = Scope(tenant_id=query.tenant_id, dataset_ids=dataset_ids, document_ids=document_ids or [])
     sparse = text.query_sparse(query.query)
     query_vector = list(query.query_vector) or (await deps.embed([query.query]))[0]
     # Few candidates: payloads come with the dense hits, saving a second read.

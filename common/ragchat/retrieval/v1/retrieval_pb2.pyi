@@ -474,7 +474,7 @@ class DeleteChunksRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., ids: _Optional[_Iterable[str]] = ..., delete_all: _Optional[bool] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("tenant_id", "dataset_ids", "document_ids", "query", "similarity_threshold", "keywords_similarity_weight", "top_k", "top_n", "page", "query_vector", "rerank_model")
+    __slots__ = ("tenant_id", "dataset_ids", "document_ids", "query", "similarity_threshold", "keywords_similarity_weight", "top_k", "top_n", "page", "query_vector", "rerank_model", "metadata_condition", "check_document_ids")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_IDS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -486,6 +486,8 @@ class SearchRequest(_message.Message):
     PAGE_FIELD_NUMBER: _ClassVar[int]
     QUERY_VECTOR_FIELD_NUMBER: _ClassVar[int]
     RERANK_MODEL_FIELD_NUMBER: _ClassVar[int]
+    METADATA_CONDITION_FIELD_NUMBER: _ClassVar[int]
+    CHECK_DOCUMENT_IDS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     dataset_ids: _containers.RepeatedScalarFieldContainer[str]
     document_ids: _containers.RepeatedScalarFieldContainer[str]
@@ -497,7 +499,9 @@ class SearchRequest(_message.Message):
     page: int
     query_vector: _containers.RepeatedScalarFieldContainer[float]
     rerank_model: str
-    def __init__(self, tenant_id: _Optional[str] = ..., dataset_ids: _Optional[_Iterable[str]] = ..., document_ids: _Optional[_Iterable[str]] = ..., query: _Optional[str] = ..., similarity_threshold: _Optional[float] = ..., keywords_similarity_weight: _Optional[float] = ..., top_k: _Optional[int] = ..., top_n: _Optional[int] = ..., page: _Optional[int] = ..., query_vector: _Optional[_Iterable[float]] = ..., rerank_model: _Optional[str] = ...) -> None: ...
+    metadata_condition: _struct_pb2.Struct
+    check_document_ids: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., dataset_ids: _Optional[_Iterable[str]] = ..., document_ids: _Optional[_Iterable[str]] = ..., query: _Optional[str] = ..., similarity_threshold: _Optional[float] = ..., keywords_similarity_weight: _Optional[float] = ..., top_k: _Optional[int] = ..., top_n: _Optional[int] = ..., page: _Optional[int] = ..., query_vector: _Optional[_Iterable[float]] = ..., rerank_model: _Optional[str] = ..., metadata_condition: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., check_document_ids: _Optional[bool] = ...) -> None: ...
 
 class EmbedRequest(_message.Message):
     __slots__ = ("tenant_id", "texts")
