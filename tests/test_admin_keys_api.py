@@ -177,6 +177,31 @@ def test_expiry(admin: httpx.Client, first: httpx.Client) -> None:
     assert ok(admin.patch(f"/keys/{created['id']}", json={"expires_at": None}))["expires_at"] is None
 
 
+# A bucket's debt is stored as a time in the old rate's units: a key raised from 1/min to 600/min
+# stayed refused for the two minutes its old debt lasted. Now the debt is kept in requests.
+def test_changed_limits_apply_at_once_to_a_key_in_debt(admin: httpx.Client, first: httpx.Client) -> None:
+    created = ok(admin.post("/keys", json={"tenant": "limits-" + new_id(), "rpm": 1, "burst": 1}))
+    headers = bearer(created["key"])
+    ok(first.get("/chats", headers=headers))
+    ok(first.get("/chats", headers=headers))
+    refused = first.get("/chats", headers=headers)
+    error(refused, 429, 429)
+    assert int(refused.headers["Retry-After"]) >= 50
+
+    ok(admin.patch(f"/keys/{created['id']}", json={"rpm": 600, "burst": 0}))
+    admitted = first.get("/chats", headers=headers)
+    ok(admitted)
+    # two requests owed at 0.1 s each, then this one: 600 - 3 left of the new bucket
+    assert int(admitted.headers["X-RateLimit-Limit"]) == 600
+    assert 590 <= int(admitted.headers["X-RateLimit-Remaining"]) <= 597
+
+    # Lowered again, the debt carries over in requests too: nothing is forgiven.
+    for _ in range(5):
+        ok(first.get("/chats", headers=headers))
+    ok(admin.patch(f"/keys/{created['id']}", json={"rpm": 1, "burst": 0}))
+    error(first.get("/chats", headers=headers), 429, 429)
+
+
 @pytest.mark.parametrize(
     ("body", "needle"),
     [

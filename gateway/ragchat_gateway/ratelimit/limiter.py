@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from ragchat_gateway.ratelimit.scripts import GCRA
+from ragchat_gateway.ratelimit.scripts import GCRA, GCRA_RESCALE
 
 US_PER_S = 1_000_000
 
@@ -59,6 +59,23 @@ def frozen_clock_key(namespace: str) -> str:
     return f"{namespace}:ratelimit:test-clock"
 
 
+def _keys(namespace: str, key_id: str, use_test_clock: bool) -> list[str]:
+    keys = [bucket_key(namespace, key_id)]
+    if use_test_clock:
+        keys.append(frozen_clock_key(namespace))
+    return keys
+
+
+async def rescale_bucket(
+    redis: Redis, namespace: str, key_id: str, before: RequestLimits, after: RequestLimits, *, use_test_clock: bool
+) -> bool:
+    """Carries the requests `key_id` owes over to its new rate (see GCRA_RESCALE_LUA)."""
+    if before.rate <= 0 or after.rate <= 0 or before.interval_us == after.interval_us:
+        return False
+    keys = _keys(namespace, key_id, use_test_clock)
+    return bool(await GCRA_RESCALE(redis, keys, [repr(before.interval_us), repr(after.interval_us)]))
+
+
 async def take_request_token(
     redis: Redis, namespace: str, key_id: str, limits: RequestLimits, *, use_test_clock: bool = False
 ) -> Decision:
@@ -66,9 +83,7 @@ async def take_request_token(
     if limits.rate <= 0:
         # A key limited to zero requests never refills: refuse without asking Redis.
         return Decision(False, 0, 0, max(1, math.ceil(limits.period_s)), math.ceil(time.time()))
-    keys = [bucket_key(namespace, key_id)]
-    if use_test_clock:
-        keys.append(frozen_clock_key(namespace))
+    keys = _keys(namespace, key_id, use_test_clock)
     admitted, remaining, retry_after_us, full_after_us, now_us = await GCRA(
         redis, keys, [repr(limits.interval_us), limits.capacity]
     )

@@ -13,9 +13,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ragchat_common.errors import RateLimited, Unavailable
-from ragchat_gateway.auth.principal import Principal
+from ragchat_gateway.auth.principal import KeyLimits, Principal
 from ragchat_gateway.ratelimit.leases import StreamLease, StreamLimitReached, acquire_lease, lease_set_key
-from ragchat_gateway.ratelimit.limiter import Decision, RequestLimits, take_request_token
+from ragchat_gateway.ratelimit.limiter import Decision, RequestLimits, rescale_bucket, take_request_token
 from ragchat_gateway.ratelimit.metrics import DECISION_SECONDS, FAIL_OPEN_ADMISSIONS, REDIS_ERRORS, REJECTIONS
 from ragchat_gateway.settings import GatewaySettings
 
@@ -51,7 +51,9 @@ class RateLimits:
 
     # -- limits of a key ---------------------------------------------------------------------
     def request_limits(self, principal: Principal) -> RequestLimits:
-        own = principal.limits
+        return self.request_limits_of(principal.limits)
+
+    def request_limits_of(self, own: KeyLimits) -> RequestLimits:
         return RequestLimits(
             rate=self.settings.ratelimit_rpm if own.requests_per_minute is None else own.requests_per_minute,
             burst=self.settings.ratelimit_burst if own.burst is None else own.burst,
@@ -110,6 +112,22 @@ class RateLimits:
         if not decision.admitted:
             REJECTIONS.labels(reason="rate").inc()
         return decision
+
+    async def limits_changed(self, key_id: str, before: KeyLimits, after: KeyLimits) -> None:
+        """Keeps what a key owes, in requests, across a change of its rate: raised limits apply at
+        once, lowered ones do not forgive a debt. Best effort: with Redis out of reach the old
+        debt simply runs out in the old rate's time."""
+        try:
+            await rescale_bucket(
+                self.redis,
+                self.namespace,
+                key_id,
+                self.request_limits_of(before),
+                self.request_limits_of(after),
+                use_test_clock=self.settings.ratelimit_test_clock,
+            )
+        except REDIS_UNREACHABLE as exc:
+            log.warning("could not carry a key's rate-limit debt over to its new limits: %s", exc)
 
     async def acquire_stream(self, principal: Principal) -> StreamLease:
         """One of the key's concurrent-stream slots; StreamLimitReached (429) when all are taken."""

@@ -97,6 +97,7 @@ async def update_key(key_id: str, body: UpdateKeyBody, backends: BackendsDep) ->
             "Nothing to change: send rpm, burst, max_streams, scopes, expires_at, ttl_s or ragflow_version."
         )
     limit_changes = {name: getattr(body, field) for field, name in _LIMIT_NAMES.items() if field in given}
+    before = (await domain.get_key(backends.mongo, key_id)).limits if limit_changes else None
     record = await domain.update_key(
         backends.mongo,
         key_id,
@@ -105,6 +106,8 @@ async def update_key(key_id: str, body: UpdateKeyBody, backends: BackendsDep) ->
         ragflow_version=body.ragflow_version if "ragflow_version" in given else domain.UNSET,
         expires_at=_expiry(body),
     )
+    if before is not None:
+        await backends.rate_limits.limits_changed(key_id, before, record.limits)
     await _announce(backends, key_id)
     return envelope(key_view(record))
 
