@@ -200,6 +200,24 @@ def test_the_native_route_keeps_generating_when_its_client_leaves(
     assert stored["content"] == PACED and "stopped" not in stored
 
 
+# Deleting the session mid-answer made StoreAnswer NotFound, which ended the stream in an error
+# ("The answer could not be stored: ...", a 500 for a non-stream caller). RAGFlow answers.
+def test_an_answer_whose_session_is_deleted_meanwhile_still_reaches_its_caller(
+    api: httpx.Client, fake: FakeLLM, chat_id: str
+) -> None:
+    question = "paced " + new_id()
+    fake.script(question, answer=PACED, delay_s=0.03)
+    with api.stream("POST", f"/chats/{chat_id}/completions", json={"question": question, "stream": True}) as response:
+        answer = read(response, Answer(), deltas=2)
+        assert not answer.finished
+        ok(api.request("DELETE", f"/chats/{chat_id}/sessions", json={"ids": [answer.session_id]}))
+        read(response, answer)
+    assert answer.finished and answer.error is None, answer.error
+    assert answer.final is not None and answer.text == PACED
+    gone = api.get(f"/chats/{chat_id}/sessions/{answer.session_id}")
+    assert gone.status_code == 404
+
+
 def test_the_non_stream_answer_carries_usage(api: httpx.Client, fake: FakeLLM, chat_id: str) -> None:
     question = "usage " + new_id()
     fake.script(question, answer="Two words.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from ragchat.retrieval.v1 import retrieval_pb2
@@ -13,6 +14,8 @@ from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_worker.domain.answer import StorageFailed
 from ragchat_worker.domain.types import RetrievalFailed, RetrievedChunk, SearchQuery, StoredAnswer
+
+log = logging.getLogger(__name__)
 
 
 class GrpcRetriever:
@@ -113,6 +116,11 @@ class GrpcAnswerStore:
             reply = await rpc(
                 self.stub.StoreAnswer(request, timeout=self.timeout_s, wait_for_ready=True), "session-service"
             )
+        except NotFound:
+            # The session (or its chat) was deleted while the answer was generated: there is
+            # nowhere to keep it, but whoever asked still gets it (RAGFlow answers it too).
+            log.info("answer not stored: its session is gone", extra={"message_id": answer_id})
+            return False
         except RagchatError as exc:
             raise StorageFailed(f"The answer could not be stored: {exc.message}") from None
         return bool(reply.stored)
