@@ -11,6 +11,7 @@ import pytest
 from ragchat_common.errors import InvalidArgument, NotFound
 from ragchat_retrieval.domain import documents, ingest
 from ragchat_retrieval.domain.deps import Deps
+from ragchat_retrieval.domain.ports import Scope, SparseVector
 
 # The type of conftest.py's dataset_of fixture.
 DatasetOf = Callable[[str, int], Awaitable[tuple[str, list[str]]]]
@@ -87,3 +88,38 @@ async def test_stopping_some_unknown_ids_stops_the_others_and_names_them(deps: D
     with pytest.raises(NotFound, match=exact("Document invalid_id not found.")):
         await ingest.stop_parsing(deps, TENANT, "", [idle, "invalid_id"])  # v0.27's ingest: every id first
     assert (await document(deps, idle))["run"] == "RUNNING"
+
+
+def indexed(position: int) -> ingest.IndexedChunk:
+    return ingest.IndexedChunk(
+        content=f"chunk {position}", dense=[1.0] + [0.0] * 7, sparse=SparseVector([1], [1.0]), position=position
+    )
+
+
+# RAGFlow (0.22.1 and 0.27.0) sends a document whose chunk method changes back to UNSTART without
+# its chunks; ragchat kept it DONE with chunks cut by the old method.
+async def test_a_new_chunk_method_sends_the_document_back_to_unstart(
+    deps: Deps, queue: Any, dataset_of: DatasetOf
+) -> None:
+    dataset_id, (doc_id,) = await dataset_of(TENANT, 1)
+    in_document = Scope(tenant_id=TENANT, document_ids=[doc_id])
+    await ingest.start_parsing(deps, TENANT, dataset_id, [doc_id])
+    run_id = (await document(deps, doc_id))["run_id"]
+    await ingest.index_chunks(deps, TENANT, doc_id, run_id, [indexed(0), indexed(1)], final=True, token_count=7)
+    assert (await document(deps, doc_id))["chunk_count"] == 2
+
+    same = await documents.update_document(deps, TENANT, dataset_id, doc_id, {"chunk_method": "naive"})
+    assert (same["run"], same["chunk_count"]) == ("DONE", 2) and await deps.vectors.count(in_document) == 2
+
+    reset = await documents.update_document(deps, TENANT, dataset_id, doc_id, {"chunk_method": "qa"})
+    assert reset["chunk_method"] == "qa"
+    assert (reset["run"], reset["progress"], reset["chunk_count"], reset["token_count"]) == ("UNSTART", 0.0, 0, 0)
+    assert await deps.vectors.count(in_document) == 0
+
+    # A parse under way when the method changes is superseded: its chunks are not taken.
+    await ingest.start_parsing(deps, TENANT, dataset_id, [doc_id])
+    running = (await document(deps, doc_id))["run_id"]
+    await ingest.index_chunks(deps, TENANT, doc_id, running, [indexed(0)], final=False)
+    await documents.update_document(deps, TENANT, dataset_id, doc_id, {"chunk_method": "naive"})
+    assert await ingest.index_chunks(deps, TENANT, doc_id, running, [indexed(1)], final=True) == (False, 0)
+    assert (await document(deps, doc_id))["run"] == "UNSTART" and await deps.vectors.count(in_document) == 0

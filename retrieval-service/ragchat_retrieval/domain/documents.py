@@ -14,6 +14,7 @@ from ragchat_common.errors import InvalidArgument, NotFound, PayloadTooLarge
 from ragchat_common.ids import new_id
 from ragchat_common.paging import page_window
 from ragchat_common.timeutil import now_ms
+from ragchat_retrieval.domain import ingestion_logs as logs
 from ragchat_retrieval.domain.datasets import RUN_STATES, check_chunk_method, check_parser_config, dataset_record
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, split_name
 from ragchat_retrieval.domain.metadata import filter_by_condition, flatten
@@ -305,6 +306,16 @@ async def list_documents(
 
 # Fields a document reports but a client cannot set; sending one with another value is refused
 # ("Can't change `chunk_count`.", RAGFlow's words), sending it unchanged is harmless.
+# A document as if never parsed (its chunks are deleted beside it).
+UNPARSED: dict[str, Any] = {
+    "run": "UNSTART",
+    "run_id": "",
+    "progress": 0.0,
+    "progress_msg": "",
+    "chunk_count": 0,
+    "token_count": 0,
+    "process_duration": 0.0,
+}
 READ_ONLY = (
     "id",
     "dataset_id",
@@ -358,17 +369,29 @@ async def update_document(
                     f"`meta_fields.{key}` must be a string, a number or a list of them; got {json.dumps(value)[:100]}"
                 )
         changes["meta_fields"] = fields["meta_fields"]
+    reparse = False
     if fields.get("chunk_method") is not None:  # "" is refused, as RAGFlow does
         changes["chunk_method"] = check_chunk_method(str(fields["chunk_method"]))
+        # Chunks cut by another method are stale: as RAGFlow (0.22.1 and 0.27.0) does, the
+        # document goes back to UNSTART without them, and a parse under way is superseded.
+        reparse = changes["chunk_method"].lower() != str(doc.get("chunk_method") or "naive").lower()
+        if reparse:
+            changes.update(UNPARSED)
     if fields.get("parser_config") is not None:
         if not isinstance(fields["parser_config"], dict):
             raise InvalidArgument("`parser_config` must be an object.")
         changes["parser_config"] = check_parser_config(fields["parser_config"], doc.get("parser_config") or None)
     if changes:
         changes["update_time"] = now_ms()
-        updated = await deps.store.update_document(tenant_id, document_id, changes)
+        async with deps.locks.of(document_id):  # no parse run indexes between the reset and the delete
+            updated = await deps.store.update_document(tenant_id, document_id, changes)
+            if updated is not None and reparse:
+                await deps.vectors.delete(Scope(tenant_id=tenant_id, document_ids=[document_id]))
+                await deps.store.delete_chunk_images(tenant_id, [document_id])
         if updated is None:
             raise NotFound(f"Document {document_id} not found in dataset {dataset_id}.")
+        if reparse and doc.get("run") == "RUNNING" and doc.get("run_id"):
+            await logs.close_log(deps, tenant_id, doc["run_id"], logs.CANCELLED, updated)
         payload: dict[str, Any] = {}
         if "name" in changes:
             payload["document_name"] = changes["name"]
