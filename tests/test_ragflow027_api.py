@@ -126,6 +126,11 @@ def test_error_words_follow_the_key(v022: httpx.Client, v027: httpx.Client) -> N
             "success_count": 1,
             "errors": [f"{gone}({missing}) not found.", f"Duplicate {noun} ids: {chat['id']}"],
         }
+    # Everything deleted: v0.27.0 answers the count for chats and `true` for sessions.
+    chat = new_chat(v027)
+    session = ok(v027.post(f"/chats/{chat['id']}/sessions", json={"name": "s"}))
+    assert ok(v027.request("DELETE", f"/chats/{chat['id']}/sessions", json={"ids": [session["id"]]})) is True
+    assert ok(v027.request("DELETE", "/chats", json={"ids": [chat["id"]]})) == {"success_count": 1}
     # Sessions: RAGFlow v0.22.1's words for an unknown chat or session of the chat.
     error(v022.post(f"/chats/{missing}/sessions", json={}), 404, 105, "You do not own the assistant.")
     error(v022.get(f"/chats/{missing}/sessions"), 404, 105, f"You don't own the assistant {missing}.")

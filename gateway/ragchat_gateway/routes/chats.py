@@ -13,7 +13,7 @@ from ragchat_common.grpc_utils import rpc
 from ragchat_common.structs import from_struct, to_struct
 from ragchat_gateway.auth.dependency import AuthDep
 from ragchat_gateway.deps import BackendsDep
-from ragchat_gateway.dialect import chat_list, deletes_nothing, reword, wording
+from ragchat_gateway.dialect import chat_list, deletes_nothing, dialect_of, reword, wording
 from ragchat_gateway.request_models.chats import (
     ChatFields,
     ChatListParams,
@@ -132,6 +132,8 @@ async def _delete(backends: BackendsDep, principal: AuthDep, ids: list[str], del
         chat_pb2.DeleteChatsRequest(tenant_id=principal.tenant_id, ids=ids, delete_all=delete_all),
         backends.settings.grpc_bulk_timeout_s,
     )
+    if not reply.errors and dialect_of(principal) == "0.27":
+        return envelope({"success_count": reply.success_count})  # v0.27.0's answer when every chat went
     return envelope({"success_count": reply.success_count, "errors": [reword(principal, e) for e in reply.errors]})
 
 

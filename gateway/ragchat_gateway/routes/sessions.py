@@ -19,7 +19,7 @@ from ragchat_gateway.auth.principal import Principal
 from ragchat_gateway.backends import Backends
 from ragchat_gateway.completion.variables import render_opener
 from ragchat_gateway.deps import BackendsDep
-from ragchat_gateway.dialect import default_session_user, deletes_nothing, reword, wording
+from ragchat_gateway.dialect import default_session_user, deletes_nothing, dialect_of, reword, wording
 from ragchat_gateway.request_models.sessions import (
     CreateSessionBody,
     DeleteSessionsBody,
@@ -194,4 +194,6 @@ async def delete_sessions(
         ),
         SERVICE,
     )
+    if not reply.errors and dialect_of(principal) == "0.27":
+        return envelope(True)  # v0.27.0's answer when every session went
     return envelope({"success_count": reply.success_count, "errors": [reword(principal, e) for e in reply.errors]})
