@@ -203,3 +203,4 @@ def test_chunk_tags_round_trip(api: httpx.Client) -> None:
     blank = ok(api.post(base, json={"content": "Ibises roost.", "tag_kwd": [""]}))["chunk"]
     shown = ok(api.get(f"{base}/{blank['id']}"))
     assert shown["tag_kwd"] == [""] and (shown["doc_id"], shown["kb_id"]) == (doc["id"], dataset["id"])
+    assert (shown["content_with_weight"], shown["important_kwd"], shown["available_int"]) == ("Ibises roost.", [], 1)

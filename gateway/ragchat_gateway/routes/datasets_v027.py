@@ -526,8 +526,17 @@ async def get_chunk(
         SERVICE,
     )
     chunk = reply.chunks[0]
-    # v0.27 answers this one with the stored chunk's own field names beside ours.
-    return envelope({**chunk_json(chunk), "doc_id": chunk.document_id, "kb_id": chunk.dataset_id})
+    # v0.27 answers this one with the stored chunk as it is (its text in `content_with_weight`):
+    # those names beside ours.
+    stored_names = {
+        "content_with_weight": chunk.content,
+        "doc_id": chunk.document_id,
+        "kb_id": chunk.dataset_id,
+        "important_kwd": list(chunk.important_keywords),
+        "question_kwd": list(chunk.questions),
+        "available_int": 1 if chunk.available else 0,
+    }
+    return envelope({**chunk_json(chunk), **stored_names})
 
 
 @router.patch("/datasets/{dataset_id}/documents/{document_id}/chunks/{chunk_id}")
