@@ -122,6 +122,10 @@ async def test_nulls_mean_defaults_aliases_and_unknown_keys(store: ChatStore, da
         ({"name": "t", "prompt": {"top_n": 10**6}}, "`prompt.top_n` should be an integer between 0 and 1024."),
         ({"name": "t", "prompt": {"show_quote": "yes"}}, "`prompt.show_quote` should be a boolean."),
         ({"name": "t", "prompt": {"variables": "knowledge"}}, "`prompt.variables` should be a list."),
+        (
+            {"name": "t", "prompt": {"parameters": [{"key": "knowledge"}, {"key": "knowledge", "optional": True}]}},
+            "`prompt.variables` contains duplicate key: knowledge",
+        ),
     ],
 )
 async def test_create_validation_messages(

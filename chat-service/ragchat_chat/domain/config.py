@@ -101,6 +101,10 @@ def _variables(name: str, value: Any) -> None:
             raise InvalidArgument(f'`{name}` items should be objects like {{"key": "name", "optional": false}}.')
         if "optional" in item and item["optional"] is not None and not isinstance(item["optional"], bool):
             raise InvalidArgument(f"`{name}[].optional` should be a boolean.")
+    keys = [item["key"] for item in value]
+    repeated = next((key for i, key in enumerate(keys) if key in keys[:i]), None)
+    if repeated is not None:  # which one would fill the placeholder? (RAGFlow v0.27 refuses it too)
+        raise InvalidArgument(f"`{name}` contains duplicate key: {repeated}")
 
 
 LLM_CHECKS: dict[str, Callable[[str, Any], None]] = {
