@@ -117,12 +117,12 @@ def test_auto_metadata_config(api: httpx.Client) -> None:
     assert ok(api.get(f"/datasets/{dataset['id']}"))["parser_config"]["chunk_token_num"] == 512  # merged in
     assert "type" in error(api.put(url, json={"metadata": [{"key": "a", "type": "colour"}]}), 400, 102)
     assert "key" in error(api.put(url, json={"metadata": [{"type": "string"}]}), 400, 102)
-    # A body naming neither list (a missing one too) does not empty the configuration.
-    assert "built_in_metadata" in error(api.put(url, json={}), 400, 102)
-    assert "built_in_metadata" in error(api.put(url), 400, 102)
+    # No body is refused and changes nothing; `{}` clears both lists, as v0.27.0 does.
+    assert error(api.put(url), 400, 102) == "A JSON body is required."
     assert ok(api.get(url)) == wanted
     cleared = {"metadata": [], "built_in_metadata": []}
-    assert ok(api.put(url, json=cleared)) == cleared
+    assert ok(api.put(url, json={})) == cleared
+    assert ok(api.get(url)) == cleared
 
 
 def test_graph_raptor_and_tags_as_for_a_dataset_without_them(api: httpx.Client, other: httpx.Client) -> None:

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ragchat_common.errors import InvalidArgument
 from ragchat_gateway.request_models.parsing import parse_json_object, validate
 
 M = TypeVar("M", bound=BaseModel)
@@ -28,17 +29,21 @@ _QUERY_MODEL = "__request_query_model__"
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 
-def body_reader(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+def body_reader(model: type[M], *, required: bool = False) -> Callable[[Request], Awaitable[M]]:
     async def read_body(request: Request) -> M:
-        return validate(model, parse_json_object(await request.body()))
+        raw = await request.body()
+        if required and not raw.strip():
+            raise InvalidArgument("A JSON body is required.")
+        return validate(model, parse_json_object(raw))
 
     setattr(read_body, _BODY_MODEL, model)
     return read_body
 
 
-def json_body(model: type[BaseModel]) -> Any:
-    """``Depends`` marker reading the JSON body as ``model``."""
-    return Depends(body_reader(model))
+def json_body(model: type[BaseModel], *, required: bool = False) -> Any:
+    """``Depends`` marker reading the JSON body as ``model`` (an empty body is ``{}`` unless
+    ``required``)."""
+    return Depends(body_reader(model, required=required))
 
 
 def _is_list_field(annotation: Any) -> bool:

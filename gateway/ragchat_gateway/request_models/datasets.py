@@ -226,13 +226,6 @@ class AutoMetadataConfig(RequestModel):
     metadata: Annotated[list[AutoMetadataField], Field(max_length=IDS_MAX)] = []
     built_in_metadata: Annotated[list[AutoMetadataField], Field(max_length=IDS_MAX)] = []
 
-    @model_validator(mode="after")
-    def _says_something(self) -> AutoMetadataConfig:
-        # A body that names neither list (a missing body included) would empty the configuration.
-        if not self.model_fields_set & {"metadata", "built_in_metadata"}:
-            raise custom_error("`metadata` or `built_in_metadata` is required; send empty lists to clear them.")
-        return self
-
     def as_parser_config(self) -> dict[str, Any]:
         return self.model_dump(mode="json", include={"metadata", "built_in_metadata"})
 
@@ -533,7 +526,8 @@ AddChunkBody = Annotated[AddChunk, json_body(AddChunk)]
 UpdateChunkBody = Annotated[UpdateChunk, json_body(UpdateChunk)]
 DeleteChunksBody = Annotated[DeleteChunks, json_body(DeleteChunks)]
 RetrievalBody = Annotated[Retrieval, json_body(Retrieval)]
-AutoMetadataConfigBody = Annotated[AutoMetadataConfig, json_body(AutoMetadataConfig)]
+# No body is refused; `{}` clears both lists (v0.27.0 does both).
+AutoMetadataConfigBody = Annotated[AutoMetadataConfig, json_body(AutoMetadataConfig, required=True)]
 SwitchChunksBody = Annotated[SwitchChunks, json_body(SwitchChunks)]
 SearchDatasetsBody = Annotated[SearchDatasets, json_body(SearchDatasets)]
 BatchUpdateStatusBody = Annotated[BatchUpdateStatus, json_body(BatchUpdateStatus)]
