@@ -33,6 +33,21 @@ from ragchat_retrieval.domain.datasets import DEFAULT_PARSER_CONFIG, check_parse
         ({"pages": "1-2"}, "pages"),
         ({"parent_child": {"use_parent_child": "yes"}}, "use_parent_child"),
         ({"parent_child": {"children_delimiter": ""}}, "children_delimiter"),
+        ({"parent_child": "yes"}, "parent_child"),
+        # RAPTOR and GraphRAG are off here, but a malformed object of theirs is still refused (it was
+        # stored); the restful_api suite's cases of v0.27.0
+        ({"raptor": {"use_raptor": "string"}}, "raptor.use_raptor"),
+        ({"raptor": {"max_token": 99999}}, "raptor.max_token"),
+        ({"raptor": {"clustering_threshold": 1.5}}, "raptor.clustering_threshold"),
+        ({"raptor": {"max_cluster": 0}}, "raptor.max_cluster"),
+        ({"raptor": {"random_seed": -1}}, "raptor.random_seed"),
+        ({"raptor": {"scope": "everything"}}, "raptor.scope"),
+        ({"raptor": {"prompt": ""}}, "raptor.prompt"),
+        ({"raptor": []}, "raptor"),
+        ({"graphrag": {"method": "unknown"}}, "graphrag.method"),
+        ({"graphrag": {"entity_types": "person"}}, "graphrag.entity_types"),
+        ({"graphrag": {"community": 1}}, "graphrag.community"),
+        ({"graphrag": {"batch_chunk_token_size": 100}}, "graphrag.batch_chunk_token_size"),
     ],
 )
 def test_a_bad_value_of_a_known_key_is_refused_naming_it(config: dict[str, Any], named: str) -> None:
@@ -52,6 +67,8 @@ def test_good_values_are_kept_and_integral_numbers_become_integers() -> None:
         "tag_kb_ids": ["kb1"],
         "pages": [[1, 10]],
         "parent_child": {"use_parent_child": False, "children_delimiter": "\n"},
+        "raptor": {"use_raptor": False, "max_token": 256, "scope": "file", "threshold": 0.1},
+        "graphrag": {"use_graphrag": False, "method": "light", "entity_types": ["person"]},
         "custom_key": {"anything": 1},  # keys RAGFlow does not define are kept as given
     }
     merged = check_parser_config(config)

@@ -114,15 +114,62 @@ def _check_known_keys(config: dict[str, Any]) -> None:
         isinstance(pages, list) and all(isinstance(p, list) and all(_integer(n) is not None for n in p) for p in pages)
     ):
         raise InvalidArgument("`parser_config.pages` must be a list of page ranges ([from, to] integers).")
-    parent_child = config.get("parent_child")
-    if parent_child is not None:
-        if not isinstance(parent_child, dict):
-            raise InvalidArgument("`parser_config.parent_child` must be an object.")
-        if "use_parent_child" in parent_child and not isinstance(parent_child["use_parent_child"], bool):
-            raise InvalidArgument("`parser_config.parent_child.use_parent_child` must be a boolean.")
-        delimiter = parent_child.get("children_delimiter", "\n")
-        if not isinstance(delimiter, str) or not delimiter:
-            raise InvalidArgument("`parser_config.parent_child.children_delimiter` must be a non-empty string.")
+    for section, rules in _SECTION_RULES.items():
+        value = config.get(section)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise InvalidArgument(f"`parser_config.{section}` must be an object.")
+        for key, rule in rules.items():
+            if key in value:
+                _check_rule(f"parser_config.{section}.{key}", value[key], rule)
+
+
+# The sub-objects RAGFlow v0.27.0 defines, field by field (other fields are kept as given):
+# ("bool",), ("int", low, high or None), ("number", low, high), ("text",) a non-empty string,
+# ("choice", options), ("texts",) a list of strings. RAGFlow raises a RAPTOR max_token under 512
+# to 512 rather than refusing it: only its upper bound is checked.
+_SECTION_RULES: dict[str, dict[str, tuple[Any, ...]]] = {
+    "parent_child": {"use_parent_child": ("bool",), "children_delimiter": ("text",)},
+    "raptor": {
+        "use_raptor": ("bool",),
+        "prompt": ("text",),
+        "max_token": ("int", 0, 2048),
+        "clustering_threshold": ("number", 0, 1),
+        "clustering_ratio": ("number", 0, 1),
+        "max_cluster": ("int", 1, 1024),
+        "random_seed": ("int", 0, None),
+        "scope": ("choice", ("file", "dataset")),
+        "auto_disable_for_structured_data": ("bool",),
+    },
+    "graphrag": {
+        "use_graphrag": ("bool",),
+        "entity_types": ("texts",),
+        "method": ("choice", ("light", "general", "ner")),
+        "community": ("bool",),
+        "resolution": ("bool",),
+        "batch_chunk_token_size": ("int", 512, 8196),
+        "retry_attempts": ("int", 1, 10),
+    },
+}
+
+
+def _check_rule(name: str, value: Any, rule: tuple[Any, ...]) -> None:
+    kind = rule[0]
+    if kind == "bool" and not isinstance(value, bool):
+        raise InvalidArgument(f"`{name}` must be a boolean.")
+    if kind == "text" and not (isinstance(value, str) and value):
+        raise InvalidArgument(f"`{name}` must be a non-empty string.")
+    if kind == "texts" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise InvalidArgument(f"`{name}` must be a list of strings.")
+    if kind == "choice" and value not in rule[1]:
+        raise InvalidArgument(f"`{name}` must be one of: {', '.join(rule[1])}.")
+    if kind in ("int", "number"):
+        low, high = rule[1], rule[2]
+        number = _integer(value) if kind == "int" else (value if _is_number(value) else None)
+        if number is None or number < low or (high is not None and number > high):
+            bound = f"between {low} and {high}" if high is not None else f"of at least {low}"
+            raise InvalidArgument(f"`{name}` must be {'an integer' if kind == 'int' else 'a number'} {bound}.")
 
 
 def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
