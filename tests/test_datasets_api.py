@@ -237,6 +237,13 @@ def test_parse_chunks_and_retrieval_end_to_end(api: httpx.Client, other: httpx.C
     assert result["total"] >= 1 and result["doc_aggs"][0]["doc_id"] == guide["id"]
     for chunk in result["chunks"]:
         assert 0.2 <= chunk["similarity"] <= 1 and 0 <= chunk["vector_similarity"] <= 1
+    # similarity_threshold is a hard floor, in the second, looser scoring too (it was lowered 15 %
+    # there, so a threshold just above the best chunk still returned it)
+    best = result["chunks"][0]["similarity"]
+    for threshold in (min(1.0, best + 0.01), 1.0):
+        asked = {"question": "Which firmware does the Zephyr 17 need?", "dataset_ids": [dataset["id"]]}
+        above = ok(api.post("/retrieval", json={**asked, "similarity_threshold": threshold}))
+        assert all(c["similarity"] >= threshold for c in above["chunks"]), (threshold, above["chunks"])
     warranty = ok(
         api.post("/retrieval", json={"question": "How long is the lamp warranty?", "dataset_ids": [dataset["id"]]})
     )

@@ -24,8 +24,8 @@ score takes the cosine's place: similarity = w * term + (1 - w) * rerank score.
 
 Chunks below similarity_threshold are dropped; the rest are sorted and paged by top_n. When no
 chunk passes, the candidates are scored once more, looser: the keyword side counts partial
-coverage more (its square root) and the threshold is lowered by LOOSE_THRESHOLD_FACTOR (RAGFlow
-retries with a lower full-text match and 0.17 instead of 0.2). Scoring works on ids, scores and
+coverage more (its square root), as RAGFlow's retry asks for a lower full-text match. The threshold
+itself stays: no chunk below it is ever returned. Scoring works on ids, scores and
 term indices only; payloads are read for the returned page (and document ids for doc_aggs), so a
 top_k of 1024 costs at most four index queries (dense, keyword, and the two restricted look-ups
 above, run together), not 2048 payloads.
@@ -105,7 +105,6 @@ def _check(query: SearchQuery, dim: int) -> None:
         raise InvalidArgument("`top_k`, `top_n` and `page` must not be negative.")
 
 
-LOOSE_THRESHOLD_FACTOR = 0.85
 # With a rerank model, the best this many candidates (or a page's worth, if more) are reranked.
 RERANK_WINDOW = 64
 MAX_EMBED_TEXTS = 256
@@ -293,8 +292,7 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
         scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra, extra_terms, loose=True)
         if rerank_scores:
             scored = _with_rerank_scores(scored, rerank_scores, weight)
-        threshold = query.similarity_threshold * LOOSE_THRESHOLD_FACTOR
-        passed = [c for c in scored if c.similarity >= threshold and c.similarity > 0]
+        passed = [c for c in scored if c.similarity >= query.similarity_threshold and c.similarity > 0]
     if not passed:
         return SearchResult(chunks=[], doc_aggs=[], total=0)
     # Document ids and availability of every candidate that passed (inline payloads when present).
