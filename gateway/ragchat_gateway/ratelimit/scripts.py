@@ -12,16 +12,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
-# GCRA (generic cell rate algorithm): a token bucket with continuous refill, stored as one
-# number, the "theoretical arrival time" (TAT) in µs. interval = period / rate; the bucket holds
-# `capacity` requests, so a request is admitted when new_tat - now <= capacity * interval.
-# KEYS[1] bucket; KEYS[2] (tests only) a key holding a frozen "now" in µs.
-# ARGV[1] interval µs, ARGV[2] capacity.
-# Returns {admitted 0/1, remaining, retry_after_us, full_after_us, now_us}.
-GCRA_LUA = """
-local interval = tonumber(ARGV[1])
-local capacity = tonumber(ARGV[2])
-local now
+# `now` in µs, and whether it is frozen: Redis's clock, or (tests only) the value of KEYS[2].
+CLOCK_LUA = """local now
 local frozen = false
 if KEYS[2] then
   local value = redis.call('GET', KEYS[2])
@@ -34,7 +26,21 @@ if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-local stored = redis.call('GET', KEYS[1])
+"""
+
+# GCRA (generic cell rate algorithm): a token bucket with continuous refill, stored as one
+# number, the "theoretical arrival time" (TAT) in µs. interval = period / rate; the bucket holds
+# `capacity` requests, so a request is admitted when new_tat - now <= capacity * interval.
+# KEYS[1] bucket; KEYS[2] (tests only) a key holding a frozen "now" in µs.
+# ARGV[1] interval µs, ARGV[2] capacity.
+# Returns {admitted 0/1, remaining, retry_after_us, full_after_us, now_us}.
+GCRA_LUA = (
+    """
+local interval = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+"""
+    + CLOCK_LUA
+    + """local stored = redis.call('GET', KEYS[1])
 local tat = now
 if stored then
   tat = math.max(tonumber(stored), now)
@@ -54,29 +60,20 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
 local remaining = math.floor((now - allow_at) / interval + 1e-9)
 return {1, remaining, 0, math.ceil(new_tat - now), now}
 """
+)
 
 # A key's limits changed: its stored TAT is in the old interval's units, so a key raised from
 # 100/min to 6000/min would stay blocked for as long as its old debt lasted. The debt is kept in
 # requests instead: TAT' = now + (TAT - now) * new_interval / old_interval.
 # KEYS[1] bucket; KEYS[2] (tests only) the frozen clock. ARGV[1] old interval µs, ARGV[2] new.
 # Returns 1 when a bucket in debt was rescaled, else 0.
-GCRA_RESCALE_LUA = """
+GCRA_RESCALE_LUA = (
+    """
 local stored = redis.call('GET', KEYS[1])
 if not stored then return 0 end
-local now
-local frozen = false
-if KEYS[2] then
-  local value = redis.call('GET', KEYS[2])
-  if value then
-    now = tonumber(value)
-    frozen = true
-  end
-end
-if not now then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
-local tat = tonumber(stored)
+"""
+    + CLOCK_LUA
+    + """local tat = tonumber(stored)
 if tat <= now then return 0 end
 local new_tat = now + (tat - now) * tonumber(ARGV[2]) / tonumber(ARGV[1])
 local ttl_ms = math.ceil((new_tat - now) / 1000) + 1
@@ -84,6 +81,7 @@ if frozen then ttl_ms = 3600000 end
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
 return 1
 """
+)
 
 # Stream leases: a ZSET of lease ids scored by their expiry (ms, Redis clock). Expired leases are
 # dropped before counting, so a crashed gateway's slots stop counting once their expiry passes,

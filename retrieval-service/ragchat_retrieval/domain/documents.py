@@ -158,6 +158,18 @@ def _check_empty_name(name: str) -> str:
 VIRTUAL_TYPE = "virtual"
 
 
+# A document as if never parsed (its chunks are deleted beside it).
+UNPARSED: dict[str, Any] = {
+    "run": "UNSTART",
+    "run_id": "",
+    "progress": 0.0,
+    "progress_msg": "",
+    "chunk_count": 0,
+    "token_count": 0,
+    "process_duration": 0.0,
+}
+
+
 def _document_record(
     tenant_id: str, dataset: dict[str, Any], name: str, doc_type: str, incoming: IncomingFile
 ) -> Document:
@@ -171,17 +183,11 @@ def _document_record(
         "size": len(incoming.data),
         "type": doc_type,
         "suffix": extension(name),
-        "run": "UNSTART",
-        "run_id": "",
-        "progress": 0.0,
-        "progress_msg": "",
-        "chunk_count": 0,
-        "token_count": 0,
+        **UNPARSED,
         "chunk_method": dataset.get("chunk_method", "naive"),
         "parser_config": dataset.get("parser_config") or {},
         "meta_fields": {},
         "process_begin_at": 0,
-        "process_duration": 0.0,
         "create_time": now,
         "update_time": now,
     }
@@ -306,16 +312,6 @@ async def list_documents(
 
 # Fields a document reports but a client cannot set; sending one with another value is refused
 # ("Can't change `chunk_count`.", RAGFlow's words), sending it unchanged is harmless.
-# A document as if never parsed (its chunks are deleted beside it).
-UNPARSED: dict[str, Any] = {
-    "run": "UNSTART",
-    "run_id": "",
-    "progress": 0.0,
-    "progress_msg": "",
-    "chunk_count": 0,
-    "token_count": 0,
-    "process_duration": 0.0,
-}
 READ_ONLY = (
     "id",
     "dataset_id",
