@@ -73,7 +73,8 @@ async def rescale_bucket(
     if before.rate <= 0 or after.rate <= 0 or before.interval_us == after.interval_us:
         return False
     keys = _keys(namespace, key_id, use_test_clock)
-    return bool(await GCRA_RESCALE(redis, keys, [repr(before.interval_us), repr(after.interval_us)]))
+    args = [repr(before.interval_us), repr(after.interval_us), after.capacity]
+    return bool(await GCRA_RESCALE(redis, keys, args))
 
 
 async def take_request_token(

@@ -64,8 +64,11 @@ return {1, remaining, 0, math.ceil(new_tat - now), now}
 
 # A key's limits changed: its stored TAT is in the old interval's units, so a key raised from
 # 100/min to 6000/min would stay blocked for as long as its old debt lasted. The debt is kept in
-# requests instead: TAT' = now + (TAT - now) * new_interval / old_interval.
-# KEYS[1] bucket; KEYS[2] (tests only) the frozen clock. ARGV[1] old interval µs, ARGV[2] new.
+# requests instead, TAT' = now + (TAT - now) * new_interval / old_interval, and at most a whole
+# new bucket (as GCRA itself never lets it grow past): a key lowered to 1/min waits a minute, not
+# the hours its old burst would cost at the new rate.
+# KEYS[1] bucket; KEYS[2] (tests only) the frozen clock.
+# ARGV[1] old interval µs, ARGV[2] new interval µs, ARGV[3] new capacity.
 # Returns 1 when a bucket in debt was rescaled, else 0.
 GCRA_RESCALE_LUA = (
     """
@@ -76,6 +79,7 @@ if not stored then return 0 end
     + """local tat = tonumber(stored)
 if tat <= now then return 0 end
 local new_tat = now + (tat - now) * tonumber(ARGV[2]) / tonumber(ARGV[1])
+new_tat = math.min(new_tat, now + tonumber(ARGV[3]) * tonumber(ARGV[2]))
 local ttl_ms = math.ceil((new_tat - now) / 1000) + 1
 if frozen then ttl_ms = 3600000 end
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
