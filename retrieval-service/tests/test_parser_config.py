@@ -43,6 +43,7 @@ from ragchat_retrieval.domain.datasets import DEFAULT_PARSER_CONFIG, check_parse
         ({"raptor": {"random_seed": -1}}, "raptor.random_seed"),
         ({"raptor": {"scope": "everything"}}, "raptor.scope"),
         ({"raptor": {"prompt": ""}}, "raptor.prompt"),
+        ({"raptor": {"prompt": "  "}}, "raptor.prompt"),
         ({"raptor": []}, "raptor"),
         ({"graphrag": {"method": "unknown"}}, "graphrag.method"),
         ({"graphrag": {"entity_types": "person"}}, "graphrag.entity_types"),

@@ -127,13 +127,14 @@ def _check_known_keys(config: dict[str, Any]) -> None:
 
 # The sub-objects RAGFlow v0.27.0 defines, field by field (other fields are kept as given):
 # ("bool",), ("int", low, high or None), ("number", low, high), ("text",) a non-empty string,
+# ("words",) one that is not blank either,
 # ("choice", options), ("texts",) a list of strings. RAGFlow raises a RAPTOR max_token under 512
 # to 512 rather than refusing it: only its upper bound is checked.
 _SECTION_RULES: dict[str, dict[str, tuple[Any, ...]]] = {
     "parent_child": {"use_parent_child": ("bool",), "children_delimiter": ("text",)},
     "raptor": {
         "use_raptor": ("bool",),
-        "prompt": ("text",),
+        "prompt": ("words",),
         "max_token": ("int", 0, 2048),
         "clustering_threshold": ("number", 0, 1),
         "clustering_ratio": ("number", 0, 1),
@@ -158,7 +159,7 @@ def _check_rule(name: str, value: Any, rule: tuple[Any, ...]) -> None:
     kind = rule[0]
     if kind == "bool" and not isinstance(value, bool):
         raise InvalidArgument(f"`{name}` must be a boolean.")
-    if kind == "text" and not (isinstance(value, str) and value):
+    if kind in ("text", "words") and not (isinstance(value, str) and (value.strip() if kind == "words" else value)):
         raise InvalidArgument(f"`{name}` must be a non-empty string.")
     if kind == "texts" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         raise InvalidArgument(f"`{name}` must be a list of strings.")
