@@ -60,18 +60,54 @@ def check_chunk_method(method: str | None) -> str:
 PARSER_CONFIG_MAX_CHARS = 65_535
 
 
-# RAGFlow's rules (v0.27.0's ParserConfig) for the parser_config keys it defines beyond the three
-# chunking ones: integer ranges (None: no upper bound), numbers, booleans, strings, string lists.
-_INTEGER_KEYS: dict[str, tuple[int, int | None]] = {
-    "auto_keywords": (0, 32),
-    "auto_questions": (0, 10),
-    "topn_tags": (1, 10),
-    "task_page_size": (1, None),
+# RAGFlow v0.27.0's ParserConfig, key by key, beyond the three chunking keys (keys it does not
+# define are kept as given): ("bool",), ("int", low, high or None), ("number", low, high),
+# ("string",) any string, ("text",) a non-empty one, ("words",) one that is not blank either,
+# ("choice", options), ("texts",) a list of strings, ("pages",) [from, to] integer ranges, and
+# ("object", rules) for a sub-object. RAGFlow raises a RAPTOR max_token under 512 to 512 rather
+# than refusing it: only its upper bound is checked.
+_PARSER_CONFIG_RULES: dict[str, tuple[Any, ...]] = {
+    "auto_keywords": ("int", 0, 32),
+    "auto_questions": ("int", 0, 10),
+    "topn_tags": ("int", 1, 10),
+    "task_page_size": ("int", 1, None),
+    "filename_embd_weight": ("number", 0, 1),
+    "html4excel": ("bool",),
+    "enable_children": ("bool",),
+    "layout_recognize": ("string",),
+    "children_delimiter": ("string",),
+    "tag_kb_ids": ("texts",),
+    "pages": ("pages",),
+    "parent_child": ("object", {"use_parent_child": ("bool",), "children_delimiter": ("text",)}),
+    "raptor": (
+        "object",
+        {
+            "use_raptor": ("bool",),
+            "prompt": ("words",),
+            "max_token": ("int", 0, 2048),
+            "clustering_threshold": ("number", 0, 1),
+            "clustering_ratio": ("number", 0, 1),
+            "max_cluster": ("int", 1, 1024),
+            "random_seed": ("int", 0, None),
+            "scope": ("choice", ("file", "dataset")),
+            "auto_disable_for_structured_data": ("bool",),
+        },
+    ),
+    "graphrag": (
+        "object",
+        {
+            "use_graphrag": ("bool",),
+            "entity_types": ("texts",),
+            "method": ("choice", ("light", "general", "ner")),
+            "community": ("bool",),
+            "resolution": ("bool",),
+            "batch_chunk_token_size": ("int", 512, 8196),
+            "retry_attempts": ("int", 1, 10),
+        },
+    ),
 }
-_NULLABLE_KEYS = frozenset({"task_page_size", "filename_embd_weight", "pages"})
-_BOOLEAN_KEYS = ("html4excel", "enable_children")
-_STRING_KEYS = ("layout_recognize", "children_delimiter")
-_STRING_LIST_KEYS = ("tag_kb_ids",)
+# Top-level keys that may be sent as null (RAGFlow's defaults for them are null, or the object's).
+_NULLABLE_KEYS = frozenset({"task_page_size", "filename_embd_weight", "pages", "parent_child", "raptor", "graphrag"})
 
 
 def _integer(value: Any) -> int | None:
@@ -88,89 +124,44 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_known_keys(config: dict[str, Any]) -> None:
-    """The keys RAGFlow defines, as a request sends them (stored values are not re-checked)."""
-    for key, (low, high) in _INTEGER_KEYS.items():
-        if key not in config or (config[key] is None and key in _NULLABLE_KEYS):
-            continue
-        number = _integer(config[key])
-        if number is None or number < low or (high is not None and number > high):
-            bound = f"between {low} and {high}" if high is not None else f"of at least {low}"
-            raise InvalidArgument(f"`parser_config.{key}` must be an integer {bound}.")
-        config[key] = number
-    weight = config.get("filename_embd_weight")
-    if weight is not None and (not _is_number(weight) or not 0 <= weight <= 1):
-        raise InvalidArgument("`parser_config.filename_embd_weight` must be a number between 0 and 1.")
-    for key in _BOOLEAN_KEYS:
-        if key in config and not isinstance(config[key], bool):
-            raise InvalidArgument(f"`parser_config.{key}` must be a boolean.")
-    for key in _STRING_KEYS:
-        if key in config and not isinstance(config[key], str):
-            raise InvalidArgument(f"`parser_config.{key}` must be a string.")
-    for key in _STRING_LIST_KEYS:
-        if key in config and not (isinstance(config[key], list) and all(isinstance(v, str) for v in config[key])):
-            raise InvalidArgument(f"`parser_config.{key}` must be a list of strings.")
-    pages = config.get("pages")
-    if pages is not None and not (
-        isinstance(pages, list) and all(isinstance(p, list) and all(_integer(n) is not None for n in p) for p in pages)
-    ):
-        raise InvalidArgument("`parser_config.pages` must be a list of page ranges ([from, to] integers).")
-    for section, rules in _SECTION_RULES.items():
-        value = config.get(section)
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            raise InvalidArgument(f"`parser_config.{section}` must be an object.")
-        for key, rule in rules.items():
-            if key in value:
-                _check_rule(f"parser_config.{section}.{key}", value[key], rule)
+    """The keys RAGFlow defines, as a request sends them (stored values are not re-checked).
+    Integers sent as floats (JSON numbers cross a Struct as floats) are stored as integers."""
+    for key, rule in _PARSER_CONFIG_RULES.items():
+        if key in config and not (config[key] is None and key in _NULLABLE_KEYS):
+            config[key] = _checked(f"parser_config.{key}", config[key], rule)
 
 
-# The sub-objects RAGFlow v0.27.0 defines, field by field (other fields are kept as given):
-# ("bool",), ("int", low, high or None), ("number", low, high), ("text",) a non-empty string,
-# ("words",) one that is not blank either,
-# ("choice", options), ("texts",) a list of strings. RAGFlow raises a RAPTOR max_token under 512
-# to 512 rather than refusing it: only its upper bound is checked.
-_SECTION_RULES: dict[str, dict[str, tuple[Any, ...]]] = {
-    "parent_child": {"use_parent_child": ("bool",), "children_delimiter": ("text",)},
-    "raptor": {
-        "use_raptor": ("bool",),
-        "prompt": ("words",),
-        "max_token": ("int", 0, 2048),
-        "clustering_threshold": ("number", 0, 1),
-        "clustering_ratio": ("number", 0, 1),
-        "max_cluster": ("int", 1, 1024),
-        "random_seed": ("int", 0, None),
-        "scope": ("choice", ("file", "dataset")),
-        "auto_disable_for_structured_data": ("bool",),
-    },
-    "graphrag": {
-        "use_graphrag": ("bool",),
-        "entity_types": ("texts",),
-        "method": ("choice", ("light", "general", "ner")),
-        "community": ("bool",),
-        "resolution": ("bool",),
-        "batch_chunk_token_size": ("int", 512, 8196),
-        "retry_attempts": ("int", 1, 10),
-    },
-}
-
-
-def _check_rule(name: str, value: Any, rule: tuple[Any, ...]) -> None:
+def _checked(name: str, value: Any, rule: tuple[Any, ...]) -> Any:
+    """``value`` if it meets ``rule`` (an int-valued float as an int), else InvalidArgument."""
     kind = rule[0]
     if kind == "bool" and not isinstance(value, bool):
         raise InvalidArgument(f"`{name}` must be a boolean.")
+    if kind == "string" and not isinstance(value, str):
+        raise InvalidArgument(f"`{name}` must be a string.")
     if kind in ("text", "words") and not (isinstance(value, str) and (value.strip() if kind == "words" else value)):
         raise InvalidArgument(f"`{name}` must be a non-empty string.")
     if kind == "texts" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         raise InvalidArgument(f"`{name}` must be a list of strings.")
     if kind == "choice" and value not in rule[1]:
         raise InvalidArgument(f"`{name}` must be one of: {', '.join(rule[1])}.")
+    if kind == "pages" and not (
+        isinstance(value, list) and all(isinstance(p, list) and all(_integer(n) is not None for n in p) for p in value)
+    ):
+        raise InvalidArgument(f"`{name}` must be a list of page ranges ([from, to] integers).")
+    if kind == "object":
+        if not isinstance(value, dict):
+            raise InvalidArgument(f"`{name}` must be an object.")
+        for key, field_rule in rule[1].items():
+            if key in value:  # checked, not rewritten: the object is the caller's
+                _checked(f"{name}.{key}", value[key], field_rule)
     if kind in ("int", "number"):
         low, high = rule[1], rule[2]
         number = _integer(value) if kind == "int" else (value if _is_number(value) else None)
         if number is None or number < low or (high is not None and number > high):
             bound = f"between {low} and {high}" if high is not None else f"of at least {low}"
             raise InvalidArgument(f"`{name}` must be {'an integer' if kind == 'int' else 'a number'} {bound}.")
+        return number
+    return value
 
 
 def check_parser_config(config: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict[str, Any]:
