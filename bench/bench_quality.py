@@ -17,8 +17,10 @@ method, and prints:
    at each top_k given instead of 1024: fewer candidates than the corpus's chunks);
 2. chat: a chat created with the SDK's defaults (quoting on, empty_response left to the server)
    answers every question without streaming: the share of unanswerable questions answered with
-   the empty_response, and the share of answers with a reference whose text cites at least one
-   valid [ID:n] (n < the number of reference chunks).
+   the empty_response, the share of answers with a reference whose text cites at least one
+   valid [ID:n] (n < the number of reference chunks), and the share of answerable questions whose
+   answer (without its [ID:n] markers) states the document's fact: their key in questions.json, a
+   regular expression, is found in it case-insensitively (an empty_response answer counts as wrong).
 """
 
 from __future__ import annotations
@@ -119,10 +121,19 @@ def chat_scores(rag: RAGFlow, dataset_id: str, questions: list[dict[str, Any]], 
         declined += message.content.strip() == EMPTY_RESPONSE
     quoted = cited = 0
     uncited: list[str] = []
+    keyed = stated = 0
+    wrong: list[str] = []
     began = time.perf_counter()
     for item in answerable:
         session = chat.create_session(item["question"][:60])
         message = list(session.ask(item["question"], stream=False))[-1]
+        if item.get("answer"):
+            keyed += 1
+            text = _CITATION.sub("", message.content)
+            if re.search(item["answer"], text, re.IGNORECASE):
+                stated += 1
+            else:
+                wrong.append(f"{item['question']} -> {text[:120]!r}")
         chunks = getattr(message, "reference", None) or []
         if not chunks:
             continue  # answered with empty_response: nothing to cite
@@ -142,6 +153,9 @@ def chat_scores(rag: RAGFlow, dataset_id: str, questions: list[dict[str, Any]], 
     )
     for question in uncited:
         print(f"    no citation: {question}")
+    print(f"chat: answers stating the document's fact: {stated}/{keyed} = {stated / max(keyed, 1):.2f}")
+    for question in wrong:
+        print(f"    wrong: {question}")
 
 
 def main() -> None:

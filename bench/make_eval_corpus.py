@@ -6,13 +6,15 @@
 One invented company, Corallis (smart aquariums), in 24 documents of 11 formats (docx, xlsx,
 pptx, pdf, md, html, txt, csv, json, eml, epub), and questions worded the way a customer would
 ask them, not the way the documents say it. Each answerable question names the one document
-that holds its answer; the unanswerable ones (document null) have their answer in none. The
-files are small and committed; rerun this after changing the texts below.
+that holds its answer and carries an answer key, a regular expression found in a chat answer
+that states the document's fact; the unanswerable ones (document and answer null) have their
+answer in none. The files are small and committed; rerun this after changing the texts below.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ragchat_retrieval.testing import Section, Table, build_document
@@ -475,90 +477,116 @@ DOCUMENTS: list[Doc] = [
     ),
 ]
 
-# (question, the document holding the answer, or None when no document does)
-QUESTIONS: list[tuple[str, str | None]] = [
-    ("How heavy is the 60 litre tank before any water goes in?", "reefline_60_setup_manual.docx"),
-    ("How long must I wait before putting the first fish into a brand-new tank?", "reefline_60_setup_manual.docx"),
-    ("Up to what level should I pour water into the Reefline 60?", "reefline_60_setup_manual.docx"),
-    ("Which heater wattage fits a 150 litre aquarium?", "thermacore_heater_guide.pdf"),
-    ("What does the heater do if it is accidentally left out of the water?", "thermacore_heater_guide.pdf"),
-    ("After how many years should the heater be replaced?", "thermacore_heater_guide.pdf"),
-    ("How noisy is the canister pump?", "flowcell_filter.md"),
-    ("Is it fine to wash the filter foam under running tap water?", "flowcell_filter.md"),
-    ("How often should the carbon in the filter be replaced?", "flowcell_filter.md"),
-    ("Can the controller join a 5 GHz wireless network?", "tidehub_app_guide.html"),
-    ("How long does the morning sunrise effect of the lights last?", "tidehub_app_guide.html"),
-    ("Will my light timers keep working if my internet goes down?", "tidehub_app_guide.html"),
-    ("When will the app warn me about the water getting too warm or too cold?", "tidehub_app_guide.html"),
-    ("What does the larger Reefline model cost?", "price_list_2024.xlsx"),
-    ("How much do I pay for three carbon refills?", "price_list_2024.xlsx"),
-    ("Is the 200 watt heater available to order right now?", "price_list_2024.xlsx"),
-    ("What is the order code of the replacement impeller?", "spare_parts.csv"),
-    ("How long does delivery of a new cover for the 60 litre tank take?", "spare_parts.csv"),
-    ("I lost the adapter that powers my controller; which part do I order?", "spare_parts.csv"),
-    ("My tank's silicone joint started leaking after four years. Is that covered?", "warranty_policy.txt"),
-    ("Does the warranty still apply after I sell my aquarium to someone else?", "warranty_policy.txt"),
-    ("What do I have to send in to file a guarantee claim?", "warranty_policy.txt"),
-    ("Is delivery free when I spend 200 euros?", "shipping_and_returns.md"),
-    ("How many days do I have to send back something I haven't used?", "shipping_and_returns.md"),
-    ("What will it cost me to send an aquarium back?", "shipping_and_returns.md"),
-    ("Can I buy live corals from Corallis?", "shipping_and_returns.md"),
-    ("What salinity should a reef tank be kept at?", "water_chemistry_handbook.epub"),
-    ("What share of the water should be swapped out weekly?", "water_chemistry_handbook.epub"),
-    ("What is the highest acceptable nitrate concentration?", "water_chemistry_handbook.epub"),
-    ("Which acidity range suits a freshwater tank?", "water_chemistry_handbook.epub"),
-    ("Can a betta share a tank with guppies?", "fish_compatibility.xlsx"),
-    ("What is the smallest tank size for angelfish?", "fish_compatibility.xlsx"),
-    ("Are corydoras peaceful fish?", "fish_compatibility.xlsx"),
-    ("Who started the company?", "employee_onboarding.pptx"),
-    ("In which city was Corallis established?", "employee_onboarding.pptx"),
-    ("At what times can customers reach the support team?", "employee_onboarding.pptx"),
-    ("How many people are employed at Corallis?", "employee_onboarding.pptx"),
-    ("In how many shops can I find Corallis products?", "sales_deck_2024.pptx"),
-    ("Do schools get a lower price?", "sales_deck_2024.pptx"),
-    ("When did the Nano Pod come out?", "sales_deck_2024.pptx"),
-    ("Which heater units are being called back?", "heater_recall_notice.eml"),
-    ("Until what date can I get a faulty heater exchanged?", "heater_recall_notice.eml"),
-    ("What animals is the 20 litre tank intended for?", "nano_pod_press_release.html"),
-    ("Has the Nano Pod received any prize?", "nano_pod_press_release.html"),
-    ("How thick is the glass of the Reefline 120?", "aquarium_specifications.json"),
-    ("What are the outer measurements of the Reefline 60?", "aquarium_specifications.json"),
-    ("How many watts do the lights of the biggest tank draw?", "aquarium_specifications.json"),
-    ("How much space should I leave behind the stand?", "standpro_cabinet_assembly.docx"),
-    ("Which tool is included for putting the cabinet together?", "standpro_cabinet_assembly.docx"),
-    ("What load must my floor be able to bear?", "standpro_cabinet_assembly.docx"),
-    ("How often should I prune the aquarium plants?", "maintenance_schedule.xlsx"),
-    ("When do the light strips need to be swapped?", "maintenance_schedule.xlsx"),
-    ("How often should I wipe the front pane?", "maintenance_schedule.xlsx"),
-    ("What kind of earth leakage breaker should protect the sockets?", "electrical_safety.pdf"),
-    ("How should I get rid of an old broken controller?", "electrical_safety.pdf"),
-    ("Can I put my aquarium beside the radiator?", "electrical_safety.pdf"),
-    ("Which subscription includes a technician coming to my home?", "corallis_care_plans.md"),
-    ("How much notice do I need to give to stop my subscription?", "corallis_care_plans.md"),
-    ("How much is the cheapest care plan per month?", "corallis_care_plans.md"),
-    ("In which country are my tank readings stored?", "privacy_policy.txt"),
-    ("How long do you hold on to my data after I stop using the app?", "privacy_policy.txt"),
-    ("How fast is my information wiped once I close my account?", "privacy_policy.txt"),
-    ("My water went milky a few days after I filled the tank. What is going on?", "troubleshooting_faq.csv"),
-    ("The controller light keeps flashing red. What does it mean?", "troubleshooting_faq.csv"),
-    ("How many hours per day should the lamps be on to fight algae?", "troubleshooting_faq.csv"),
-    ("Which firmware release brought the night-time lunar lighting?", "tidehub_firmware_notes.md"),
-    ("Does TideHub work with the Matter smart-home standard?", "tidehub_firmware_notes.md"),
-    ("How long does installing a controller update take?", "tidehub_firmware_notes.md"),
-    ("What can the winner of the aquascape competition get?", "community_newsletter.eml"),
-    ("Where will the autumn community gathering be held?", "community_newsletter.eml"),
-    ("Which metal is poisonous for shrimp?", "shrimp_care_guide.docx"),
-    ("How often should cherry shrimp be fed?", "shrimp_care_guide.docx"),
+# (question, the document holding the answer or None when no document does, and the answer key:
+# a regular expression that re.search finds, case-insensitively, in an answer exactly when it
+# states the document's fact; None for the unanswerable questions). For a yes/no question the key
+# is the reason or figure the document gives, since a bare yes or no would match wrong answers too.
+# fmt: off
+QUESTIONS: list[tuple[str, str | None, str | None]] = [
+    ("How heavy is the 60 litre tank before any water goes in?", "reefline_60_setup_manual.docx", r"\b(18|eighteen)\s*(kg|kilo)"),
+    ("How long must I wait before putting the first fish into a brand-new tank?", "reefline_60_setup_manual.docx", r"\b(4|four)\s*(to|[-\u2013]|and)\s*(6|six)\s*weeks?"),
+    ("Up to what level should I pour water into the Reefline 60?", "reefline_60_setup_manual.docx", r"\b(2|two)\s*(cm|centimet)"),
+    ("Which heater wattage fits a 150 litre aquarium?", "thermacore_heater_guide.pdf", r"\b200[\s-]*(w\b|watt)|tc-?200"),
+    ("What does the heater do if it is accidentally left out of the water?", "thermacore_heater_guide.pdf", r"\b(switch|turn|shut|power)\w*\s+(itself\s+)?(off|down)|amber"),
+    ("After how many years should the heater be replaced?", "thermacore_heater_guide.pdf", r"\b(3|three)[\s-]*years?"),
+    ("How noisy is the canister pump?", "flowcell_filter.md", r"\b(28|twenty[\s-]?eight)\s*(db|decibel)"),
+    # no: the reason (chlorine) or the alternative the document gives
+    ("Is it fine to wash the filter foam under running tap water?", "flowcell_filter.md", r"chlorin|\b(old|used) (aquarium |tank )?water"),
+    ("How often should the carbon in the filter be replaced?", "flowcell_filter.md", r"\b(once (a|per|every)|every|each)\s+month\b|\bmonthly"),
+    # no: 2.4 GHz only
+    ("Can the controller join a 5 GHz wireless network?", "tidehub_app_guide.html", r"\b2[.,]4(?!\d)"),
+    ("How long does the morning sunrise effect of the lights last?", "tidehub_app_guide.html", r"\b(30|thirty)[\s-]*min|half an hour"),
+    # yes: up to 7 days offline
+    ("Will my light timers keep working if my internet goes down?", "tidehub_app_guide.html", r"\b(7|seven)[\s-]*days?|\b(a|one)[\s-]week"),
+    ("When will the app warn me about the water getting too warm or too cold?", "tidehub_app_guide.html", r"\b(2|two)\s*(°|º|degree|c\b)"),
+    ("What does the larger Reefline model cost?", "price_list_2024.xlsx", r"\b689\b"),
+    # 14 EUR, also as 14.00, but not 14.99
+    ("How much do I pay for three carbon refills?", "price_list_2024.xlsx", r"\b(14|fourteen)\b(?![.,]\d*[1-9])"),
+    # no: not in stock
+    ("Is the 200 watt heater available to order right now?", "price_list_2024.xlsx", r"out of stock|sold out|unavailable|(not|n't|no longer)\s+(\w+\s+)?(in stock|available)"),
+    ("What is the order code of the replacement impeller?", "spare_parts.csv", r"fc[\s-]?imp[\s-]?02"),
+    ("How long does delivery of a new cover for the 60 litre tank take?", "spare_parts.csv", r"\b(10|ten)\s+(working\s+|business\s+)?days?"),
+    ("I lost the adapter that powers my controller; which part do I order?", "spare_parts.csv", r"th[\s-]?psu"),
+    # yes: seams carry a 5-year warranty
+    ("My tank's silicone joint started leaking after four years. Is that covered?", "warranty_policy.txt", r"\b(5|five)[\s-]*years?"),
+    # yes: transferable once (a bare 'once' would match 'once sold, it ends')
+    ("Does the warranty still apply after I sell my aquarium to someone else?", "warranty_policy.txt", r"\b(can|may) be transferred|\bis transferable|transfer\w*\s+once|once to (a|the) new owner|one time"),
+    # both: the order number and a photo of the defect
+    ("What do I have to send in to file a guarantee claim?", "warranty_policy.txt", r"(?s)(?=.*order\s+(number|no|id|#))(?=.*(photo|picture|image))"),
+    # yes: free above 150 EUR
+    ("Is delivery free when I spend 200 euros?", "shipping_and_returns.md", r"\b150\b"),
+    ("How many days do I have to send back something I haven't used?", "shipping_and_returns.md", r"\b(30|thirty)[\s-]*days?"),
+    ("What will it cost me to send an aquarium back?", "shipping_and_returns.md", r"\b(49|forty[\s-]?nine)\b"),
+    # no: Corallis does not sell live animals or corals
+    ("Can I buy live corals from Corallis?", "shipping_and_returns.md", r"(not|n't)\s+(\w+\s+)?(sell|offer|stock|carry)|\bno live"),
+    ("What salinity should a reef tank be kept at?", "water_chemistry_handbook.epub", r"1[.,]025"),
+    ("What share of the water should be swapped out weekly?", "water_chemistry_handbook.epub", r"\b(20|twenty)\s*(%|percent|per[\s-]cent)|\b(a|one)[\s-]fifth"),
+    ("What is the highest acceptable nitrate concentration?", "water_chemistry_handbook.epub", r"\b(40|forty)\s*(ppm|mg|parts)"),
+    ("Which acidity range suits a freshwater tank?", "water_chemistry_handbook.epub", r"6[.,]5\s*(to|[-\u2013]|and)\s*7[.,]5"),
+    # no: the reason (long-finned fish) or a plain 'should not be kept with'
+    ("Can a betta share a tank with guppies?", "fish_compatibility.xlsx", r"long[\s-]*finn|(not|n't|never)\s+(\w+\s+){0,2}(keep|kept|share|house|mix|recommend|advis|compatible|suitable)"),
+    ("What is the smallest tank size for angelfish?", "fish_compatibility.xlsx", r"\b120[\s-]*(l\b|lit)"),
+    # yes: the fact is the question's own word, so only a negated 'peaceful' is refused
+    ("Are corydoras peaceful fish?", "fish_compatibility.xlsx", r"(?<!not )(?<!n't )peaceful"),
+    ("Who started the company?", "employee_onboarding.pptx", r"\bmarten\b"),
+    ("In which city was Corallis established?", "employee_onboarding.pptx", r"rotterdam"),
+    ("At what times can customers reach the support team?", "employee_onboarding.pptx", r"\b0?8([:.]00)?\s*(a\.?m\.?)?\s*(to|[-\u2013]|and|until)\s*(18\b|6([:.]00)?\s*p\.?m)"),
+    ("How many people are employed at Corallis?", "employee_onboarding.pptx", r"\b140\b"),
+    ("In how many shops can I find Corallis products?", "sales_deck_2024.pptx", r"\b420\b"),
+    # yes: 20 percent through Classroom Reef
+    ("Do schools get a lower price?", "sales_deck_2024.pptx", r"\b(20|twenty)\s*(%|percent|per[\s-]cent)|classroom reef"),
+    ("When did the Nano Pod come out?", "sales_deck_2024.pptx", r"march,?\s+(of\s+)?2024"),
+    # the batch, TC2-2309
+    ("Which heater units are being called back?", "heater_recall_notice.eml", r"2309"),
+    ("Until what date can I get a faulty heater exchanged?", "heater_recall_notice.eml", r"\b31(st)?\s+(of\s+)?dec|\bdec\w*\.?\s+31\b|12-31|31[./]12\b"),
+    ("What animals is the 20 litre tank intended for?", "nano_pod_press_release.html", r"shrimp"),
+    # yes: the Aquatics Design Prize 2024
+    ("Has the Nano Pod received any prize?", "nano_pod_press_release.html", r"aquatics?\s+design"),
+    ("How thick is the glass of the Reefline 120?", "aquarium_specifications.json", r"\b(10|ten)\s*(mm|millimet)"),
+    # 60 x 35 x 40 cm in any order or wording ('60 cm wide, 35 cm deep')
+    ("What are the outer measurements of the Reefline 60?", "aquarium_specifications.json", r"(?s)(?=.*\b35\b)(?=.*\b40\b)(?=.*\b60\b)"),
+    ("How many watts do the lights of the biggest tank draw?", "aquarium_specifications.json", r"\b(48|forty[\s-]?eight)\s*(w\b|watt)"),
+    ("How much space should I leave behind the stand?", "standpro_cabinet_assembly.docx", r"\b(10|ten)\s*(cm|centimet)"),
+    # a 4 mm hex key; another size of hex key is refused
+    ("Which tool is included for putting the cabinet together?", "standpro_cabinet_assembly.docx", r"\b(4|four)[\s-]*(mm|millimet)|(?<!mm )\b(hex|allen)"),
+    ("What load must my floor be able to bear?", "standpro_cabinet_assembly.docx", r"\b250\s*(kg|kilo)"),
+    ("How often should I prune the aquarium plants?", "maintenance_schedule.xlsx", r"\b(3|three)[\s-]*weeks?"),
+    # every five years, or: when their output has dropped by 20 percent
+    ("When do the light strips need to be swapped?", "maintenance_schedule.xlsx", r"\b(5|five)[\s-]*years?|\b(20|twenty)\s*(%|percent|per[\s-]cent)"),
+    ("How often should I wipe the front pane?", "maintenance_schedule.xlsx", r"(twice|two times|\b2\s*(x|times))\s*(a |per |each |every )?week"),
+    ("What kind of earth leakage breaker should protect the sockets?", "electrical_safety.pdf", r"\b(30|thirty)\s*(ma\b|milliamp)"),
+    ("How should I get rid of an old broken controller?", "electrical_safety.pdf", r"weee|collection point|(electronic|e-)\s*waste|recycling (cent|point|facilit)"),
+    # no: not next to a radiator
+    ("Can I put my aquarium beside the radiator?", "electrical_safety.pdf", r"(not|n't|never)\s+(\w+\s+){0,2}(place|put|position|set|install|recommend|advis|suitable)|\bavoid|away from (the |a |any )?radiator"),
+    ("Which subscription includes a technician coming to my home?", "corallis_care_plans.md", r"\bpro\b"),
+    ("How much notice do I need to give to stop my subscription?", "corallis_care_plans.md", r"\b(14|fourteen)[\s-]*days?|\b(2|two)[\s-]*weeks?"),
+    ("How much is the cheapest care plan per month?", "corallis_care_plans.md", r"\b4[.,]99"),
+    ("In which country are my tank readings stored?", "privacy_policy.txt", r"german|frankfurt"),
+    ("How long do you hold on to my data after I stop using the app?", "privacy_policy.txt", r"\b(24|twenty[\s-]?four)[\s-]*months?|\b(2|two)[\s-]*years?"),
+    ("How fast is my information wiped once I close my account?", "privacy_policy.txt", r"\b(30|thirty)[\s-]*days?"),
+    ("My water went milky a few days after I filled the tank. What is going on?", "troubleshooting_faq.csv", r"bacteri\w*\s+bloom"),
+    ("The controller light keeps flashing red. What does it mean?", "troubleshooting_faq.csv", r"wi[\s-]?fi|wlan|wireless"),
+    ("How many hours per day should the lamps be on to fight algae?", "troubleshooting_faq.csv", r"\b(8|eight)[\s-]*(hours?|h\b|hrs?)"),
+    # version 3.1 (January 2024)
+    ("Which firmware release brought the night-time lunar lighting?", "tidehub_firmware_notes.md", r"(?<![\d.])3\.1(?!\d)|january"),
+    # yes: since version 3.0; 'not compatible with Matter' is refused
+    ("Does TideHub work with the Matter smart-home standard?", "tidehub_firmware_notes.md", r"(?<![\d.])3\.0(?!\d)|(?<!not )(supports|adds|added|compatible with|works with) (the )?matter"),
+    ("How long does installing a controller update take?", "tidehub_firmware_notes.md", r"\b(4|four)\s*min"),
+    ("What can the winner of the aquascape competition get?", "community_newsletter.eml", r"\b500\b|five hundred"),
+    ("Where will the autumn community gathering be held?", "community_newsletter.eml", r"utrecht"),
+    ("Which metal is poisonous for shrimp?", "shrimp_care_guide.docx", r"copper"),
+    ("How often should cherry shrimp be fed?", "shrimp_care_guide.docx", r"every (other|second) day|every (2|two) days|alternate days"),
     # Answered by no document.
-    ("Can I pay for my order with PayPal?", None),
-    ("Is there a Corallis shop in Tokyo?", None),
-    ("What is the annual salary of the Corallis chief executive?", None),
-    ("Does the Reefline come with a black frame option?", None),
-    ("Can TideHub be controlled by voice through Alexa?", None),
-    ("What is the stock exchange ticker of Corallis?", None),
-    ("How many calories are in the fish flakes?", None),
-    ("Who won the football world cup in 2022?", None),
+    ("Can I pay for my order with PayPal?", None, None),
+    ("Is there a Corallis shop in Tokyo?", None, None),
+    ("What is the annual salary of the Corallis chief executive?", None, None),
+    ("Does the Reefline come with a black frame option?", None, None),
+    ("Can TideHub be controlled by voice through Alexa?", None, None),
+    ("What is the stock exchange ticker of Corallis?", None, None),
+    ("How many calories are in the fish flakes?", None, None),
+    ("Who won the football world cup in 2022?", None, None),
 ]
+# fmt: on
 
 
 def main() -> None:
@@ -570,11 +598,18 @@ def main() -> None:
         fmt = name.rsplit(".", 1)[1]
         (corpus / name).write_bytes(build_document(fmt, title, sections, table))
     names = {d[0] for d in DOCUMENTS}
-    assert all(doc is None or doc in names for _, doc in QUESTIONS), "a question names an unknown document"
-    (OUT / "questions.json").write_text(
-        json.dumps([{"question": q, "document": d} for q, d in QUESTIONS], indent=1) + "\n"
+    assert all(doc is None or doc in names for _, doc, _ in QUESTIONS), "a question names an unknown document"
+    assert all((doc is None) == (answer is None) for _, doc, answer in QUESTIONS), (
+        "an answerable question lacks an answer key, or an unanswerable one has one"
     )
-    answerable = sum(d is not None for _, d in QUESTIONS)
+    for _, _, answer in QUESTIONS:
+        if answer is not None:
+            # re.error on a broken key; a key must not find its fact in the chat's empty_response
+            assert not re.search(answer, "Sorry! No relevant content was found in the knowledge base!", re.IGNORECASE)
+    (OUT / "questions.json").write_text(
+        json.dumps([{"question": q, "document": d, "answer": a} for q, d, a in QUESTIONS], indent=1) + "\n"
+    )
+    answerable = sum(d is not None for _, d, _ in QUESTIONS)
     print(
         f"{len(DOCUMENTS)} documents, {answerable} answerable and {len(QUESTIONS) - answerable} unanswerable questions"
     )
