@@ -488,7 +488,7 @@ QUESTIONS: list[tuple[str, str | None, str | None]] = [
     ("Up to what level should I pour water into the Reefline 60?", "reefline_60_setup_manual.docx", r"\b(2|two)\s*(cm|centimet)"),
     ("Which heater wattage fits a 150 litre aquarium?", "thermacore_heater_guide.pdf", r"\b200[\s-]*(w\b|watt)|tc-?200"),
     ("What does the heater do if it is accidentally left out of the water?", "thermacore_heater_guide.pdf", r"\b(switch|turn|shut|power)\w*\s+(itself\s+)?(off|down)|amber"),
-    ("After how many years should the heater be replaced?", "thermacore_heater_guide.pdf", r"\b(3|three)[\s-]*years?"),
+    ("After how many years should the heater be replaced?", "thermacore_heater_guide.pdf", r"\b(3|three)\b(?![\s-]*(months?|weeks?|days?|hours?))"),  # "The answer is 3." is right
     ("How noisy is the canister pump?", "flowcell_filter.md", r"\b(28|twenty[\s-]?eight)\s*(db|decibel)"),
     # no: the reason (chlorine) or the alternative the document gives
     ("Is it fine to wash the filter foam under running tap water?", "flowcell_filter.md", r"chlorin|\b(old|used) (aquarium |tank )?water"),
@@ -518,7 +518,7 @@ QUESTIONS: list[tuple[str, str | None, str | None]] = [
     ("How many days do I have to send back something I haven't used?", "shipping_and_returns.md", r"\b(30|thirty)[\s-]*days?"),
     ("What will it cost me to send an aquarium back?", "shipping_and_returns.md", r"\b(49|forty[\s-]?nine)\b"),
     # no: Corallis does not sell live animals or corals
-    ("Can I buy live corals from Corallis?", "shipping_and_returns.md", r"(not|n't)\s+(\w+\s+)?(sell|offer|stock|carry)|\bno live"),
+    ("Can I buy live corals from Corallis?", "shipping_and_returns.md", r"(not|n't)\s+(\w+\s+)?(sell|offer|stock|carry|buy)|\bno live"),
     ("What salinity should a reef tank be kept at?", "water_chemistry_handbook.epub", r"1[.,]025"),
     ("What share of the water should be swapped out weekly?", "water_chemistry_handbook.epub", r"\b(20|twenty)\s*(%|percent|per[\s-]cent)|\b(a|one)[\s-]fifth"),
     ("What is the highest acceptable nitrate concentration?", "water_chemistry_handbook.epub", r"\b(40|forty)\s*(ppm|mg|parts)"),
