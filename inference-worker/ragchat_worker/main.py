@@ -105,6 +105,7 @@ async def serve(settings: WorkerSettings) -> None:
         default_max_tokens=settings.default_max_tokens,
         history_messages=settings.llm_history_messages if settings.llm_base_url else settings.local_history_messages,
         stock_prompt_replacement="" if settings.llm_base_url else settings.local_system_prompt,
+        knowledge_chunks=0 if settings.llm_base_url else settings.local_knowledge_chunks,
         control=control,
     )
 

@@ -230,6 +230,24 @@ async def test_a_stock_system_prompt_is_replaced_when_the_backend_asks_and_a_wri
     assert kept_stock.startswith("You are an intelligent assistant.")
 
 
+async def test_the_model_is_shown_at_most_knowledge_chunks_and_the_reference_holds_those() -> None:
+    shown: dict[int, tuple[str, list[str]]] = {}
+    for knowledge_chunks in (0, 1):
+        llm = ScriptedLLM(["In Paris."])
+        sink = MemorySink()
+        answer_deps = deps(llm, Retriever(CHUNKS), sink, Store())
+        answer_deps.knowledge_chunks = knowledge_chunks
+        assert await answer_job(job(), answer_deps) is Outcome.ANSWERED
+        final = sink.events[-2]
+        assert final.type == "final"
+        shown[knowledge_chunks] = (llm.calls[0][0][0].content, [c["id"] for c in final.reference["chunks"]])
+    every, best = shown[0], shown[1]
+    assert "The Eiffel tower is in Paris." in every[0] and "Berlin has a TV tower." in every[0]
+    assert every[1] == ["c0", "c1"]
+    assert "The Eiffel tower is in Paris." in best[0] and "Berlin" not in best[0]
+    assert best[1] == ["c0"]
+
+
 async def test_empty_response_without_calling_the_llm() -> None:
     llm = ScriptedLLM(["never"])
     sink, store = MemorySink(), Store()

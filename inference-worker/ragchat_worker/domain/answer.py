@@ -99,6 +99,9 @@ class AnswerDeps:
     # The system prompt used in place of a stock one (prompting.is_stock_prompt); "": none.
     stock_prompt_replacement: str = ""
     control: StopControl = field(default_factory=NoStopControl)
+    # The most retrieved chunks the model is shown, best first (0: every one the chat's top_n
+    # retrieved). The reference holds the chunks shown.
+    knowledge_chunks: int = 0
     # Embeds answer sentences and chunks to insert citations the model left out (None: never).
     embedder: Embedder | None = None
     # A second run of a job looks this often whether the first one finished or died.
@@ -358,7 +361,7 @@ async def _generate(
             question=job.question,
             history=recent_history(job.history, deps.history_messages),
             variables=job.variables,
-            chunks=chunks,
+            chunks=chunks[: deps.knowledge_chunks] if deps.knowledge_chunks else chunks,
             quote=job.quote,
             counter=deps.llm.tokens,
             budget_tokens=max(256, deps.llm.context_window - params.max_tokens),
