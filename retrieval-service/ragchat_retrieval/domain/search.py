@@ -229,6 +229,11 @@ async def _terms_present(deps: Deps, scope: Scope, sparse: SparseVector, ids: li
     return await deps.vectors.terms_present(restricted, sparse.indices, len(ids))
 
 
+def _passing(scored: list[ScoredChunk], threshold: float) -> list[ScoredChunk]:
+    """The candidates at or above the threshold (a hard floor for both scorings), none scored 0."""
+    return [c for c in scored if c.similarity >= threshold and c.similarity > 0]
+
+
 async def _documents_in_scope(deps: Deps, query: SearchQuery, dataset_ids: list[str]) -> list[str] | None:
     """The documents a search is limited to: those named (checked to be the datasets' when the
     query asks), else those whose metadata meet its condition ([]: none does); None: all."""
@@ -287,12 +292,12 @@ async def search(deps: Deps, query: SearchQuery) -> SearchResult:
         window = max(RERANK_WINDOW, page * top_n)
         rerank_scores = await _rerank(deps, query, scope, [c.id for c in scored[:window]])
         scored = _with_rerank_scores(scored, rerank_scores, weight)
-    passed = [c for c in scored if c.similarity >= query.similarity_threshold and c.similarity > 0]
+    passed = _passing(scored, query.similarity_threshold)
     if not passed and scored:
         scored = fuse(query_indices, dense_hits, sparse_hits, weight, extra, extra_terms, loose=True)
         if rerank_scores:
             scored = _with_rerank_scores(scored, rerank_scores, weight)
-        passed = [c for c in scored if c.similarity >= query.similarity_threshold and c.similarity > 0]
+        passed = _passing(scored, query.similarity_threshold)
     if not passed:
         return SearchResult(chunks=[], doc_aggs=[], total=0)
     # Document ids and availability of every candidate that passed (inline payloads when present).
