@@ -17,7 +17,7 @@ from ragchat_common.timeutil import now_ms
 from ragchat_retrieval.domain import ingestion_logs as logs
 from ragchat_retrieval.domain.datasets import RUN_STATES, check_chunk_method, check_parser_config, dataset_record
 from ragchat_retrieval.domain.deps import Deps, dedupe, delete_outcome, duplicates, free_name, split_name
-from ragchat_retrieval.domain.metadata import filter_by_condition, flatten
+from ragchat_retrieval.domain.metadata import effective_condition, filter_by_condition, flatten
 from ragchat_retrieval.domain.ports import Scope
 from ragchat_retrieval.store import StoredBlob
 
@@ -214,7 +214,7 @@ async def _chosen_by_metadata(
 ) -> set[str] | None:
     """Ids of the dataset's documents the metadata filters choose; None without filters."""
     wanted = {key: values for key, values in (metadata or {}).items() if values not in (None, "", [])}
-    condition = condition if condition and condition.get("conditions") else None  # none: no filter
+    condition = effective_condition(condition)
     if not condition and not wanted:
         return None
     if not dataset_id:

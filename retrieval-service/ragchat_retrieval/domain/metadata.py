@@ -136,6 +136,11 @@ def _matches(operator: str, stored: str, wanted: Any) -> bool:
     return bool(value)  # "not empty"
 
 
+def effective_condition(condition: dict[str, Any] | None) -> dict[str, Any] | None:
+    """RAGFlow's metadata_condition when it filters at all: one without conditions filters nothing."""
+    return condition if condition and condition.get("conditions") else None
+
+
 def filter_by_condition(metas: Flattened, condition: dict[str, Any]) -> set[str]:
     """Ids of the documents the condition selects (`logic` "and" by default, or "or")."""
     logic = condition.get("logic", "and")

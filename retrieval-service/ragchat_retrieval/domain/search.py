@@ -245,8 +245,8 @@ async def _documents_in_scope(deps: Deps, query: SearchQuery, dataset_ids: list[
             if stranger is not None:
                 raise InvalidArgument(f"The datasets don't own the document {stranger}")
         return named
-    condition = query.metadata_condition
-    if not condition or not condition.get("conditions"):
+    condition = metadata.effective_condition(query.metadata_condition)
+    if condition is None:
         return None
     metas = metadata.flatten(await deps.store.document_metadata(query.tenant_id, dataset_ids))
     return sorted(metadata.filter_by_condition(metas, condition))
