@@ -172,17 +172,26 @@ class Stack:
         self.stop()
 
     def stop(self, grace_s: float = 10.0) -> None:
-        """SIGTERM every process (gateways first, databases last), then SIGKILL stragglers."""
-        for proc in reversed(self.processes):
+        """SIGTERM the services, wait for them, then the programs they use (databases, brokers);
+        SIGKILL what outlives its grace. In that order a service's shutdown still reaches its
+        database: with both signalled at once, a Mongo client's close waited out its server
+        selection timeout (the gateway took 3.5 s to stop, not 0.1)."""
+        services = [p for p in reversed(self.processes) if not p.spec.command]
+        programs = [p for p in reversed(self.processes) if p.spec.command]
+        self._stop_all(services, grace_s)
+        self._stop_all(programs, grace_s)
+        self.processes.clear()
+
+    def _stop_all(self, procs: list[Process], grace_s: float) -> None:
+        for proc in procs:
             self._signal(proc, signal.SIGTERM)
         deadline = time.monotonic() + grace_s
-        for proc in reversed(self.processes):
+        for proc in procs:
             try:
                 proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self._signal(proc, signal.SIGKILL)
                 proc.popen.wait(timeout=5)
-        self.processes.clear()
 
     # -- queries -----------------------------------------------------------------------
     @property
