@@ -7,6 +7,7 @@ only through ``RAGCHAT_*`` environment variables, and waited on until it reports
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -22,6 +23,8 @@ from pathlib import Path
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+log = logging.getLogger(__name__)
 
 
 def _ephemeral_ports() -> range:
@@ -190,6 +193,7 @@ class Stack:
             try:
                 proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                log.warning("%s (pid %d) outlived its %.0f s of grace; killed", proc.spec.name, proc.popen.pid, grace_s)
                 self._signal(proc, signal.SIGKILL)
                 proc.popen.wait(timeout=5)
 
