@@ -1,14 +1,17 @@
-"""Answer quality on the evaluation set of tests/data/eval (bench/make_eval_corpus.py writes it).
+"""Answer quality on an evaluation set: tests/data/eval (bench/make_eval_corpus.py writes it), or
+the one --eval-dir names, e.g. bench/data/eval_long (long documents of several chunks each,
+bench/make_long_eval_corpus.py writes it).
 
     .venv/bin/python bench/bench_quality.py                 # retrieval + chat, the local model
     .venv/bin/python bench/bench_quality.py --no-chat       # retrieval only (a minute)
     .venv/bin/python bench/bench_quality.py --llm fake      # chat part against tests/fake_llm.py
     .venv/bin/python bench/bench_quality.py --no-chat --top-k 8,32,1024   # retrieval at several top_k
     .venv/bin/python bench/bench_quality.py --no-chat --chunk-token-num 64  # smaller chunks, more of them
+    .venv/bin/python bench/bench_quality.py --eval-dir bench/data/eval_long  # DIR/corpus, DIR/questions.json
 
 Starts its own stack (real processes, SecantusDB, a private namespace on the machine's RabbitMQ
-and Redis), uploads the 24 documents through ragflow-sdk, parses them with the default chunk
-method, and prints:
+and Redis), uploads the set's documents (DIR/corpus: the 24 of tests/data/eval by default) through
+ragflow-sdk, parses them with the default chunk method, and prints:
 
 1. retrieval through `RAGFlow.retrieve` at the SDK's default arguments (similarity_threshold 0.2,
    vector_similarity_weight 0.3, top_k 1024) and at vector_similarity_weight 0.7: hit@1, hit@3
@@ -43,17 +46,19 @@ from ragchat_cli.stack import Stack, StackConfig
 from ragchat_gateway.auth.principal import KeyLimits
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "eval"
+DATA = ROOT / "tests" / "data" / "eval"  # the default of --eval-dir
 EMPTY_RESPONSE = "Sorry! No relevant content was found in the knowledge base!"
 _CITATION = re.compile(r"\[ID:(\d+)\]")
 
 
-def load_corpus(rag: RAGFlow, chunk_method: str, chunk_token_num: int = 0) -> tuple[Any, dict[str, str]]:
+def load_corpus(
+    rag: RAGFlow, chunk_method: str, chunk_token_num: int = 0, data: Path = DATA
+) -> tuple[Any, dict[str, str]]:
     parser_config = DataSet.ParserConfig(rag, {"chunk_token_num": chunk_token_num}) if chunk_token_num else None
     dataset = rag.create_dataset(
         name=f"corallis-{int(time.time())}", chunk_method=chunk_method, parser_config=parser_config
     )
-    files = sorted((DATA / "corpus").iterdir())
+    files = sorted((data / "corpus").iterdir())
     docs = dataset.upload_documents([{"display_name": p.name, "blob": p.read_bytes()} for p in files])
     ids = {d.name: d.id for d in docs}
     dataset.async_parse_documents(list(ids.values()))
@@ -173,8 +178,15 @@ def main() -> None:
         default=[1024],
         help="candidates per search side, comma-separated for several runs (default: the SDK's 1024)",
     )
+    parser.add_argument(
+        "--eval-dir",
+        type=Path,
+        default=DATA,
+        metavar="DIR",
+        help="the evaluation set: DIR/corpus and DIR/questions.json (default: tests/data/eval)",
+    )
     args = parser.parse_args()
-    questions = json.loads((DATA / "questions.json").read_text())
+    questions = json.loads((args.eval_dir / "questions.json").read_text())
     env: dict[str, str] = {}
     fake = None
     if args.llm == "fake":
@@ -187,7 +199,7 @@ def main() -> None:
     with Stack(config) as stack:
         key = mint_key(stack.mongo_url, "bench-quality", KeyLimits(requests_per_minute=100_000, burst=10_000))
         rag = RAGFlow(api_key=key, base_url=stack.gateway_url)
-        dataset, ids = load_corpus(rag, args.chunk_method, args.chunk_token_num)
+        dataset, ids = load_corpus(rag, args.chunk_method, args.chunk_token_num, args.eval_dir)
         answerable = sum(1 for q in questions if q["document"])
         print(f"questions: {answerable} answerable, {len(questions) - answerable} answered by no document")
         for top_k in args.top_k:
