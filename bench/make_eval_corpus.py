@@ -589,30 +589,37 @@ QUESTIONS: list[tuple[str, str | None, str | None]] = [
 # fmt: on
 
 
-def main() -> None:
-    corpus = OUT / "corpus"
+def write_eval_set(out: Path, documents: list[Doc], questions: list[tuple[str, str | None, str | None]]) -> None:
+    """Writes out/corpus/* and out/questions.json, after checking every question against its keys."""
+    corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     for stale in corpus.iterdir():
         stale.unlink()
-    for name, title, sections, table in DOCUMENTS:
+    for name, title, sections, table in documents:
         fmt = name.rsplit(".", 1)[1]
         (corpus / name).write_bytes(build_document(fmt, title, sections, table))
-    names = {d[0] for d in DOCUMENTS}
-    assert all(doc is None or doc in names for _, doc, _ in QUESTIONS), "a question names an unknown document"
-    assert all((doc is None) == (answer is None) for _, doc, answer in QUESTIONS), (
+        words = sum(len(p.split()) for _, paragraphs in sections for p in paragraphs)
+        print(f"{name}: {len(sections)} sections, {words} words")
+    names = {d[0] for d in documents}
+    assert all(doc is None or doc in names for _, doc, _ in questions), "a question names an unknown document"
+    assert all((doc is None) == (answer is None) for _, doc, answer in questions), (
         "an answerable question lacks an answer key, or an unanswerable one has one"
     )
-    for _, _, answer in QUESTIONS:
+    for _, _, answer in questions:
         if answer is not None:
             # re.error on a broken key; a key must not find its fact in the chat's empty_response
             assert not re.search(answer, "Sorry! No relevant content was found in the knowledge base!", re.IGNORECASE)
-    (OUT / "questions.json").write_text(
-        json.dumps([{"question": q, "document": d, "answer": a} for q, d, a in QUESTIONS], indent=1) + "\n"
+    (out / "questions.json").write_text(
+        json.dumps([{"question": q, "document": d, "answer": a} for q, d, a in questions], indent=1) + "\n"
     )
-    answerable = sum(d is not None for _, d, _ in QUESTIONS)
+    answerable = sum(d is not None for _, d, _ in questions)
     print(
-        f"{len(DOCUMENTS)} documents, {answerable} answerable and {len(QUESTIONS) - answerable} unanswerable questions"
+        f"{len(documents)} documents, {answerable} answerable and {len(questions) - answerable} unanswerable questions"
     )
+
+
+def main() -> None:
+    write_eval_set(OUT, DOCUMENTS, QUESTIONS)
 
 
 if __name__ == "__main__":

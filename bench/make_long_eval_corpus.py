@@ -24,15 +24,12 @@ committed; rerun this after changing the texts below.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
-from ragchat_retrieval.testing import Section, Table, build_document
+from make_eval_corpus import Doc, write_eval_set
 
 OUT = Path(__file__).resolve().parent / "data" / "eval_long"
 
-Doc = tuple[str, str, list[Section], Table | None]  # file name, title, sections, table
 
 DOCUMENTS: list[Doc] = [
     (
@@ -832,31 +829,7 @@ QUESTIONS: list[tuple[str, str | None, str | None]] = [
 
 
 def main() -> None:
-    corpus = OUT / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    for stale in corpus.iterdir():
-        stale.unlink()
-    for name, title, sections, table in DOCUMENTS:
-        fmt = name.rsplit(".", 1)[1]
-        (corpus / name).write_bytes(build_document(fmt, title, sections, table))
-        words = sum(len(p.split()) for _, paragraphs in sections for p in paragraphs)
-        print(f"{name}: {len(sections)} sections, {words} words")
-    names = {d[0] for d in DOCUMENTS}
-    assert all(doc is None or doc in names for _, doc, _ in QUESTIONS), "a question names an unknown document"
-    assert all((doc is None) == (answer is None) for _, doc, answer in QUESTIONS), (
-        "an answerable question lacks an answer key, or an unanswerable one has one"
-    )
-    for _, _, answer in QUESTIONS:
-        if answer is not None:
-            # re.error on a broken key; a key must not find its fact in the chat's empty_response
-            assert not re.search(answer, "Sorry! No relevant content was found in the knowledge base!", re.IGNORECASE)
-    (OUT / "questions.json").write_text(
-        json.dumps([{"question": q, "document": d, "answer": a} for q, d, a in QUESTIONS], indent=1) + "\n"
-    )
-    answerable = sum(d is not None for _, d, _ in QUESTIONS)
-    print(
-        f"{len(DOCUMENTS)} documents, {answerable} answerable and {len(QUESTIONS) - answerable} unanswerable questions"
-    )
+    write_eval_set(OUT, DOCUMENTS, QUESTIONS)
 
 
 if __name__ == "__main__":
