@@ -178,7 +178,7 @@ class Stack:
         """SIGTERM the services, wait for them, then the programs they use (databases, brokers);
         SIGKILL what outlives its grace. In that order a service's shutdown still reaches its
         database: with both signalled at once, a Mongo client's close waited out its server
-        selection timeout (the gateway took 3.5 s to stop, not 0.1)."""
+        selection timeout (the gateway took 3.5 s to stop, not 0.5)."""
         services = [p for p in reversed(self.processes) if not p.spec.command]
         programs = [p for p in reversed(self.processes) if p.spec.command]
         self._stop_all(services, grace_s)
